@@ -1,0 +1,23 @@
+// Package fi is the traceAI SDK for Go: it puts a session id, a user id,
+// metadata, tags and prompt-template facts into a context.Context once, and
+// every span started inside that context carries them as the traceAI
+// attributes session.id, user.id, metadata, tag.tags and
+// gen_ai.prompt.template.*, whichever tracer starts the span.
+//
+//	ctx = fi.UsingSession(ctx, "session-42")
+//	ctx = fi.UsingUser(ctx, "user-7")
+//	// every span started from ctx now carries session.id and user.id
+//
+// The attributes live in one immutable value under one context key, so a
+// span start reads them with one lookup however deeply scopes nest. They
+// reach spans in two ways: the SpanProcessor returned by NewSpanProcessor
+// stamps them on every span at start (install it, or let Register do it),
+// and traceAI instrumentation stamps its own spans, so that LLM spans carry
+// them even without the processor. No span gets them twice.
+//
+// The package also holds the rest of the SDK: TraceConfig (masking and PII
+// redaction, from code or the FI_* environment variables), Tracer and the
+// Chain, Agent, Tool and Run helpers for manual spans, SuppressTracing, and
+// Register for export to Future AGI or any OTLP backend. Attribute keys and
+// span kinds are in the semconv subpackage.
+package fi

@@ -1,0 +1,75 @@
+package fi
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/traceai-go/traceai/internal/ctxattr"
+)
+
+// SpanProcessor stamps the context attributes (session.id, user.id,
+// metadata, tags, prompt template, simulator ids) on every span started in a
+// context that carries them, whichever tracer starts it: traceAI
+// instrumentation, the application's own tracer, or third-party
+// OpenTelemetry instrumentation such as otelhttp or otelsql.
+//
+// Install it on the provider before any exporting processor:
+//
+//	tp := sdktrace.NewTracerProvider(
+//		sdktrace.WithSpanProcessor(fi.NewSpanProcessor()),
+//		sdktrace.WithBatcher(exporter),
+//	)
+//
+// fi.Register installs it for you.
+type SpanProcessor struct {
+	pii bool
+}
+
+var _ sdktrace.SpanProcessor = (*SpanProcessor)(nil)
+
+// SpanProcessorOption configures a SpanProcessor.
+type SpanProcessorOption interface {
+	applySpanProcessor(*SpanProcessor)
+}
+
+// NewSpanProcessor returns a processor that stamps context attributes on
+// span start. With WithTraceConfig, its PII redaction applies to the
+// stamped values (a user.id that is an e-mail address becomes
+// <EMAIL_ADDRESS>), as in the Python reference.
+func NewSpanProcessor(opts ...SpanProcessorOption) *SpanProcessor {
+	p := &SpanProcessor{}
+	for _, o := range opts {
+		o.applySpanProcessor(p)
+	}
+	return p
+}
+
+// OnStart sets the context attributes of parent on s. Spans whose starter
+// stamped them itself (traceAI instrumentation does, so that it works
+// without this processor) are left alone, so no attribute is set twice.
+func (p *SpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) {
+	sc := ctxattr.From(parent)
+	if sc == nil || sc.Stamped() {
+		return
+	}
+	kvs := sc.KeyValues()
+	if len(kvs) == 0 {
+		return
+	}
+	if p.pii {
+		kvs = redactPIIAll(append([]attribute.KeyValue(nil), kvs...))
+	}
+	s.SetAttributes(kvs...)
+}
+
+// OnEnd does nothing: attributes are stamped at start so that samplers,
+// other processors and exporters all see them.
+func (p *SpanProcessor) OnEnd(sdktrace.ReadOnlySpan) {}
+
+// Shutdown does nothing; the processor holds no resources.
+func (p *SpanProcessor) Shutdown(context.Context) error { return nil }
+
+// ForceFlush does nothing; the processor buffers nothing.
+func (p *SpanProcessor) ForceFlush(context.Context) error { return nil }
