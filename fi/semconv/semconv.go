@@ -125,3 +125,15 @@ func indexed(prefix attribute.Key, i int, sub attribute.Key) attribute.Key {
 	b = append(b, sub...)
 	return attribute.Key(b)
 }
+
+// ProjectType is the kind of Future AGI project spans are sent to, the value
+// of the project_type resource attribute.
+type ProjectType string
+
+// Project types, as the reference spells them.
+const (
+	// ProjectTypeExperiment is "experiment".
+	ProjectTypeExperiment ProjectType = "experiment"
+	// ProjectTypeObserve is "observe".
+	ProjectTypeObserve ProjectType = "observe"
+)

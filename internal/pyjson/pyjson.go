@@ -27,8 +27,10 @@ import (
 // through interfaces) is written as a string instead of overflowing the stack.
 const maxDepth = 64
 
-// UnsupportedError reports values that JSON cannot represent and that were
-// therefore written as their string form, as Python's default=str does.
+// UnsupportedError reports values that JSON cannot represent: they were
+// written as their string form, as Python's default=str does, or, for NaN
+// and infinities, as Python writes them (NaN, Infinity), which strict JSON
+// parsers refuse.
 type UnsupportedError struct {
 	Paths []string // where, e.g. "$.k[2]"
 	Types []string // the Go types found there
@@ -39,7 +41,7 @@ func (e *UnsupportedError) Error() string {
 	for i := range e.Paths {
 		parts[i] = e.Paths[i] + " (" + e.Types[i] + ")"
 	}
-	return "value not JSON-serialisable, written as its string form: " + strings.Join(parts, ", ")
+	return "values JSON cannot hold, written as Python's json.dumps(default=str) writes them: " + strings.Join(parts, ", ")
 }
 
 // Marshal returns v as Python-style JSON. The error, if not nil, is an
@@ -72,6 +74,14 @@ func Reformat(data []byte) (string, error) {
 type encoder struct {
 	buf bytes.Buffer
 	bad UnsupportedError
+	// path holds the maps, slices and pointers being written, outermost
+	// first, so that a value containing itself is caught on the way down.
+	path []visit
+}
+
+type visit struct {
+	ptr uintptr
+	len int
 }
 
 var (
@@ -81,23 +91,62 @@ var (
 )
 
 func (e *encoder) unsupported(v reflect.Value, path string) {
-	e.bad.Paths = append(e.bad.Paths, path)
-	e.bad.Types = append(e.bad.Types, v.Type().String())
-	e.str(safeSprint(v))
+	e.unsupportedAs(v, path, safeSprint(v))
 }
 
-// safeSprint formats v with %v, surviving a panicking String method.
+func (e *encoder) unsupportedAs(v reflect.Value, path, s string) {
+	e.bad.Paths = append(e.bad.Paths, path)
+	e.bad.Types = append(e.bad.Types, v.Type().String())
+	e.str(s)
+}
+
+// safeSprint returns the string form of a value JSON cannot hold, as
+// Python's default=str would: its String or Error method when it has one
+// (a panic there is survived), %v for scalars, channels and functions, the
+// address for pointers, and "<type>" for containers, whose %v form could
+// recurse without end through a cycle.
 func safeSprint(v reflect.Value) (s string) {
+	placeholder := "<" + v.Type().String() + ">"
 	defer func() {
 		if recover() != nil {
-			s = "<" + v.Type().String() + ">"
+			s = placeholder
 		}
 	}()
-	if v.CanInterface() {
-		return fmt.Sprint(v.Interface())
+	if !v.CanInterface() {
+		return placeholder
 	}
-	return "<" + v.Type().String() + ">"
+	switch x := v.Interface().(type) {
+	case error:
+		return x.Error()
+	case fmt.Stringer:
+		return x.String()
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.UnsafePointer:
+		return fmt.Sprintf("%p", v.Interface())
+	case reflect.Map, reflect.Slice, reflect.Array, reflect.Struct, reflect.Interface:
+		return placeholder
+	}
+	return fmt.Sprint(v.Interface())
 }
+
+// enter records a container on the current path and reports whether it is
+// already there: a cycle.
+func (e *encoder) enter(v reflect.Value) bool {
+	vis := visit{ptr: uintptr(v.UnsafePointer())}
+	if v.Kind() == reflect.Slice {
+		vis.len = v.Len()
+	}
+	for _, p := range e.path {
+		if p == vis {
+			return false
+		}
+	}
+	e.path = append(e.path, vis)
+	return true
+}
+
+func (e *encoder) leave() { e.path = e.path[:len(e.path)-1] }
 
 func (e *encoder) value(v reflect.Value, path string, depth int) {
 	if !v.IsValid() {
@@ -105,8 +154,24 @@ func (e *encoder) value(v reflect.Value, path string, depth int) {
 		return
 	}
 	if depth > maxDepth {
-		e.unsupported(v, path)
+		e.unsupportedAs(v, path, "<too deep: "+v.Type().String()+">")
 		return
+	}
+	switch v.Kind() {
+	case reflect.Map, reflect.Pointer:
+		if v.IsNil() {
+			break
+		}
+		fallthrough
+	case reflect.Slice:
+		if v.Kind() == reflect.Slice && v.Len() == 0 {
+			break
+		}
+		if !e.enter(v) {
+			e.unsupportedAs(v, path, "<cycle: "+v.Type().String()+">")
+			return
+		}
+		defer e.leave()
 	}
 	t := v.Type()
 	if t == numberType {
@@ -149,10 +214,13 @@ func (e *encoder) value(v reflect.Value, path string, depth int) {
 		e.buf.WriteString(strconv.FormatInt(v.Int(), 10))
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		e.buf.WriteString(strconv.FormatUint(v.Uint(), 10))
-	case reflect.Float32:
-		e.buf.WriteString(FormatFloat(v.Float(), 32))
-	case reflect.Float64:
-		e.buf.WriteString(FormatFloat(v.Float(), 64))
+	case reflect.Float32, reflect.Float64:
+		f := v.Float()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			e.bad.Paths = append(e.bad.Paths, path)
+			e.bad.Types = append(e.bad.Types, t.String()+" "+FormatFloat(f, 64))
+		}
+		e.buf.WriteString(FormatFloat(f, t.Bits()))
 	case reflect.String:
 		e.str(v.String())
 	case reflect.Slice:
