@@ -374,7 +374,7 @@ func TestUnserialisableMetadata(t *testing.T) {
 		{"func", map[string]any{"ok": "yes", "fn": func() {}}, []string{`"ok": "yes"`, `"fn": "0x`}},
 		{"nan", map[string]any{"ok": true, "x": math.NaN(), "inf": math.Inf(1)}, []string{`"ok": true`, `"x": NaN`, `"inf": Infinity`}},
 		{"map cycle", cyclic, []string{`{"name": "loop", "self": "<cycle: map[string]interface {}>"}`}},
-		{"pointer cycle", map[string]any{"ok": 2, "ring": ring}, []string{`"ok": 2`, `"ring": "<fi_test.node>"`}},
+		{"pointer cycle", map[string]any{"ok": 2, "ring": ring}, []string{`"ok": 2`, `"ring": {"Name": "a", "Next": "<cycle: *fi_test.node>"}`}},
 		{"complex", map[string]any{"c": complex(1, 2)}, []string{`"c": "(1+2i)"`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -88,6 +89,7 @@ var (
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 	numberType        = reflect.TypeFor[json.Number]()
+	errorType         = reflect.TypeFor[error]()
 )
 
 func (e *encoder) unsupported(v reflect.Value, path string) {
@@ -203,6 +205,12 @@ func (e *encoder) value(v reflect.Value, path string, depth int) {
 		e.viaEncodingJSON(v, path)
 		return
 	}
+	// An error has no JSON form; its message is what Python's default=str
+	// would write for an exception.
+	if t.Implements(errorType) && v.CanInterface() {
+		e.str(safeSprint(v))
+		return
+	}
 	switch v.Kind() {
 	case reflect.Bool:
 		if v.Bool() {
@@ -277,15 +285,118 @@ func (e *encoder) value(v reflect.Value, path string, depth int) {
 	case reflect.Pointer:
 		e.value(v.Elem(), path, depth+1)
 	case reflect.Struct:
-		e.viaEncodingJSON(v, path)
+		if fields, ok := simpleFields(t); ok {
+			e.structFields(v, fields, path, depth)
+		} else {
+			e.viaEncodingJSON(v, path)
+		}
 	default: // chan, func, complex, unsafe pointer
 		e.unsupported(v, path)
 	}
 }
 
+type field struct {
+	index     int
+	name      string
+	omitEmpty bool
+	omitZero  bool
+}
+
+var fieldCache sync.Map // reflect.Type -> []field, or nil when not simple
+
+// simpleFields returns the JSON fields of t as encoding/json would name
+// them, when t is simple enough to write field by field (no embedded
+// fields, no ",string" option), so that its floats keep Python's form
+// (2.0, not 2). Other structs go through encoding/json.
+func simpleFields(t reflect.Type) ([]field, bool) {
+	if c, ok := fieldCache.Load(t); ok {
+		f, _ := c.([]field)
+		return f, f != nil
+	}
+	fields := []field{}
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if sf.Anonymous {
+			fields = nil
+			break
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = sf.Name
+		}
+		f := field{index: i, name: name}
+		for o := range strings.SplitSeq(opts, ",") {
+			switch o {
+			case "omitempty":
+				f.omitEmpty = true
+			case "omitzero":
+				f.omitZero = true
+			case "string":
+				fields = nil
+			}
+		}
+		if fields == nil {
+			break
+		}
+		fields = append(fields, f)
+	}
+	fieldCache.Store(t, fields)
+	return fields, fields != nil
+}
+
+func (e *encoder) structFields(v reflect.Value, fields []field, path string, depth int) {
+	e.buf.WriteByte('{')
+	first := true
+	for _, f := range fields {
+		fv := v.Field(f.index)
+		if f.omitEmpty && isEmpty(fv) || f.omitZero && fv.IsZero() {
+			continue
+		}
+		if !first {
+			e.buf.WriteString(", ")
+		}
+		first = false
+		e.str(f.name)
+		e.buf.WriteString(": ")
+		e.value(fv, path+"."+f.name, depth+1)
+	}
+	e.buf.WriteByte('}')
+}
+
+// isEmpty is encoding/json's notion of empty, for omitempty.
+func isEmpty(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	}
+	return false
+}
+
 // mapKey turns a map key into a JSON member name as Python does for str,
 // int, float and bool keys; other keys are written with %v and reported.
 func mapKey(k reflect.Value) (string, bool) {
+	for k.Kind() == reflect.Interface {
+		if k.IsNil() {
+			return "null", true // as Python writes a None key
+		}
+		k = k.Elem()
+	}
+	if k.Kind() != reflect.String && k.Type().Implements(textMarshalerType) && k.CanInterface() {
+		if b, err := safeMarshalText(k.Interface().(encoding.TextMarshaler)); err == nil {
+			return string(b), true
+		}
+	}
 	switch k.Kind() {
 	case reflect.String:
 		return k.String(), true
@@ -301,7 +412,32 @@ func mapKey(k reflect.Value) (string, bool) {
 		}
 		return "false", true
 	}
+	if k.Kind() == reflect.Struct || k.Kind() == reflect.Array {
+		// Comparable, so free of maps and slices: %v cannot loop.
+		return sprintKey(k), false
+	}
 	return safeSprint(k), false
+}
+
+func sprintKey(k reflect.Value) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = "<" + k.Type().String() + ">"
+		}
+	}()
+	if !k.CanInterface() {
+		return "<" + k.Type().String() + ">"
+	}
+	return fmt.Sprint(k.Interface())
+}
+
+func safeMarshalText(m encoding.TextMarshaler) (b []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return m.MarshalText()
 }
 
 func (e *encoder) viaEncodingJSON(v reflect.Value, path string) {
