@@ -1,0 +1,367 @@
+package fianthropic
+
+import (
+	"encoding/json"
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/traceai-go/traceai/fi/semconv"
+	"github.com/traceai-go/traceai/internal/llmparse"
+)
+
+// The Anthropic Messages API wire format, only the fields the span needs.
+
+type request struct {
+	Model    string            `json:"model"`
+	Stream   bool              `json:"stream"`
+	System   json.RawMessage   `json:"system"`
+	Messages []message         `json:"messages"`
+	Tools    []json.RawMessage `json:"tools"`
+}
+
+type message struct {
+	Role    string          `json:"role"`
+	Content json.RawMessage `json:"content"`
+}
+
+type block struct {
+	Type      string          `json:"type"`
+	Text      string          `json:"text"`
+	Thinking  string          `json:"thinking"`
+	Source    *source         `json:"source"`
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	Input     json.RawMessage `json:"input"`
+	ToolUseID string          `json:"tool_use_id"`
+	Content   json.RawMessage `json:"content"`
+
+	partial strings.Builder // input_json_delta fragments of a streamed tool_use
+}
+
+type source struct {
+	Type      string `json:"type"`
+	MediaType string `json:"media_type"`
+	Data      string `json:"data"`
+	URL       string `json:"url"`
+}
+
+type usage struct {
+	InputTokens              int64 `json:"input_tokens"`
+	OutputTokens             int64 `json:"output_tokens"`
+	CacheCreationInputTokens int64 `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     int64 `json:"cache_read_input_tokens"`
+}
+
+type response struct {
+	ID         string   `json:"id"`
+	Type       string   `json:"type"`
+	Role       string   `json:"role"`
+	Model      string   `json:"model"`
+	Content    []*block `json:"content"`
+	StopReason string   `json:"stop_reason"`
+	Usage      usage    `json:"usage"`
+}
+
+type apiError struct {
+	Type  string `json:"type"`
+	Error struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// requestParams are the request fields the reference records as
+// gen_ai.request.parameters (its whitelist, plus thinking).
+var requestParams = map[string]bool{
+	"max_tokens": true, "max_tokens_to_sample": true, "model": true, "metadata": true,
+	"stop_sequences": true, "stream": true, "system": true, "temperature": true,
+	"tool_choice": true, "tools": true, "top_k": true, "top_p": true, "thinking": true,
+}
+
+// parseRequest returns the request's attributes, its model and whether it
+// asks for a stream. A body that is not a Messages request yields nil.
+func parseRequest(body []byte) (attrs llmparse.Attrs, model string, stream bool) {
+	var r request
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, "", false
+	}
+	attrs.Add(semconv.GenAIProviderName.String(string(semconv.ProviderAnthropic)),
+		semconv.GenAIOperationName.String("chat"))
+	attrs.Str(semconv.GenAIRequestModel, r.Model)
+	if params, ok := llmparse.Select(body, func(k string) bool { return requestParams[k] }); ok {
+		attrs.Str(semconv.GenAIRequestParameters, params)
+	}
+	if llmparse.IsJSON(r.System) {
+		// The reference records the system prompt as gen_ai.prompts, JSON-encoded.
+		attrs.Str(semconv.GenAIPrompts, llmparse.PyJSON(r.System))
+	}
+	if len(r.Tools) > 0 {
+		all, _ := json.Marshal(r.Tools)
+		attrs.Str(semconv.GenAIToolDefinitions, llmparse.PyJSON(all))
+		for i, t := range r.Tools {
+			attrs.Str(semconv.ToolDefinitionKey(i), llmparse.PyJSON(t))
+		}
+	}
+	var images []string
+	for i, m := range r.Messages {
+		images = messageAttrs(&attrs, i, m, images)
+	}
+	if len(images) > 0 {
+		attrs.Str(semconv.InputImages, llmparse.Marshal(images))
+	}
+	attrs.Str(semconv.InputValue, llmparse.PyJSON(body))
+	attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
+	return attrs, r.Model, r.Stream
+}
+
+func messageAttrs(attrs *llmparse.Attrs, i int, m message, images []string) []string {
+	key := func(sub attribute.Key) attribute.Key { return semconv.InputMessageKey(i, sub) }
+	attrs.Str(key(semconv.MessageRole), m.Role)
+	if s := llmparse.String(m.Content); s != "" {
+		attrs.Str(key(semconv.MessageContent), s)
+		return images
+	}
+	var blocks []block
+	if json.Unmarshal(m.Content, &blocks) != nil {
+		return images
+	}
+	j, k := 0, 0
+	for _, b := range blocks {
+		content := func(sub attribute.Key) attribute.Key { return key(semconv.MessageContentKey(j, sub)) }
+		switch b.Type {
+		case "text":
+			attrs.Str(content(semconv.MessageContentType), "text")
+			attrs.Str(content(semconv.MessageContentText), b.Text)
+			j++
+		case "thinking":
+			attrs.Str(content(semconv.MessageContentType), "thinking")
+			attrs.Str(content(semconv.MessageContentText), b.Thinking)
+			j++
+		case "image":
+			img := imageValue(b.Source)
+			attrs.Str(content(semconv.MessageContentType), "image")
+			attrs.Str(content(semconv.MessageContentImage), img)
+			if img != "" {
+				images = append(images, img)
+			}
+			j++
+		case "tool_use":
+			toolCallAttrs(attrs, key, k, b.ID, b.Name, b.Input)
+			k++
+		case "tool_result":
+			attrs.Str(key(semconv.MessageToolCallID), b.ToolUseID)
+			attrs.Str(key(semconv.MessageContent), toolResultText(b.Content))
+		}
+	}
+	return images
+}
+
+func toolCallAttrs(attrs *llmparse.Attrs, key func(attribute.Key) attribute.Key, k int, id, name string, input json.RawMessage) {
+	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallID)), id)
+	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionName)), name)
+	if llmparse.IsJSON(input) {
+		attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), llmparse.PyJSON(input))
+	}
+}
+
+// imageValue is an image block as one string: its URL, or a data URL of
+// its base64 bytes.
+func imageValue(s *source) string {
+	switch {
+	case s == nil:
+		return ""
+	case s.URL != "":
+		return s.URL
+	case s.Data != "":
+		return "data:" + s.MediaType + ";base64," + s.Data
+	}
+	return ""
+}
+
+// toolResultText is the content of a tool_result block: a string, or the
+// text of its text blocks.
+func toolResultText(raw json.RawMessage) string {
+	if s := llmparse.String(raw); s != "" {
+		return s
+	}
+	var blocks []block
+	if json.Unmarshal(raw, &blocks) != nil {
+		return ""
+	}
+	var parts []string
+	for _, b := range blocks {
+		if b.Type == "text" {
+			parts = append(parts, b.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// parseResponse returns the attributes of a non-streamed Messages response.
+func parseResponse(body []byte) llmparse.Attrs {
+	var r response
+	if json.Unmarshal(body, &r) != nil || r.Type == "error" {
+		return nil
+	}
+	return r.attrs()
+}
+
+// attrs returns the attributes of a complete message, whether it arrived
+// whole or was rebuilt from a stream.
+func (r *response) attrs() llmparse.Attrs {
+	var attrs llmparse.Attrs
+	// The reference overwrites the request model with the response's.
+	attrs.Str(semconv.GenAIRequestModel, r.Model)
+	attrs.Str(semconv.GenAIResponseModel, r.Model)
+	attrs.Str(semconv.GenAIResponseID, r.ID)
+	if r.StopReason != "" {
+		attrs.Add(semconv.GenAIResponseFinishReasons.StringSlice([]string{r.StopReason}))
+	}
+	role := r.Role
+	if role == "" {
+		role = "assistant"
+	}
+	key := func(sub attribute.Key) attribute.Key { return semconv.OutputMessageKey(0, sub) }
+	attrs.Str(key(semconv.MessageRole), role)
+	var text []string
+	j, k := 0, 0
+	for _, b := range r.Content {
+		switch b.Type {
+		case "text":
+			text = append(text, b.Text)
+		case "thinking", "redacted_thinking":
+			attrs.Str(key(semconv.MessageContentKey(j, semconv.MessageContentType)), "thinking")
+			attrs.Str(key(semconv.MessageContentKey(j, semconv.MessageContentText)), b.Thinking)
+			j++
+		case "tool_use", "server_tool_use":
+			input := b.Input
+			if b.partial.Len() > 0 {
+				input = json.RawMessage(b.partial.String())
+			}
+			toolCallAttrs(&attrs, key, k, b.ID, b.Name, input)
+			k++
+		}
+	}
+	out := strings.Join(text, "")
+	attrs.Str(key(semconv.MessageContent), out)
+	if out != "" {
+		attrs.Str(semconv.OutputValue, out)
+		attrs.Str(semconv.OutputMimeType, string(semconv.MimeTypeText))
+	}
+	u := r.Usage
+	attrs.Int(semconv.GenAIUsageInputTokens, u.InputTokens)
+	attrs.Int(semconv.GenAIUsageOutputTokens, u.OutputTokens)
+	attrs.Int(semconv.GenAIUsageTotalTokens, u.InputTokens+u.OutputTokens)
+	attrs.PosInt(semconv.GenAIUsageInputTokensCacheRead, u.CacheReadInputTokens)
+	attrs.PosInt(semconv.GenAIUsageInputTokensCacheWrite, u.CacheCreationInputTokens)
+	return attrs
+}
+
+// parseError returns the type and message of an Anthropic error body.
+func parseError(body []byte) (typ, msg string) {
+	var e apiError
+	if json.Unmarshal(body, &e) != nil {
+		return "", ""
+	}
+	return e.Error.Type, e.Error.Message
+}
+
+// stream rebuilds a message from the server-sent events of a streamed
+// response, so that the span gets the same attributes as a whole response.
+type stream struct {
+	msg    response
+	blocks map[int]*block
+	errTyp string
+	errMsg string
+	done   bool
+}
+
+type event struct {
+	Type         string          `json:"type"`
+	Index        int             `json:"index"`
+	Message      *response       `json:"message"`
+	ContentBlock *block          `json:"content_block"`
+	Delta        json.RawMessage `json:"delta"`
+	Usage        *usage          `json:"usage"`
+	Error        *struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+type delta struct {
+	Type        string `json:"type"`
+	Text        string `json:"text"`
+	Thinking    string `json:"thinking"`
+	PartialJSON string `json:"partial_json"`
+	StopReason  string `json:"stop_reason"`
+}
+
+// event takes one event's data; the event name is inside it as "type".
+func (s *stream) event(data []byte) {
+	var e event
+	if json.Unmarshal(data, &e) != nil {
+		return
+	}
+	switch e.Type {
+	case "message_start":
+		if e.Message != nil {
+			s.msg = *e.Message
+			s.msg.Content = nil
+		}
+	case "content_block_start":
+		if e.ContentBlock != nil && e.Index >= 0 {
+			if s.blocks == nil {
+				s.blocks = map[int]*block{}
+			}
+			b := e.ContentBlock
+			if b.Type == "tool_use" || b.Type == "server_tool_use" {
+				b.Input = nil // {} until input_json_delta fills it
+			}
+			s.blocks[e.Index] = b
+			s.msg.Content = append(s.msg.Content, b)
+		}
+	case "content_block_delta":
+		b := s.blocks[e.Index]
+		var d delta
+		if b == nil || json.Unmarshal(e.Delta, &d) != nil {
+			return
+		}
+		switch d.Type {
+		case "text_delta":
+			b.Text += d.Text
+		case "thinking_delta":
+			b.Thinking += d.Thinking
+		case "input_json_delta":
+			b.partial.WriteString(d.PartialJSON)
+		}
+	case "message_delta":
+		var d delta
+		if json.Unmarshal(e.Delta, &d) == nil && d.StopReason != "" {
+			s.msg.StopReason = d.StopReason
+		}
+		if u := e.Usage; u != nil {
+			// message_delta usage counts are cumulative.
+			s.msg.Usage.OutputTokens = u.OutputTokens
+			if u.InputTokens > 0 {
+				s.msg.Usage.InputTokens = u.InputTokens
+			}
+			if u.CacheReadInputTokens > 0 {
+				s.msg.Usage.CacheReadInputTokens = u.CacheReadInputTokens
+			}
+			if u.CacheCreationInputTokens > 0 {
+				s.msg.Usage.CacheCreationInputTokens = u.CacheCreationInputTokens
+			}
+		}
+	case "message_stop":
+		s.done = true
+	case "error":
+		if e.Error != nil {
+			s.errTyp, s.errMsg = e.Error.Type, e.Error.Message
+		}
+	}
+}
+
+// attrs returns the attributes of what the stream delivered so far.
+func (s *stream) attrs() llmparse.Attrs { return s.msg.attrs() }

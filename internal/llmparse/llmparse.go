@@ -1,0 +1,136 @@
+// Package llmparse holds the small JSON helpers that the provider adapters
+// (fianthropic, figenai, fiollama) share to turn request and response bodies
+// into traceAI attributes: ordered object fields, Python-layout JSON, and an
+// attribute list that skips empty values.
+//
+// Everything here works on bytes that the wire machinery has already copied;
+// nothing reads from or writes to the network.
+package llmparse
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/traceai-go/traceai/internal/pyjson"
+)
+
+// Field is one member of a JSON object, in document order.
+type Field struct {
+	Key string
+	Raw json.RawMessage
+}
+
+// Fields returns the members of the JSON object in data in document order,
+// or false when data is not a JSON object.
+func Fields(data []byte) ([]Field, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
+	var out []Field
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		ks, _ := k.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, false
+		}
+		out = append(out, Field{Key: ks, Raw: raw})
+	}
+	return out, true
+}
+
+// Object writes fields as a compact JSON object, in order.
+func Object(fields []Field) []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.Key)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(f.Raw)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// Select returns the fields of data whose key keep accepts, as a Python-layout
+// JSON object, keeping document order. ok is false when data is not an object.
+func Select(data []byte, keep func(key string) bool) (string, bool) {
+	fields, ok := Fields(data)
+	if !ok {
+		return "", false
+	}
+	kept := fields[:0:0]
+	for _, f := range fields {
+		if keep(f.Key) {
+			kept = append(kept, f)
+		}
+	}
+	return PyJSON(Object(kept)), true
+}
+
+// PyJSON rewrites JSON text in the layout of Python's json.dumps, as the
+// reference writes JSON-valued attributes. Text that is not JSON is returned
+// unchanged.
+func PyJSON(raw []byte) string {
+	s, err := pyjson.Reformat(raw)
+	if err != nil {
+		return string(raw)
+	}
+	return s
+}
+
+// Marshal writes v as Python-layout JSON.
+func Marshal(v any) string {
+	s, _ := pyjson.Marshal(v)
+	return s
+}
+
+// Attrs collects attributes, skipping empty strings so that absent fields
+// leave no key, as the reference skips falsy values.
+type Attrs []attribute.KeyValue
+
+// Str adds k=v unless v is empty.
+func (a *Attrs) Str(k attribute.Key, v string) {
+	if v != "" {
+		*a = append(*a, k.String(v))
+	}
+}
+
+// Int adds k=v.
+func (a *Attrs) Int(k attribute.Key, v int64) { *a = append(*a, k.Int64(v)) }
+
+// PosInt adds k=v when v is positive, as the reference skips zero counts.
+func (a *Attrs) PosInt(k attribute.Key, v int64) {
+	if v > 0 {
+		*a = append(*a, k.Int64(v))
+	}
+}
+
+// Add appends kvs.
+func (a *Attrs) Add(kvs ...attribute.KeyValue) { *a = append(*a, kvs...) }
+
+// IsJSON reports whether raw holds a JSON value other than null.
+func IsJSON(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && !bytes.Equal(raw, []byte("null"))
+}
+
+// String decodes raw as a JSON string, returning "" for anything else.
+func String(raw json.RawMessage) string {
+	var s string
+	if len(raw) > 0 && raw[0] == '"' {
+		_ = json.Unmarshal(raw, &s)
+	}
+	return s
+}
