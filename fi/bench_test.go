@@ -153,3 +153,13 @@ func fullAttributes() fi.Attributes {
 		},
 	}
 }
+
+// BenchmarkSpanSessionUserPII is informative: SessionUser with PII
+// redaction on in the processor. Redaction runs once per scope, not per span.
+func BenchmarkSpanSessionUserPII(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(
+		fi.NewSpanProcessor(fi.WithTraceConfig(fi.TraceConfig{PIIRedaction: true}))))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	ctx := fi.UsingUser(fi.UsingSession(context.Background(), benchSession), "user@example.com")
+	runSpans(b, ctx, tp.Tracer("bench"))
+}

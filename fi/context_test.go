@@ -639,3 +639,39 @@ func TestProcessorPIIRedaction(t *testing.T) {
 		semconv.TagTags: []string{"ok", "call 555-123-4567"},
 	})
 }
+
+// TestProcessorRedactsSpansStampedWithoutPII: an instrumentation tracer
+// configured without PII redaction stamps raw context values; the processor,
+// configured with it, sets the redacted values over them, and only then.
+func TestProcessorRedactsSpansStampedWithoutPII(t *testing.T) {
+	counter := &setCounter{inner: fi.NewSpanProcessor(fi.WithTraceConfig(fi.TraceConfig{PIIRedaction: true}))}
+	rp := newRecorderProvider(t, counter)
+	raw := fi.NewTracer(fi.WithTracerProvider(rp.tp), fi.WithTraceConfig(fi.TraceConfig{}))
+	redacting := fi.NewTracer(fi.WithTracerProvider(rp.tp), fi.WithTraceConfig(fi.TraceConfig{PIIRedaction: true}))
+
+	ctx := fi.UsingAttributes(context.Background(), fi.Attributes{SessionID: "s", UserID: "ann@example.com", Tags: []string{"t"}})
+	_, span := raw.Start(ctx, "raw-tracer", semconv.SpanKindLLM)
+	span.End()
+	wantAttrs(t, ended(t, rp.rec, "raw-tracer"), map[attribute.Key]any{
+		semconv.UserID: "<EMAIL_ADDRESS>", semconv.SessionID: "s", semconv.TagTags: []string{"t"},
+	})
+	if len(counter.dups) != 1 || counter.dups[0] != "raw-tracer: user.id" {
+		t.Errorf("processor set %v, want only the user.id fix", counter.dups)
+	}
+
+	counter.dups, counter.calls = nil, 0
+	_, span = redacting.Start(ctx, "redacting-tracer", semconv.SpanKindLLM)
+	span.End()
+	wantAttrs(t, ended(t, rp.rec, "redacting-tracer"), map[attribute.Key]any{semconv.UserID: "<EMAIL_ADDRESS>"})
+	if counter.calls != 0 {
+		t.Errorf("processor touched a span already redacted: %v", counter.dups)
+	}
+
+	// Nothing personal in the scope: stamped spans are left alone.
+	clean := fi.UsingUser(context.Background(), "user-7")
+	_, span = raw.Start(clean, "clean", semconv.SpanKindLLM)
+	span.End()
+	if counter.calls != 0 {
+		t.Errorf("processor touched a clean stamped span")
+	}
+}

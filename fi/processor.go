@@ -49,19 +49,54 @@ func NewSpanProcessor(opts ...SpanProcessorOption) *SpanProcessor {
 // OnStart sets the context attributes of parent on s. Spans whose starter
 // stamped them itself (traceAI instrumentation does, so that it works
 // without this processor) are left alone, so no attribute is set twice.
+//
+// With PII redaction on, the processor also checks spans stamped by their
+// starter: if the starter did not redact (its TraceConfig differs), the
+// redacted values are set over the raw ones, so that personal data in
+// context attributes never reaches an exporter whichever configuration
+// instrumentation was given.
 func (p *SpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) {
 	sc := ctxattr.From(parent)
-	if sc == nil || sc.Stamped() {
+	if sc == nil {
 		return
 	}
-	kvs := sc.KeyValues()
+	if !p.pii {
+		if kvs := sc.KeyValues(); len(kvs) > 0 && !sc.Stamped() {
+			s.SetAttributes(kvs...)
+		}
+		return
+	}
+	kvs, changed := sc.Redacted(redactPIIAll)
 	if len(kvs) == 0 {
 		return
 	}
-	if p.pii {
-		kvs = redactPIIAll(append([]attribute.KeyValue(nil), kvs...))
+	if !sc.Stamped() {
+		s.SetAttributes(kvs...)
+		return
 	}
-	s.SetAttributes(kvs...)
+	if changed {
+		p.fixStamped(s, kvs)
+	}
+}
+
+// fixStamped sets those redacted context attributes that a stamped span
+// carries unredacted.
+func (p *SpanProcessor) fixStamped(s sdktrace.ReadWriteSpan, redacted []attribute.KeyValue) {
+	have := s.Attributes()
+	var fix []attribute.KeyValue
+	for _, want := range redacted {
+		for _, kv := range have {
+			if kv.Key == want.Key {
+				if kv.Value != want.Value {
+					fix = append(fix, want)
+				}
+				break
+			}
+		}
+	}
+	if len(fix) > 0 {
+		s.SetAttributes(fix...)
+	}
 }
 
 // OnEnd does nothing: attributes are stamped at start so that samplers,

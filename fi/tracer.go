@@ -68,20 +68,18 @@ func (t *Tracer) Start(ctx context.Context, name string, kind semconv.SpanKind, 
 		return ctx, &Span{Span: trace.SpanFromContext(context.Background()), cfg: &t.cfg}
 	}
 	sc := trace.NewSpanStartConfig(opts...)
-	ctxKVs := ctxattr.From(ctx).KeyValues()
+	scope := ctxattr.From(ctx)
+	ctxKVs := scope.KeyValues()
+	if t.cfg.PIIRedaction {
+		ctxKVs, _ = scope.Redacted(redactPIIAll) // cached per scope
+	}
 	attrs := make([]attribute.KeyValue, 0, len(sc.Attributes())+1+len(ctxKVs))
 	attrs = append(attrs, sc.Attributes()...)
 	attrs = t.cfg.MaskAll(attrs)
 	if kind != "" {
 		attrs = append(attrs, kind.Attribute())
 	}
-	if len(ctxKVs) > 0 {
-		n := len(attrs)
-		attrs = append(attrs, ctxKVs...)
-		if t.cfg.PIIRedaction {
-			redactPIIAll(attrs[n:])
-		}
-	}
+	attrs = append(attrs, ctxKVs...)
 	start := []trace.SpanStartOption{trace.WithAttributes(attrs...), trace.WithSpanKind(sc.SpanKind())}
 	if ts := sc.Timestamp(); !ts.IsZero() {
 		start = append(start, trace.WithTimestamp(ts))

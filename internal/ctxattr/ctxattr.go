@@ -41,6 +41,15 @@ type Scope struct {
 	// that no attribute is set twice. It points to a twin of this scope.
 	stamped   bool
 	stampedTw atomic.Pointer[Scope]
+
+	// redacted caches kvs after PII redaction, built on first use, so
+	// redaction runs once per scope rather than once per span.
+	redacted atomic.Pointer[redactedKVs]
+}
+
+type redactedKVs struct {
+	kvs     []attribute.KeyValue
+	changed bool
 }
 
 // Merge returns a new scope: s (which may be nil) with every non-empty field
@@ -128,6 +137,33 @@ func (s *Scope) KeyValues() []attribute.KeyValue {
 		return nil
 	}
 	return s.kvs
+}
+
+// Redacted returns the attributes of s passed through redact, which is
+// called at most once or twice per scope (the result is cached) on a copy, so
+// it may modify its argument. changed reports whether any value differs from
+// KeyValues. Every caller must pass the same redaction. The slice is shared:
+// callers must not modify it.
+func (s *Scope) Redacted(redact func([]attribute.KeyValue) []attribute.KeyValue) (kvs []attribute.KeyValue, changed bool) {
+	if s == nil || len(s.kvs) == 0 {
+		return nil, false
+	}
+	if r := s.redacted.Load(); r != nil {
+		return r.kvs, r.changed
+	}
+	out := redact(append([]attribute.KeyValue(nil), s.kvs...))
+	r := &redactedKVs{kvs: out, changed: len(out) != len(s.kvs)}
+	for i := range out {
+		if i >= len(s.kvs) || out[i] != s.kvs[i] {
+			r.changed = true
+			break
+		}
+	}
+	if !r.changed {
+		r.kvs = s.kvs
+	}
+	s.redacted.Store(r)
+	return r.kvs, r.changed
 }
 
 // Stamped reports whether the caller starting a span in this context has

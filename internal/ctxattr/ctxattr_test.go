@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/traceai-go/traceai/fi/semconv"
 )
 
@@ -144,4 +146,38 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+func TestRedactedCached(t *testing.T) {
+	s := Merge(nil, &Scope{SessionID: "s", UserID: "secret"})
+	calls := 0
+	redact := func(kvs []attribute.KeyValue) []attribute.KeyValue {
+		calls++
+		for i, kv := range kvs {
+			if kv.Value.AsString() == "secret" {
+				kvs[i] = kv.Key.String("<X>")
+			}
+		}
+		return kvs
+	}
+	for range 3 {
+		kvs, changed := s.Redacted(redact)
+		if !changed || kvs[2].Value.AsString() != "<X>" || kvs[0].Value.AsString() != "s" {
+			t.Fatalf("Redacted = %v, %v", kvs, changed)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("redact called %d times", calls)
+	}
+	if s.KeyValues()[2].Value.AsString() != "secret" {
+		t.Error("KeyValues modified")
+	}
+	clean := Merge(nil, &Scope{UserID: "u"})
+	if kvs, changed := clean.Redacted(redact); changed || &kvs[0] != &clean.KeyValues()[0] {
+		t.Error("clean scope: changed or copied")
+	}
+	var none *Scope
+	if kvs, changed := none.Redacted(redact); kvs != nil || changed {
+		t.Error("nil scope")
+	}
 }
