@@ -1,0 +1,326 @@
+package fi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// BatchOptions tunes the export queue Register installs when batching (the
+// default). A zero field takes its value from the OTEL_BSP_* environment
+// variable of the same meaning, else from the OpenTelemetry default.
+type BatchOptions struct {
+	// MaxQueueSize bounds the spans waiting for export (OTEL_BSP_MAX_QUEUE_SIZE,
+	// default 2048). A span ended while the queue is full is dropped and
+	// counted, never waited for.
+	MaxQueueSize int
+	// MaxExportBatchSize is the most spans sent in one request
+	// (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, default 512).
+	MaxExportBatchSize int
+	// ScheduleDelay is the longest a span waits before its batch is sent
+	// (OTEL_BSP_SCHEDULE_DELAY in milliseconds, default 5s).
+	ScheduleDelay time.Duration
+	// ExportTimeout bounds one export, retries included
+	// (OTEL_BSP_EXPORT_TIMEOUT in milliseconds, default 30s).
+	ExportTimeout time.Duration
+	// DropReportInterval is the least time between two DroppedSpansError
+	// reports to otel.Handle (default 10s). Shutdown reports what is left.
+	DropReportInterval time.Duration
+}
+
+func (o BatchOptions) withDefaults() BatchOptions {
+	if o.MaxQueueSize <= 0 {
+		o.MaxQueueSize = envPositive("OTEL_BSP_MAX_QUEUE_SIZE", 2048)
+	}
+	if o.MaxExportBatchSize <= 0 {
+		o.MaxExportBatchSize = envPositive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512)
+	}
+	if o.MaxExportBatchSize > o.MaxQueueSize {
+		o.MaxExportBatchSize = o.MaxQueueSize
+	}
+	if o.ScheduleDelay <= 0 {
+		o.ScheduleDelay = time.Duration(envPositive("OTEL_BSP_SCHEDULE_DELAY", 5000)) * time.Millisecond
+	}
+	if o.ExportTimeout <= 0 {
+		o.ExportTimeout = time.Duration(envPositive("OTEL_BSP_EXPORT_TIMEOUT", 30000)) * time.Millisecond
+	}
+	if o.DropReportInterval <= 0 {
+		o.DropReportInterval = 10 * time.Second
+	}
+	return o
+}
+
+// envPositive reads a positive integer variable; anything else is
+// reported and def is used.
+func envPositive(name string, def int) int {
+	s, ok := os.LookupEnv(name)
+	if !ok || s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		otel.Handle(fmt.Errorf("fi: %s=%q is not a positive integer; using %d", name, s, def))
+		return def
+	}
+	return n
+}
+
+// DroppedSpansError reports spans dropped because the export queue was
+// full: the backend is down, slow or refusing, and the application was not
+// made to wait for it. It reaches the OpenTelemetry error handler
+// (otel.Handle) at most once per BatchOptions.DropReportInterval.
+type DroppedSpansError struct {
+	Dropped uint64 // since the previous report
+	Total   uint64 // since Register
+}
+
+func (e *DroppedSpansError) Error() string {
+	return fmt.Sprintf("fi: export queue full: dropped %d spans (%d in total)", e.Dropped, e.Total)
+}
+
+// batchProcessor queues ended spans for a background exporter. Unlike the
+// SDK's BatchSpanProcessor it counts and reports what it drops.
+type batchProcessor struct {
+	exp  sdktrace.SpanExporter
+	opts BatchOptions
+
+	queue   chan sdktrace.ReadOnlySpan
+	flushCh chan flushRequest
+	stopCh  chan context.Context
+	done    chan struct{}
+
+	// base is cancelled when Shutdown runs out of time, aborting an export
+	// in flight.
+	base   context.Context
+	cancel context.CancelFunc
+
+	stopped  atomic.Bool
+	dropped  atomic.Uint64
+	shutOnce sync.Once
+	shutErr  error
+
+	reported   atomic.Uint64 // drops already reported
+	lastReport time.Time     // owned by the worker goroutine
+}
+
+type flushRequest struct {
+	ctx context.Context
+	ack chan struct{}
+}
+
+func newBatchProcessor(exp sdktrace.SpanExporter, opts BatchOptions) *batchProcessor {
+	opts = opts.withDefaults()
+	base, cancel := context.WithCancel(context.Background())
+	p := &batchProcessor{
+		exp:     exp,
+		opts:    opts,
+		queue:   make(chan sdktrace.ReadOnlySpan, opts.MaxQueueSize),
+		flushCh: make(chan flushRequest),
+		stopCh:  make(chan context.Context),
+		done:    make(chan struct{}),
+		base:    base,
+		cancel:  cancel,
+	}
+	go p.run()
+	return p
+}
+
+func (p *batchProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+
+// OnEnd queues s without ever waiting: a full queue drops the span.
+func (p *batchProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+	if p.stopped.Load() || !s.SpanContext().IsSampled() {
+		return
+	}
+	select {
+	case p.queue <- s:
+	default:
+		p.dropped.Add(1)
+	}
+}
+
+func (p *batchProcessor) run() {
+	defer close(p.done)
+	batch := make([]sdktrace.ReadOnlySpan, 0, p.opts.MaxExportBatchSize)
+	timer := time.NewTimer(p.opts.ScheduleDelay)
+	defer timer.Stop()
+	for {
+		select {
+		case s := <-p.queue:
+			batch = append(batch, s)
+			if len(batch) >= p.opts.MaxExportBatchSize {
+				batch = p.export(p.base, batch)
+				resetTimer(timer, p.opts.ScheduleDelay)
+			}
+		case <-timer.C:
+			batch = p.export(p.base, batch)
+			p.reportDrops(false)
+			timer.Reset(p.opts.ScheduleDelay)
+		case req := <-p.flushCh:
+			batch = p.drain(req.ctx, batch)
+			close(req.ack)
+		case ctx := <-p.stopCh:
+			p.drain(ctx, batch)
+			p.reportDrops(true)
+			return
+		}
+	}
+}
+
+func resetTimer(t *time.Timer, d time.Duration) {
+	t.Stop()
+	t.Reset(d)
+}
+
+// drain exports batch and everything queued now, in batches.
+func (p *batchProcessor) drain(ctx context.Context, batch []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan {
+	for n := len(p.queue); ; n-- {
+		if len(batch) >= p.opts.MaxExportBatchSize || (n <= 0 && len(batch) > 0) {
+			batch = p.export(ctx, batch)
+		}
+		if n <= 0 || ctx.Err() != nil {
+			return batch
+		}
+		batch = append(batch, <-p.queue)
+	}
+}
+
+// export sends batch and returns it emptied for reuse. ctx is bounded by
+// ExportTimeout and by Shutdown's deadline (through p.base).
+func (p *batchProcessor) export(ctx context.Context, batch []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan {
+	if len(batch) == 0 {
+		return batch
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.opts.ExportTimeout)
+	stop := context.AfterFunc(p.base, cancel)
+	err := p.exp.ExportSpans(ctx, batch)
+	stop()
+	cancel()
+	if err != nil {
+		otel.Handle(fmt.Errorf("fi: exporting %d spans: %w", len(batch), err))
+	}
+	clear(batch)
+	p.reportDrops(false)
+	return batch[:0]
+}
+
+func (p *batchProcessor) reportDrops(force bool) {
+	total, done := p.dropped.Load(), p.reported.Load()
+	if total == done {
+		return
+	}
+	now := time.Now()
+	if !force && !p.lastReport.IsZero() && now.Sub(p.lastReport) < p.opts.DropReportInterval {
+		return
+	}
+	otel.Handle(&DroppedSpansError{Dropped: total - done, Total: total})
+	p.reported.Store(total)
+	p.lastReport = now
+}
+
+// ForceFlush exports every span queued so far, or gives up when ctx ends.
+func (p *batchProcessor) ForceFlush(ctx context.Context) error {
+	if p.stopped.Load() {
+		return nil
+	}
+	req := flushRequest{ctx: ctx, ack: make(chan struct{})}
+	select {
+	case p.flushCh <- req:
+	case <-p.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-req.ack:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Shutdown exports what it can before ctx ends, then shuts the exporter
+// down. When ctx ends first, the export in flight is abandoned and
+// Shutdown returns ctx's error without waiting further.
+func (p *batchProcessor) Shutdown(ctx context.Context) error {
+	p.shutOnce.Do(func() {
+		p.stopped.Store(true)
+		var err error
+		select {
+		case p.stopCh <- ctx:
+			select {
+			case <-p.done:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		p.cancel()
+		if total, done := p.dropped.Load(), p.reported.Swap(p.dropped.Load()); err != nil && total > done {
+			// The worker could not report in time.
+			otel.Handle(&DroppedSpansError{Dropped: total - done, Total: total})
+		}
+		p.shutErr = errors.Join(err, p.exp.Shutdown(ctx))
+	})
+	return p.shutErr
+}
+
+// finalExporter applies what must hold for every exported span whichever
+// tracer made it: the TraceConfig masking (so hidden values never leave the
+// process, even from tracers that do not mask), and the reference's rule
+// that a span ended with status Unset and no "exception" or "error" event is
+// exported with status OK.
+type finalExporter struct {
+	next sdktrace.SpanExporter
+	cfg  TraceConfig
+}
+
+func (e *finalExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	out := make([]sdktrace.ReadOnlySpan, len(spans))
+	for i, s := range spans {
+		out[i] = e.view(s)
+	}
+	return e.next.ExportSpans(ctx, out)
+}
+
+func (e *finalExporter) Shutdown(ctx context.Context) error { return e.next.Shutdown(ctx) }
+
+func (e *finalExporter) view(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
+	// Copy first: the span's own slice is shared with other processors.
+	attrs := e.cfg.MaskAll(append([]attribute.KeyValue(nil), s.Attributes()...))
+	status := s.Status()
+	if status.Code == codes.Unset && !hasErrorEvent(s.Events()) {
+		status = sdktrace.Status{Code: codes.Ok}
+	}
+	return &exportedSpan{ReadOnlySpan: s, attrs: attrs, status: status}
+}
+
+func hasErrorEvent(events []sdktrace.Event) bool {
+	for _, ev := range events {
+		if ev.Name == "exception" || ev.Name == "error" {
+			return true
+		}
+	}
+	return false
+}
+
+// exportedSpan is a span as the exporter sees it.
+type exportedSpan struct {
+	sdktrace.ReadOnlySpan
+	attrs  []attribute.KeyValue
+	status sdktrace.Status
+}
+
+func (s *exportedSpan) Attributes() []attribute.KeyValue { return s.attrs }
+func (s *exportedSpan) Status() sdktrace.Status          { return s.status }
