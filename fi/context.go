@@ -140,6 +140,9 @@ func optional(what, v string) string {
 }
 
 func with(ctx context.Context, over *ctxattr.Scope) context.Context {
+	if over.Empty() {
+		return ctx // nothing given: no new scope, no allocation
+	}
 	return ctxattr.With(ctx, ctxattr.Merge(ctxattr.From(ctx), over))
 }
 

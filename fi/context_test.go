@@ -193,6 +193,13 @@ func TestUsingAttributesEmptyFieldsAreNotErrors(t *testing.T) {
 	if e := errs.all(); len(e) != 0 {
 		t.Errorf("errors reported for empty fields: %v", e)
 	}
+	// Nothing given at all: the context is returned as is.
+	if fi.UsingAttributes(outer, fi.Attributes{}) != outer ||
+		fi.UsingPromptTemplate(outer, fi.PromptTemplate{}) != outer ||
+		fi.UsingSimulatorAttributes(outer, fi.SimulatorAttributes{}) != outer ||
+		fi.UsingMetadata(outer, nil) != outer {
+		t.Error("an empty scope made a new context")
+	}
 }
 
 func TestNestedScopesOverridePerField(t *testing.T) {

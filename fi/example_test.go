@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"sort"
 	"strings"
 
@@ -260,7 +261,7 @@ func ExampleWithAttributes() {
 // handler hears about it.
 func ExampleUsingSession_emptyID() {
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { fmt.Println("otel error:", err) }))
-	defer otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {}))
+	defer otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Print(err) }))
 
 	ctx := fi.UsingSession(context.Background(), "")
 	fmt.Printf("session: %q\n", fi.SessionID(ctx))

@@ -87,6 +87,13 @@ func Merge(s *Scope, over *Scope) *Scope {
 	return n
 }
 
+// Empty reports whether s sets no field, so merging it changes nothing.
+func (s *Scope) Empty() bool {
+	return s.SessionID == "" && s.UserID == "" && s.Metadata == "" && len(s.Tags) == 0 &&
+		s.TemplateName == "" && s.TemplateLabel == "" && s.TemplateVersion == "" && s.TemplateVariables == "" &&
+		s.SimRunTestID == "" && s.SimTestExecutionID == "" && s.SimCallExecutionID == "" && !s.SimIsTraceSet
+}
+
 // build lays the attributes out once per scope, in the order of the Python
 // reference's CONTEXT_ATTRIBUTES.
 func (s *Scope) build() []attribute.KeyValue {
