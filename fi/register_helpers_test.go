@@ -36,12 +36,13 @@ type received struct {
 // receiver is a local OTLP collector (HTTP and gRPC) that records what it
 // is sent and can be made to fail or hang.
 type receiver struct {
-	mu     sync.Mutex
-	got    []received
-	hits   atomic.Int64
-	status atomic.Int32  // HTTP status to answer; 0 means 200
-	fails  atomic.Int32  // answer status only this many times, then 200 (0: always)
-	hang   chan struct{} // when non-nil, requests wait for it to close
+	mu      sync.Mutex
+	got     []received
+	hits    atomic.Int64
+	status  atomic.Int32 // HTTP status to answer; 0 means 200
+	fails   atomic.Int32 // with limited, answer status only this many times, then 200
+	limited atomic.Bool
+	hang    chan struct{} // when non-nil, requests wait for it to close
 
 	URL  string // HTTP base URL
 	Addr string // gRPC host:port
@@ -91,7 +92,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if !r.wait(req.Context()) {
 		return
 	}
-	if st := r.status.Load(); st != 0 && (r.fails.Load() == 0 || r.fails.Add(-1) >= 0) {
+	if st := r.status.Load(); st != 0 && (!r.limited.Load() || r.fails.Add(-1) >= 0) {
 		w.Header().Set("Retry-After", "0")
 		http.Error(w, "nope", int(st))
 		return

@@ -1,0 +1,189 @@
+package fi_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/traceai-go/traceai/fi"
+)
+
+// fastRetry keeps retry backoff short so the tests run in milliseconds.
+var fastRetry = fi.WithRetry(fi.RetryConfig{Enabled: true, InitialInterval: 5 * time.Millisecond, MaxInterval: 20 * time.Millisecond, MaxElapsedTime: 200 * time.Millisecond})
+
+// makeSpans ends n spans, failing the test if that takes longer than the
+// guard: a collector that is down or hanging must not slow it down.
+func makeSpans(t *testing.T, tp *sdktrace.TracerProvider, n int) {
+	t.Helper()
+	within(t, 10*time.Second, "creating spans", func() {
+		ctx := fi.UsingSession(context.Background(), "s")
+		tr := tp.Tracer("load")
+		for range n {
+			_, span := tr.Start(ctx, "op")
+			span.End()
+		}
+	})
+}
+
+// A hanging collector: the queue holds exactly what it can (one batch in
+// flight plus MaxQueueSize), every other span is dropped without waiting,
+// the drops are reported through otel.Handle, and once the collector
+// answers again everything accepted arrives.
+func TestExportHangingCollectorBoundedAndCounted(t *testing.T) {
+	clearExportEnv(t)
+	errs := handleErrors(t)
+	rcv := newHTTPReceiver(t)
+	rcv.hangRequests()
+	const n, queue, batch = 2000, 64, 16
+	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard),
+		fi.WithBatchOptions(fi.BatchOptions{MaxQueueSize: queue, MaxExportBatchSize: batch, ScheduleDelay: time.Hour}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	makeSpans(t, tp, n)
+	// Wait for the first export to be in flight, hanging.
+	deadline := time.Now().Add(5 * time.Second)
+	for rcv.hits.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	rcv.release()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := tp.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := len(rcv.spans())
+	if got != queue+batch {
+		t.Errorf("received %d spans, want %d (one batch + a full queue)", got, queue+batch)
+	}
+	if d := errs.dropped(); d != uint64(n-got) {
+		t.Errorf("reported %d dropped spans, want %d; errors: %v", d, n-got, errs.all())
+	}
+}
+
+// Shutdown against a collector that never answers returns at its
+// deadline, with the deadline's error, and still reports the drops.
+func TestExportShutdownHonoursDeadline(t *testing.T) {
+	clearExportEnv(t)
+	errs := handleErrors(t)
+	for _, tr := range []fi.Transport{fi.TransportHTTP, fi.TransportGRPC} {
+		t.Run(string(tr), func(t *testing.T) {
+			var rcv *receiver
+			var ep string
+			if tr == fi.TransportHTTP {
+				rcv = newHTTPReceiver(t)
+				ep = rcv.URL
+			} else {
+				rcv = newGRPCReceiver(t)
+				ep = rcv.Addr
+			}
+			rcv.hangRequests()
+			tp, err := fi.Register(context.Background(), fi.WithEndpoint(ep), fi.WithTransport(tr), fi.WithOutput(io.Discard),
+				fi.WithBatchOptions(fi.BatchOptions{MaxQueueSize: 10, MaxExportBatchSize: 5, ScheduleDelay: time.Millisecond}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			makeSpans(t, tp, 100)
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			within(t, 5*time.Second, "Shutdown", func() {
+				if err := tp.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("Shutdown = %v, want deadline exceeded", err)
+				}
+			})
+			if errs.dropped() == 0 {
+				t.Errorf("drops not reported: %v", errs.all())
+			}
+		})
+	}
+}
+
+// Collector down (nothing listening), HTTP and gRPC: span creation is not
+// slowed, export errors reach otel.Handle, Shutdown returns in time.
+func TestExportCollectorDown(t *testing.T) {
+	clearExportEnv(t)
+	for _, tr := range []fi.Transport{fi.TransportHTTP, fi.TransportGRPC} {
+		t.Run(string(tr), func(t *testing.T) {
+			errs := handleErrors(t)
+			ep := closedAddr(t)
+			if tr == fi.TransportHTTP {
+				ep = "http://" + ep
+			}
+			tp, err := fi.Register(context.Background(), fi.WithEndpoint(ep), fi.WithTransport(tr), fi.WithOutput(io.Discard),
+				fastRetry, fi.WithBatchOptions(fi.BatchOptions{MaxQueueSize: 32, MaxExportBatchSize: 8, ScheduleDelay: time.Millisecond}))
+			if err != nil {
+				t.Fatalf("Register with the collector down: %v", err)
+			}
+			makeSpans(t, tp, 1000)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			within(t, 5*time.Second, "Shutdown", func() { _ = tp.Shutdown(ctx) })
+			var exportErr bool
+			for _, e := range errs.all() {
+				exportErr = exportErr || strings.Contains(e.Error(), "fi: exporting")
+			}
+			if !exportErr {
+				t.Errorf("export failure not reported: %v", errs.all())
+			}
+			if errs.dropped() == 0 {
+				t.Errorf("drops not reported")
+			}
+		})
+	}
+}
+
+// A collector answering 500 (not retryable): the error reaches otel.Handle.
+func TestExportServerError(t *testing.T) {
+	clearExportEnv(t)
+	errs := handleErrors(t)
+	rcv := newHTTPReceiver(t)
+	rcv.status.Store(500)
+	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard), fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	makeSpans(t, tp, 10)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tp.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_ = tp.Shutdown(ctx)
+	var found bool
+	for _, e := range errs.all() {
+		found = found || strings.Contains(e.Error(), "500")
+	}
+	if !found || rcv.hits.Load() != 1 {
+		t.Errorf("500: hits=%d errors=%v", rcv.hits.Load(), errs.all())
+	}
+}
+
+// A collector answering 429 twice: the exporter backs off and retries, and
+// the spans arrive.
+func TestExportRetriesThrottled(t *testing.T) {
+	clearExportEnv(t)
+	errs := handleErrors(t)
+	rcv := newHTTPReceiver(t)
+	rcv.status.Store(429)
+	rcv.fails.Store(2)
+	rcv.limited.Store(true)
+	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard),
+		fi.WithRetry(fi.RetryConfig{Enabled: true, InitialInterval: 5 * time.Millisecond, MaxInterval: 20 * time.Millisecond, MaxElapsedTime: 5 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	makeSpans(t, tp, 10)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := tp.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(rcv.spans()); got != 10 || rcv.hits.Load() != 3 {
+		t.Errorf("received %d spans in %d requests, want 10 in 3; errors %v", got, rcv.hits.Load(), errs.all())
+	}
+}
