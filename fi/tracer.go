@@ -3,6 +3,7 @@ package fi
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync/atomic"
 
@@ -103,6 +104,7 @@ type Span struct {
 	trace.Span
 	cfg       *TraceConfig
 	statusSet atomic.Bool
+	outputSet atomic.Bool
 }
 
 // SetAttributes sets kvs after masking. kvs is not modified.
@@ -158,6 +160,7 @@ func (s *Span) SetInput(v any, mime ...semconv.MimeType) {
 
 // SetOutput sets output.value and output.mime_type from v, like SetInput.
 func (s *Span) SetOutput(v any, mime ...semconv.MimeType) {
+	s.outputSet.Store(true)
 	val, m := ioValue(v, mime)
 	s.SetAttributes(semconv.OutputValue.String(val), semconv.OutputMimeType.String(string(m)))
 }
@@ -200,10 +203,15 @@ func ioValue(v any, mime []semconv.MimeType) (string, semconv.MimeType) {
 		}
 	}
 	switch v.(type) {
-	case string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+	case nil, string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
 		return textOf(v), semconv.MimeTypeText
 	case fmt.Stringer, error:
 		return textOf(v), semconv.MimeTypeText
+	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return textOf(v), semconv.MimeTypeText // named scalar types, like Python's str subclasses
 	}
 	return jsonString(v), semconv.MimeTypeJSON
 }
@@ -223,6 +231,18 @@ func textOf(v any) string {
 		return pyjson.FormatFloat(float64(x), 32)
 	case nil:
 		return "None"
+	case fmt.Stringer, error:
+		return fmt.Sprint(v)
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.String:
+		return rv.String()
+	case reflect.Bool:
+		return textOf(rv.Bool())
+	case reflect.Float32:
+		return pyjson.FormatFloat(rv.Float(), 32)
+	case reflect.Float64:
+		return pyjson.FormatFloat(rv.Float(), 64)
 	}
 	return fmt.Sprint(v)
 }
@@ -244,8 +264,8 @@ func Run[T any](ctx context.Context, t *Tracer, kind semconv.SpanKind, name stri
 		}
 		if err != nil {
 			span.RecordError(err)
-		} else if span.IsRecording() {
-			span.SetOutput(any(result))
+		} else if span.IsRecording() && !span.outputSet.Load() {
+			span.SetOutput(any(result)) // unless fn set an output itself, as in the reference
 		}
 		span.End()
 	}()

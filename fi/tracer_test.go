@@ -20,6 +20,11 @@ func newTestTracer(t *testing.T, cfg fi.TraceConfig) (*fi.Tracer, recorderProvid
 	return fi.NewTracer(fi.WithTracerProvider(rp.tp), fi.WithTraceConfig(cfg)), rp
 }
 
+type (
+	namedBool  bool
+	namedFloat float64
+)
+
 type point struct {
 	X int     `json:"x"`
 	Y float64 `json:"y"`
@@ -45,6 +50,10 @@ func TestSetInputOutputMimeTypes(t *testing.T) {
 		{"struct", point{1, 2.5}, nil, `{"x": 1, "y": 2.5}`, "application/json"},
 		{"json string", `{"already": "json"}`, []semconv.MimeType{semconv.MimeTypeJSON}, `{"already": "json"}`, "application/json"},
 		{"forced text", map[string]int{"a": 1}, []semconv.MimeType{semconv.MimeTypeText}, "map[a:1]", "text/plain"},
+		{"nil", nil, nil, "None", "text/plain"},
+		{"named string", semconv.SpanKindLLM, nil, "LLM", "text/plain"},
+		{"named bool", namedBool(false), nil, "False", "text/plain"},
+		{"named float", namedFloat(2), nil, "2.0", "text/plain"},
 	} {
 		_, span := tr.Start(context.Background(), c.name, semconv.SpanKindChain)
 		span.SetInput(c.v, c.mime...)
@@ -233,4 +242,16 @@ func TestNewTracerDefaults(t *testing.T) {
 	if n := ended(t, rp.rec, "mine").InstrumentationScope().Name; n != "mine" {
 		t.Errorf("scope name %q", n)
 	}
+}
+
+func TestRunKeepsOutputSetByFn(t *testing.T) {
+	tr, rp := newTestTracer(t, fi.TraceConfig{})
+	_, _ = fi.Run(context.Background(), tr, semconv.SpanKindChain, "own-output", "in",
+		func(_ context.Context, s *fi.Span) (int, error) {
+			s.SetOutput(map[string]int{"custom": 1})
+			return 7, nil
+		})
+	wantAttrs(t, ended(t, rp.rec, "own-output"), map[attribute.Key]any{
+		semconv.OutputValue: `{"custom": 1}`, semconv.OutputMimeType: "application/json",
+	})
 }
