@@ -1,0 +1,205 @@
+// Package idbaggage carries traceAI session and user ids across process
+// boundaries in W3C Baggage (the "baggage" header or gRPC metadata entry).
+//
+// The ids live in the fi context scope (fi.UsingSession, fi.UsingUser), not
+// in context baggage: baggage is only their wire format. On the way in,
+// Extract takes the ids out of the baggage so that they travel on only
+// through Outgoing, which writes them for allowed destinations and removes
+// them for all others. fihttp and figrpc are built on it; use it directly
+// for other transports (message queues, custom RPC).
+package idbaggage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/baggage"
+
+	"github.com/traceai-go/traceai/fi"
+	"github.com/traceai-go/traceai/fi/semconv"
+)
+
+const (
+	// Header is the W3C Baggage header name (also the gRPC metadata key).
+	Header = "baggage"
+	// SessionKey is the baggage member key of the session id.
+	SessionKey = string(semconv.SessionID)
+	// UserKey is the baggage member key of the user id.
+	UserKey = string(semconv.UserID)
+	// MaxBaggageBytes is the W3C limit on a whole baggage list; a longer
+	// incoming list is refused, and ids that would make an outgoing list
+	// longer are not sent.
+	MaxBaggageBytes = 8192
+	// MaxMemberBytes is the W3C limit on one list member. An id of at most
+	// fi.MaxIDLength bytes always fits, even fully percent-encoded.
+	MaxMemberBytes = 4096
+)
+
+// ErrInvalidID is wrapped by every error reported for a refused session or
+// user id, so an error handler can tell them apart.
+var ErrInvalidID = errors.New("traceai: invalid session or user id")
+
+// ErrInvalidBaggage is wrapped by errors reported for an incoming baggage
+// list that could not be read whole.
+var ErrInvalidBaggage = errors.New("traceai: invalid baggage")
+
+// ValidateID checks an incoming id. what names it in the error ("session id
+// from header X-Session-Id"). It refuses empty ids, ids over fi.MaxIDLength
+// bytes, invalid UTF-8 and control characters.
+func ValidateID(what, id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("%w: %s is empty; ignored", ErrInvalidID, what)
+	case len(id) > fi.MaxIDLength:
+		return fmt.Errorf("%w: %s is %d bytes, over the %d-byte limit; ignored", ErrInvalidID, what, len(id), fi.MaxIDLength)
+	case !utf8.ValidString(id):
+		return fmt.Errorf("%w: %s is not valid UTF-8; ignored", ErrInvalidID, what)
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < 0x20 || c == 0x7f {
+			return fmt.Errorf("%w: %s contains control character %#x at byte %d; ignored", ErrInvalidID, what, c, i)
+		}
+	}
+	return nil
+}
+
+// Check is ValidateID that reports the error to otel.Handle and returns
+// whether id may be used.
+func Check(what, id string) bool {
+	if err := ValidateID(what, id); err != nil {
+		otel.Handle(err)
+		return false
+	}
+	return true
+}
+
+func mentionsIDs(values []string) bool {
+	for _, v := range values {
+		if strings.Contains(v, SessionKey) || strings.Contains(v, UserKey) {
+			return true
+		}
+	}
+	return false
+}
+
+// parse reads header values as one list. ok is false when the list must be
+// dropped whole (over the size limit).
+func parse(values []string) (b baggage.Baggage, ok bool) {
+	s := strings.Join(values, ",")
+	if len(s) > MaxBaggageBytes {
+		otel.Handle(fmt.Errorf("%w: list is %d bytes, over the %d-byte W3C limit; dropped", ErrInvalidBaggage, len(s), MaxBaggageBytes))
+		return baggage.Baggage{}, false
+	}
+	b, err := baggage.Parse(s)
+	if err != nil {
+		// Invalid members are skipped, as the OpenTelemetry propagator does.
+		otel.Handle(fmt.Errorf("%w: %v", ErrInvalidBaggage, err))
+	}
+	return b, true
+}
+
+func strip(b baggage.Baggage) baggage.Baggage {
+	return b.DeleteMember(SessionKey).DeleteMember(UserKey)
+}
+
+func hasIDs(b baggage.Baggage) bool {
+	return b.Member(SessionKey).Key() != "" || b.Member(UserKey).Key() != ""
+}
+
+// Extract reads the session and user ids out of incoming baggage header
+// values. Ids that fail ValidateID are reported and returned empty. rest is
+// the header values to hand on, without the id members; changed reports
+// whether rest differs from values (nil rest means: remove the header).
+func Extract(values []string) (sessionID, userID string, rest []string, changed bool) {
+	if !mentionsIDs(values) {
+		return "", "", values, false
+	}
+	b, ok := parse(values)
+	if !ok {
+		return "", "", nil, true
+	}
+	if m := b.Member(SessionKey); m.Key() != "" && Check("session id from baggage", m.Value()) {
+		sessionID = m.Value()
+	}
+	if m := b.Member(UserKey); m.Key() != "" && Check("user id from baggage", m.Value()) {
+		userID = m.Value()
+	}
+	if s := strip(b).String(); s != "" {
+		rest = []string{s}
+	}
+	return sessionID, userID, rest, true
+}
+
+// StripContext returns ctx with session.id and user.id removed from its
+// baggage, so that propagators which copy context baggage to every outgoing
+// request (otelhttp, otelgrpc) cannot forward them.
+func StripContext(ctx context.Context) context.Context {
+	b := baggage.FromContext(ctx)
+	if !hasIDs(b) {
+		return ctx
+	}
+	return baggage.ContextWithBaggage(ctx, strip(b))
+}
+
+// Outgoing prepares the baggage of an outgoing request. The id members are
+// removed from the context baggage and from the header values already set;
+// when allowed is true, the session id of ctx's fi scope (and its user id,
+// when withUser is true) are written instead. It returns the context to send
+// with, the header values to send (nil: no header) and whether anything
+// changed; when changed is false, send ctx and header as they are.
+func Outgoing(ctx context.Context, header []string, allowed, withUser bool) (context.Context, []string, bool) {
+	var sid, uid string
+	if allowed {
+		sid = fi.SessionID(ctx)
+		if withUser {
+			uid = fi.UserID(ctx)
+		}
+	}
+	cb := baggage.FromContext(ctx)
+	if sid == "" && uid == "" && !hasIDs(cb) && !mentionsIDs(header) {
+		return ctx, header, false
+	}
+	cb = strip(cb)
+	out := cb
+	if len(header) > 0 {
+		hb, ok := parse(header)
+		if ok {
+			out = strip(hb)
+			for _, m := range cb.Members() {
+				out, _ = out.SetMember(m)
+			}
+		}
+	}
+	plain, plainCtx := out, cb
+	for _, id := range [...]struct{ key, val string }{{SessionKey, sid}, {UserKey, uid}} {
+		if id.val == "" {
+			continue
+		}
+		m, err := baggage.NewMemberRaw(id.key, id.val)
+		if err != nil {
+			otel.Handle(fmt.Errorf("%w: %s %q cannot be a baggage value: %v; not sent", ErrInvalidID, id.key, id.val, err))
+			continue
+		}
+		if len(m.String()) > MaxMemberBytes {
+			otel.Handle(fmt.Errorf("%w: %s is %d bytes encoded, over the %d-byte W3C member limit; not sent", ErrInvalidID, id.key, len(m.String()), MaxMemberBytes))
+			continue
+		}
+		out, _ = out.SetMember(m)
+		cb, _ = cb.SetMember(m)
+	}
+	s := out.String()
+	if len(s) > MaxBaggageBytes {
+		otel.Handle(fmt.Errorf("%w: baggage with ids would be %d bytes, over the %d-byte W3C limit; ids not sent", ErrInvalidID, len(s), MaxBaggageBytes))
+		out, cb = plain, plainCtx
+		s = out.String()
+	}
+	var h []string
+	if s != "" {
+		h = []string{s}
+	}
+	return baggage.ContextWithBaggage(ctx, cb), h, true
+}

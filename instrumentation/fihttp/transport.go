@@ -1,0 +1,82 @@
+package fihttp
+
+import (
+	"net/http"
+
+	"github.com/traceai-go/traceai/instrumentation/fihttp/idbaggage"
+)
+
+type transportConfig struct {
+	hosts    []string
+	loopback bool
+	user     bool
+}
+
+// TransportOption configures NewTransport.
+type TransportOption func(*transportConfig)
+
+// WithAllowedHosts adds destinations that receive the ids: host names or IP
+// addresses (any port), host:port, "*.domain" for subdomains, or CIDR
+// prefixes. List only your own services, never a third-party API.
+func WithAllowedHosts(patterns ...string) TransportOption {
+	return func(c *transportConfig) { c.hosts = append(c.hosts, patterns...) }
+}
+
+// WithLoopback sets whether localhost and loopback addresses are allowed
+// (default true).
+func WithLoopback(allowed bool) TransportOption {
+	return func(c *transportConfig) { c.loopback = allowed }
+}
+
+// WithUserPropagation sets whether the user id is sent along with the
+// session id (default false: a user id is personal data, and it should
+// cross a service boundary only when you decide so).
+func WithUserPropagation(enabled bool) TransportOption {
+	return func(c *transportConfig) { c.user = enabled }
+}
+
+// Transport is an http.RoundTripper that writes the fi session (and user)
+// id into the W3C baggage of requests to allowed hosts and removes them from
+// requests to all other hosts.
+type Transport struct {
+	base  http.RoundTripper
+	hosts *idbaggage.Hosts
+	user  bool
+}
+
+// NewTransport wraps base (http.DefaultTransport when nil). It works on
+// either side of otelhttp.NewTransport: inside it (recommended,
+// otelhttp.NewTransport(fihttp.NewTransport(base))) it has the last word on
+// the header otelhttp injected; outside it, it rewrites the context baggage
+// otelhttp's propagator reads. Either way, a non-allowed host never gets
+// session.id or user.id baggage.
+func NewTransport(base http.RoundTripper, opts ...TransportOption) *Transport {
+	cfg := transportConfig{loopback: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &Transport{base: base, hosts: idbaggage.NewHosts(cfg.loopback, cfg.hosts...), user: cfg.user}
+}
+
+// Allowed reports whether a request to hostport would carry the ids.
+func (t *Transport) Allowed(hostport string) bool { return t.hosts.Allowed(hostport) }
+
+// RoundTrip implements http.RoundTripper. It does not modify r; when the
+// baggage changes it sends a clone.
+func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	allowed := r.URL != nil && t.hosts.Allowed(r.URL.Host) && (r.Host == "" || t.hosts.Allowed(r.Host))
+	ctx, h, changed := idbaggage.Outgoing(r.Context(), r.Header.Values(idbaggage.Header), allowed, t.user)
+	if !changed {
+		return t.base.RoundTrip(r)
+	}
+	r2 := r.Clone(ctx)
+	if h == nil {
+		r2.Header.Del(idbaggage.Header)
+	} else {
+		r2.Header[http.CanonicalHeaderKey(idbaggage.Header)] = h
+	}
+	return t.base.RoundTrip(r2)
+}
