@@ -28,8 +28,8 @@ import (
 
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
-	"github.com/traceai-go/traceai/instrumentation/fihttp"
 	"github.com/traceai-go/traceai/instrumentation/figrpc"
+	"github.com/traceai-go/traceai/instrumentation/fihttp"
 )
 
 // world is one tracer provider (fi span processor + recorder) shared by
@@ -114,7 +114,7 @@ func (r *wireMD) last() metadata.MD {
 // healthC is service C: a gRPC health service that does some traced work.
 type healthC struct {
 	grpc_health_v1.UnimplementedHealthServer
-	w *world
+	w       *world
 	mu      sync.Mutex
 	session string
 	user    string
