@@ -577,6 +577,18 @@ func TestNoAttributeSetTwice(t *testing.T) {
 			semconv.SessionID: "s", semconv.UserID: "u", semconv.TagTags: []string{"x"},
 		})
 	}
+	for _, s := range rec.rec.Ended() {
+		seen := map[attribute.Key]bool{}
+		for _, kv := range s.Attributes() {
+			if seen[kv.Key] {
+				t.Errorf("%s: %s twice in Attributes()", s.Name(), kv.Key)
+			}
+			seen[kv.Key] = true
+		}
+		if s.DroppedAttributes() != 0 {
+			t.Errorf("%s: %d attributes dropped", s.Name(), s.DroppedAttributes())
+		}
+	}
 	wantAttrs(t, ended(t, rec.rec, "llm"), map[attribute.Key]any{semconv.GenAISpanKind: "LLM"})
 	wantAttrs(t, ended(t, rec.rec, "plain-child"), map[attribute.Key]any{semconv.GenAISpanKind: nil})
 }
