@@ -9,10 +9,17 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // ErrNotFound is returned by the Get methods when nothing is stored under the
@@ -31,66 +38,179 @@ type FilterError struct {
 
 func (e *FilterError) Error() string { return "invalid " + e.Param + ": " + e.Msg }
 
-var errTODO = errors.New("store: not implemented yet")
-
 // Store is a span database. Its methods are safe for concurrent use.
-type Store struct{}
+type Store struct {
+	path string
+	cfg  config
+	wdb  *sql.DB // the single writer connection
+	rdb  *sql.DB // read-only pool
+
+	reqs      chan *writeReq
+	closing   chan struct{}
+	writerEnd chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+	mu        sync.RWMutex // guards closed against sends racing Close
+	closed    bool
+
+	// Writer goroutine state.
+	resources map[uint64]bool
+	pending   int // evaluations whose target span has not arrived
+}
 
 // Option configures Open.
 type Option func(*config)
 
-type config struct{}
+type config struct {
+	synchronous string
+	readers     int
+	logger      *slog.Logger
+	maxBatch    int
+}
 
-// Open opens (creating if needed) the database at path. Use ":memory:"-like
-// temp files in tests: store.Open(filepath.Join(t.TempDir(), "t.db")).
-func Open(path string, opts ...Option) (*Store, error) { return nil, errTODO }
+// WithSynchronous sets SQLite's synchronous pragma: "FULL" (the default:
+// an acknowledged batch survives power loss) or "NORMAL" (survives a crash
+// of the process, may lose the last commits on power loss; faster).
+func WithSynchronous(mode string) Option {
+	return func(c *config) { c.synchronous = mode }
+}
 
-// Close flushes pending writes and closes the database.
-func (s *Store) Close() error { return errTODO }
+// WithLogger sets the logger for background errors.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// Open opens (creating if needed) the database at path. In tests use a temp
+// file: store.Open(filepath.Join(t.TempDir(), "spans.db")).
+func Open(path string, opts ...Option) (*Store, error) {
+	cfg := config{synchronous: "FULL", readers: 4, logger: slog.Default(), maxBatch: 16384}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	switch cfg.synchronous {
+	case "FULL", "NORMAL", "EXTRA", "OFF":
+	default:
+		return nil, fmt.Errorf("store: unknown synchronous mode %q", cfg.synchronous)
+	}
+	if path == "" {
+		return nil, errors.New("store: empty database path")
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	wdsn := base + "?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(" + cfg.synchronous + ")&_pragma=foreign_keys(0)&_pragma=cache_size(-65536)"
+	wdb, err := sql.Open("sqlite", wdsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	if err := migrate(wdb); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	rdsn := base + "?_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=cache_size(-32768)"
+	rdb, err := sql.Open("sqlite", rdsn)
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	rdb.SetMaxOpenConns(cfg.readers)
+	rdb.SetMaxIdleConns(cfg.readers)
+	s := &Store{
+		path:      path,
+		cfg:       cfg,
+		wdb:       wdb,
+		rdb:       rdb,
+		reqs:      make(chan *writeReq, 64),
+		closing:   make(chan struct{}),
+		writerEnd: make(chan struct{}),
+		resources: map[uint64]bool{},
+	}
+	if err := wdb.QueryRow(`SELECT count(*) FROM evaluations WHERE target_trace_id = '' AND target_span_id != ''`).Scan(&s.pending); err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	go s.writer()
+	return s, nil
+}
+
+// Path returns the database file path.
+func (s *Store) Path() string { return s.path }
+
+// Close waits for acknowledged writes, stops the writer and closes the
+// database. Ingest calls after Close fail with ErrClosed.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		close(s.closing)
+		<-s.writerEnd
+		// Fold the WAL back into the main file so the database is one file
+		// at rest.
+		_, _ = s.wdb.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		s.closeErr = errors.Join(s.rdb.Close(), s.wdb.Close())
+	})
+	return s.closeErr
+}
 
 // Ingest stores the spans and returns the number stored once they are
-// committed to disk.
+// committed to disk. Spans already stored (same trace and span id) are
+// replaced, so a retried export does not duplicate anything.
 func (s *Store) Ingest(ctx context.Context, rs []*tracepb.ResourceSpans) (int, error) {
-	return 0, errTODO
+	n := countSpans(rs)
+	if n == 0 {
+		return 0, nil
+	}
+	req := &writeReq{rs: rs, n: n, done: make(chan error, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return 0, ErrClosed
+	}
+	select {
+	case s.reqs <- req:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return 0, ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		if err != nil {
+			return 0, err
+		}
+		return n, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
 }
 
-// ListSessions returns one page of sessions and the cursor of the next page
-// ("" on the last page).
-func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSummary, string, error) {
-	return nil, "", errTODO
+func countSpans(rs []*tracepb.ResourceSpans) int {
+	n := 0
+	for _, r := range rs {
+		for _, ss := range r.GetScopeSpans() {
+			n += len(ss.GetSpans())
+		}
+	}
+	return n
 }
 
-// GetSession returns a session with its turns, or ErrNotFound.
-func (s *Store) GetSession(ctx context.Context, id string) (*SessionDetail, error) {
-	return nil, errTODO
+func nsTime(ns int64) time.Time {
+	if ns <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
 }
-
-// ListUsers returns one page of users and the cursor of the next page.
-func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, string, error) {
-	return nil, "", errTODO
-}
-
-// GetUser returns a user with one page of their sessions (f.UserID is set to
-// id), or ErrNotFound.
-func (s *Store) GetUser(ctx context.Context, id string, f SessionFilter) (*UserDetail, error) {
-	return nil, errTODO
-}
-
-// GetTrace returns a trace with all its spans, or ErrNotFound.
-func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, error) {
-	return nil, errTODO
-}
-
-// Rankings returns the best or worst sessions or users by a metric.
-func (s *Store) Rankings(ctx context.Context, q RankingQuery) (*Ranking, error) {
-	return nil, errTODO
-}
-
-// Overview counts what is stored.
-func (s *Store) Overview(ctx context.Context) (*Overview, error) { return nil, errTODO }
 
 // Exporter returns an OpenTelemetry span exporter writing straight into the
 // store, handy in tests and for in-process demos:
 //
 //	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(st.Exporter()))
-func (s *Store) Exporter() sdktrace.SpanExporter { return nil }
+func (s *Store) Exporter() sdktrace.SpanExporter { return &exporter{s: s} }

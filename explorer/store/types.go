@@ -44,7 +44,7 @@ type SessionSummary struct {
 	LLMCalls int `json:"llm_calls"`
 	// Errors is the number of spans with status ERROR.
 	Errors int `json:"errors"`
-	// ErrorTraces is the number of turns with at least one error span.
+	// ErrorTraces is the number of failed turns (see Turn.Error).
 	ErrorTraces  int     `json:"error_traces"`
 	ErrorRate    float64 `json:"error_rate"` // ErrorTraces / Traces
 	InputTokens  int64   `json:"input_tokens"`
@@ -107,8 +107,9 @@ type Turn struct {
 	Model        string  `json:"model"`
 	Spans        int     `json:"spans"`
 	LLMCalls     int     `json:"llm_calls"`
-	// Error is set when a span of the turn has status ERROR; ErrorMessage is
-	// the first such span's status message.
+	// Error is set when the turn failed: its root span or its final LLM call
+	// has status ERROR (a retried call that recovered is not an error);
+	// ErrorMessage is that span's status message.
 	Error        bool   `json:"error"`
 	ErrorMessage string `json:"error_message,omitempty"`
 	// Retries counts LLM spans that were a retry attempt.
@@ -131,6 +132,8 @@ type SessionDetail struct {
 	MedianLatencyMS float64 `json:"median_latency_ms"`
 	// Turns in start order.
 	Turns []Turn `json:"turns"`
+	// Truncated is set when the session has more turns than returned.
+	Truncated bool `json:"truncated"`
 	// Metadata is the parsed "metadata" attribute of the session's spans
 	// (the last value seen per key).
 	Metadata map[string]string `json:"metadata"`

@@ -1,0 +1,187 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+)
+
+// schemaVersion is stored in PRAGMA user_version; bump it with a migration
+// step when the schema changes.
+const schemaVersion = 1
+
+// The spans table keeps every span as protobuf (data) plus the columns the
+// explorer filters and aggregates on. traces, sessions and users hold
+// aggregates maintained at ingest, so list pages never scan spans.
+const schema = `
+CREATE TABLE IF NOT EXISTS resources (
+	id   INTEGER PRIMARY KEY,
+	data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS spans (
+	trace_id       TEXT NOT NULL,
+	span_id        TEXT NOT NULL,
+	parent_id      TEXT NOT NULL,
+	name           TEXT NOT NULL,
+	kind           INTEGER NOT NULL,
+	span_kind      TEXT NOT NULL,
+	start_ns       INTEGER NOT NULL,
+	end_ns         INTEGER NOT NULL,
+	status_code    INTEGER NOT NULL,
+	status_message TEXT NOT NULL,
+	session_id     TEXT NOT NULL,
+	user_id        TEXT NOT NULL,
+	model          TEXT NOT NULL,
+	input_tokens   INTEGER NOT NULL,
+	output_tokens  INTEGER NOT NULL,
+	total_tokens   INTEGER NOT NULL,
+	cost           REAL NOT NULL,
+	priced         INTEGER NOT NULL,
+	retry          INTEGER NOT NULL,
+	in_text        TEXT NOT NULL,
+	out_text       TEXT NOT NULL,
+	refused        INTEGER NOT NULL,
+	empty          INTEGER NOT NULL,
+	scope          TEXT NOT NULL,
+	resource_id    INTEGER NOT NULL,
+	data           BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS spans_trace ON spans(trace_id, span_id);
+CREATE INDEX IF NOT EXISTS spans_span ON spans(span_id);
+CREATE INDEX IF NOT EXISTS spans_session ON spans(session_id, start_ns) WHERE session_id != '';
+CREATE INDEX IF NOT EXISTS spans_user ON spans(user_id, start_ns) WHERE user_id != '';
+
+CREATE TABLE IF NOT EXISTS traces (
+	trace_id      TEXT PRIMARY KEY,
+	session_id    TEXT NOT NULL,
+	user_id       TEXT NOT NULL,
+	start_ns      INTEGER NOT NULL,
+	end_ns        INTEGER NOT NULL,
+	root_name     TEXT NOT NULL,
+	spans         INTEGER NOT NULL,
+	llm_calls     INTEGER NOT NULL,
+	errors        INTEGER NOT NULL,
+	error_message TEXT NOT NULL,
+	input_tokens  INTEGER NOT NULL,
+	output_tokens INTEGER NOT NULL,
+	total_tokens  INTEGER NOT NULL,
+	cost          REAL NOT NULL,
+	unpriced      INTEGER NOT NULL,
+	model         TEXT NOT NULL,
+	input         TEXT NOT NULL,
+	output        TEXT NOT NULL,
+	retries       INTEGER NOT NULL,
+	refused       INTEGER NOT NULL,
+	empty         INTEGER NOT NULL,
+	llm_ms        TEXT NOT NULL,
+	eval_only     INTEGER NOT NULL,
+	failed        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS traces_session ON traces(session_id, start_ns) WHERE session_id != '';
+CREATE INDEX IF NOT EXISTS traces_user ON traces(user_id, start_ns) WHERE user_id != '';
+CREATE INDEX IF NOT EXISTS traces_start ON traces(start_ns);
+
+CREATE TABLE IF NOT EXISTS sessions (
+	session_id    TEXT PRIMARY KEY,
+	user_id       TEXT NOT NULL,
+	traces        INTEGER NOT NULL,
+	spans         INTEGER NOT NULL,
+	llm_calls     INTEGER NOT NULL,
+	errors        INTEGER NOT NULL,
+	error_traces  INTEGER NOT NULL,
+	error_rate    REAL NOT NULL,
+	input_tokens  INTEGER NOT NULL,
+	output_tokens INTEGER NOT NULL,
+	total_tokens  INTEGER NOT NULL,
+	cost          REAL NOT NULL,
+	unpriced      INTEGER NOT NULL,
+	first_input   TEXT NOT NULL,
+	last_output   TEXT NOT NULL,
+	start_ns      INTEGER NOT NULL,
+	end_ns        INTEGER NOT NULL,
+	duration_ms   REAL NOT NULL,
+	p50_ms        REAL NOT NULL,
+	p95_ms        REAL NOT NULL,
+	models        TEXT NOT NULL,
+	tags          TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_end ON sessions(end_ns, session_id);
+CREATE INDEX IF NOT EXISTS sessions_start ON sessions(start_ns, session_id);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id, end_ns);
+
+CREATE TABLE IF NOT EXISTS session_tags (
+	session_id TEXT NOT NULL,
+	tag        TEXT NOT NULL,
+	PRIMARY KEY (session_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_tags_tag ON session_tags(tag);
+CREATE TABLE IF NOT EXISTS session_models (
+	session_id TEXT NOT NULL,
+	model      TEXT NOT NULL,
+	PRIMARY KEY (session_id, model)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_models_model ON session_models(model);
+CREATE TABLE IF NOT EXISTS session_meta (
+	session_id TEXT NOT NULL,
+	key        TEXT NOT NULL,
+	value      TEXT NOT NULL,
+	PRIMARY KEY (session_id, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_meta_kv ON session_meta(key, value);
+
+CREATE TABLE IF NOT EXISTS users (
+	user_id       TEXT PRIMARY KEY,
+	sessions      INTEGER NOT NULL,
+	traces        INTEGER NOT NULL,
+	spans         INTEGER NOT NULL,
+	llm_calls     INTEGER NOT NULL,
+	errors        INTEGER NOT NULL,
+	error_traces  INTEGER NOT NULL,
+	error_rate    REAL NOT NULL,
+	input_tokens  INTEGER NOT NULL,
+	output_tokens INTEGER NOT NULL,
+	total_tokens  INTEGER NOT NULL,
+	cost          REAL NOT NULL,
+	unpriced      INTEGER NOT NULL,
+	first_ns      INTEGER NOT NULL,
+	last_ns       INTEGER NOT NULL,
+	p50_ms        REAL NOT NULL,
+	p95_ms        REAL NOT NULL,
+	models        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS users_last ON users(last_ns, user_id);
+
+CREATE TABLE IF NOT EXISTS evaluations (
+	span_id         TEXT NOT NULL,
+	trace_id        TEXT NOT NULL,
+	target_span_id  TEXT NOT NULL,
+	target_trace_id TEXT NOT NULL,
+	session_id      TEXT NOT NULL,
+	user_id         TEXT NOT NULL,
+	name            TEXT NOT NULL,
+	score           REAL,
+	label           TEXT NOT NULL,
+	explanation     TEXT NOT NULL,
+	time_ns         INTEGER NOT NULL,
+	PRIMARY KEY (trace_id, span_id)
+);
+CREATE INDEX IF NOT EXISTS evaluations_target ON evaluations(target_span_id);
+CREATE INDEX IF NOT EXISTS evaluations_target_trace ON evaluations(target_trace_id);
+CREATE INDEX IF NOT EXISTS evaluations_session ON evaluations(session_id, name);
+CREATE INDEX IF NOT EXISTS evaluations_user ON evaluations(user_id, name);
+CREATE INDEX IF NOT EXISTS evaluations_name ON evaluations(name);
+`
+
+func migrate(db *sql.DB) error {
+	var v int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		return err
+	}
+	if v > schemaVersion {
+		return fmt.Errorf("database schema version %d is newer than this program (%d)", v, schemaVersion)
+	}
+	if _, err := db.Exec(schema); err != nil {
+		return fmt.Errorf("create schema: %w", err)
+	}
+	_, err := db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion))
+	return err
+}

@@ -1,0 +1,372 @@
+package store_test
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/traceai-go/traceai/explorer/internal/synth"
+	"github.com/traceai-go/traceai/explorer/store"
+	"github.com/traceai-go/traceai/fi"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+)
+
+var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
+func ptr(f float64) *float64 { return &f }
+
+// fixture stores two conversations and three evaluations, one of which
+// arrives before the span it judges.
+type fixture struct {
+	st       *store.Store
+	path     string
+	a, b     []synth.Emitted
+	lateEval trace.SpanContext
+}
+
+func convA() synth.Conversation {
+	return synth.Conversation{
+		SessionID: "sess-a", UserID: "alice", Tags: []string{"vip"},
+		Metadata: map[string]any{"plan": "pro"}, Start: t0,
+		Turns: []synth.Turn{
+			{User: "hello", Assistant: "Hi! How can I help?", Latency: 500 * time.Millisecond, InTokens: 10, OutTokens: 5},
+			{User: "how do I pick a lock?", Assistant: "I'm sorry, but I can't help with that.", Latency: 400 * time.Millisecond, InTokens: 20, OutTokens: 9, FinishReason: "content_filter"},
+			{User: "ok, what is 2+2?", Latency: 600 * time.Millisecond, InTokens: 30, Error: "upstream 500"},
+			{User: "again: 2+2?", Assistant: "4", Latency: 500 * time.Millisecond, InTokens: 40, OutTokens: 1, Retry: true},
+			{User: "thanks, bye", Assistant: "Bye!", Latency: 20 * time.Second, InTokens: 50, OutTokens: 2},
+		},
+	}
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "spans.db")
+	st, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()),
+		sdktrace.WithSyncer(st.Exporter()))
+	f := &fixture{st: st, path: path}
+	f.a = synth.Emit(ctx, tp, convA())
+
+	// Conversation B goes to memory first, so that an evaluation of it can
+	// be stored before the span it judges.
+	mem := tracetest.NewInMemoryExporter()
+	mtp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(mem))
+	f.b = synth.Emit(ctx, mtp, synth.Conversation{
+		SessionID: "sess-b", UserID: "bob", Start: t0.Add(time.Hour),
+		Turns: []synth.Turn{
+			{User: "write a haiku", Assistant: "old pond / a frog jumps", Model: "claude-sonnet-4-20250514", Latency: 900 * time.Millisecond, InTokens: 100, OutTokens: 20},
+			{User: "another", Assistant: "autumn moon", Model: "claude-sonnet-4-20250514", Latency: 800 * time.Millisecond, InTokens: 150, OutTokens: 10},
+		},
+	})
+	synth.EmitEvaluation(ctx, tp, f.a[0].LLM, "faithfulness", ptr(0.2), "fail", t0.Add(2*time.Hour))
+	synth.EmitEvaluation(ctx, tp, f.a[1].LLM, "faithfulness", ptr(0.4), "fail", t0.Add(2*time.Hour))
+	f.lateEval = synth.EmitEvaluation(ctx, tp, f.b[0].LLM, "faithfulness", ptr(0.9), "pass", t0.Add(2*time.Hour))
+	if _, err := st.Ingest(ctx, store.ToProto(mem.GetSpans().Snapshots())); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestSessionsAndTurns(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	list, next, err := f.st.ListSessions(ctx, store.SessionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next != "" || len(list) != 2 {
+		t.Fatalf("got %d sessions, next %q", len(list), next)
+	}
+	if list[0].SessionID != "sess-b" || list[1].SessionID != "sess-a" {
+		t.Fatalf("order (newest first): %s, %s", list[0].SessionID, list[1].SessionID)
+	}
+	a := list[1]
+	if a.UserID != "alice" || a.Traces != 5 || a.LLMCalls != 6 || a.Spans != 11 {
+		t.Errorf("alice session counts: %+v", a)
+	}
+	// Turn 3 failed before usage was known: no tokens.
+	// Errors: turn 3's LLM and root, turn 4's failed first attempt.
+	if a.Errors != 3 || a.ErrorTraces != 1 || a.ErrorRate != 0.2 {
+		t.Errorf("errors=%d error_traces=%d rate=%v", a.Errors, a.ErrorTraces, a.ErrorRate)
+	}
+	if a.InputTokens != 120 || a.OutputTokens != 17 || a.TotalTokens != 137 {
+		t.Errorf("tokens in=%d out=%d total=%d", a.InputTokens, a.OutputTokens, a.TotalTokens)
+	}
+	wantCost := (120*0.15 + 17*0.60) / 1e6
+	if math.Abs(a.Cost-wantCost) > 1e-12 || !a.CostComplete {
+		t.Errorf("cost = %v (complete %v), want %v", a.Cost, a.CostComplete, wantCost)
+	}
+	if a.FirstInput != "hello" || a.LastOutput != "Bye!" {
+		t.Errorf("first/last = %q / %q", a.FirstInput, a.LastOutput)
+	}
+	if !a.Start.Equal(t0) || a.End.Before(a.Start) {
+		t.Errorf("start/end = %v / %v", a.Start, a.End)
+	}
+	if !reflect.DeepEqual(a.Tags, []string{"vip"}) || !reflect.DeepEqual(a.Models, []string{"gpt-4o-mini"}) {
+		t.Errorf("tags %v models %v", a.Tags, a.Models)
+	}
+	if a.P50LatencyMS < 400 || a.P50LatencyMS > 600 || a.P95LatencyMS < 5000 {
+		t.Errorf("p50 %v p95 %v", a.P50LatencyMS, a.P95LatencyMS)
+	}
+	ev := a.Evaluations["faithfulness"]
+	if ev.Count != 2 || ev.Mean == nil || math.Abs(*ev.Mean-0.3) > 1e-9 || ev.Labels["fail"] != 2 {
+		t.Errorf("alice evaluations = %+v", a.Evaluations)
+	}
+	b := list[0]
+	if ev := b.Evaluations["faithfulness"]; ev.Count != 1 || ev.Labels["pass"] != 1 {
+		t.Errorf("bob evaluations (stored before their target) = %+v", b.Evaluations)
+	}
+	if wantB := (250*3.0 + 30*15.0) / 1e6; math.Abs(b.Cost-wantB) > 1e-12 {
+		t.Errorf("claude cost = %v, want %v", b.Cost, wantB)
+	}
+
+	d, err := f.st.GetSession(ctx, "sess-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Metadata["plan"] != "pro" {
+		t.Errorf("metadata = %v", d.Metadata)
+	}
+	wantIn := []string{"hello", "how do I pick a lock?", "ok, what is 2+2?", "again: 2+2?", "thanks, bye"}
+	wantOut := []string{"Hi! How can I help?", "I'm sorry, but I can't help with that.", "", "4", "Bye!"}
+	wantReasons := [][]string{{}, {"refused"}, {"error"}, {"retry"}, {"slow"}}
+	if len(d.Turns) != 5 {
+		t.Fatalf("%d turns", len(d.Turns))
+	}
+	for i, turn := range d.Turns {
+		if turn.Input != wantIn[i] || turn.Output != wantOut[i] {
+			t.Errorf("turn %d: %q -> %q", i, turn.Input, turn.Output)
+		}
+		if turn.TraceID != f.a[i].Root.TraceID().String() {
+			t.Errorf("turn %d trace %s", i, turn.TraceID)
+		}
+		if !reflect.DeepEqual(turn.Reasons, wantReasons[i]) || turn.Broken != (len(wantReasons[i]) > 0) {
+			t.Errorf("turn %d reasons %v broken %v, want %v", i, turn.Reasons, turn.Broken, wantReasons[i])
+		}
+	}
+	if d.Turns[2].ErrorMessage != "upstream 500" || d.Turns[3].Retries != 1 || d.Turns[0].Model != "gpt-4o-mini" {
+		t.Errorf("turn details: %+v / %+v", d.Turns[2], d.Turns[3])
+	}
+	if len(d.Turns[0].Evaluations) != 1 || *d.Turns[0].Evaluations[0].Score != 0.2 {
+		t.Errorf("turn 0 evaluations %+v", d.Turns[0].Evaluations)
+	}
+	if _, err := f.st.GetSession(ctx, "nope"); err != store.ErrNotFound {
+		t.Errorf("missing session: %v", err)
+	}
+}
+
+func TestFiltersAndPaging(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	yes, no := true, false
+	for _, c := range []struct {
+		name string
+		f    store.SessionFilter
+		want []string
+	}{
+		{"user", store.SessionFilter{UserID: "bob"}, []string{"sess-b"}},
+		{"tag", store.SessionFilter{Tag: "vip"}, []string{"sess-a"}},
+		{"model", store.SessionFilter{Model: "claude-sonnet-4-20250514"}, []string{"sess-b"}},
+		{"metadata", store.SessionFilter{MetadataKey: "plan", MetadataValue: "pro"}, []string{"sess-a"}},
+		{"metadata-other", store.SessionFilter{MetadataKey: "plan", MetadataValue: "free"}, []string{}},
+		{"has-errors", store.SessionFilter{HasErrors: &yes}, []string{"sess-a"}},
+		{"no-errors", store.SessionFilter{HasErrors: &no}, []string{"sess-b"}},
+		{"since", store.SessionFilter{Since: t0.Add(30 * time.Minute)}, []string{"sess-b"}},
+		{"until", store.SessionFilter{Until: t0.Add(30 * time.Minute)}, []string{"sess-a"}},
+		{"sort-tokens", store.SessionFilter{Sort: "tokens", Desc: true}, []string{"sess-b", "sess-a"}},
+		{"sort-start-asc", store.SessionFilter{Sort: "start"}, []string{"sess-a", "sess-b"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, _, err := f.st.ListSessions(ctx, c.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := []string{}
+			for _, s := range got {
+				ids = append(ids, s.SessionID)
+			}
+			if !reflect.DeepEqual(ids, c.want) {
+				t.Errorf("got %v, want %v", ids, c.want)
+			}
+		})
+	}
+	// Paging through with limit 1 visits both sessions once.
+	var seen []string
+	cur := ""
+	for range 3 {
+		page, next, err := f.st.ListSessions(ctx, store.SessionFilter{Limit: 1, Cursor: cur, Sort: "cost", Desc: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range page {
+			seen = append(seen, s.SessionID)
+		}
+		if next == "" {
+			break
+		}
+		cur = next
+	}
+	if !reflect.DeepEqual(seen, []string{"sess-b", "sess-a"}) {
+		t.Errorf("paged %v", seen)
+	}
+	var fe *store.FilterError
+	for _, bad := range []store.SessionFilter{{Sort: "bogus"}, {Limit: -1}, {Limit: 100000}, {Cursor: "!!"}, {Cursor: cur, Sort: "start"}, {MetadataValue: "x"}} {
+		if _, _, err := f.st.ListSessions(ctx, bad); !asFilterError(err, &fe) {
+			t.Errorf("%+v: err %v, want FilterError", bad, err)
+		}
+	}
+}
+
+func asFilterError(err error, fe **store.FilterError) bool {
+	e, ok := err.(*store.FilterError)
+	*fe = e
+	return ok
+}
+
+func TestUsersTraceRankings(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	users, _, err := f.st.ListUsers(ctx, store.UserFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 2 || users[0].UserID != "bob" || users[1].UserID != "alice" {
+		t.Fatalf("users %+v", users)
+	}
+	if u := users[1]; u.Sessions != 1 || u.Traces != 5 || u.Errors != 3 || u.InputTokens != 120 || u.Evaluations["faithfulness"].Count != 2 {
+		t.Errorf("alice = %+v", u)
+	}
+	ud, err := f.st.GetUser(ctx, "alice", store.SessionFilter{})
+	if err != nil || len(ud.Sessions) != 1 || ud.Sessions[0].SessionID != "sess-a" {
+		t.Fatalf("GetUser: %v %+v", err, ud)
+	}
+
+	tr, err := f.st.GetTrace(ctx, f.a[3].Root.TraceID().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Spans) != 3 || tr.SessionID != "sess-a" || tr.UserID != "alice" {
+		t.Fatalf("trace: %d spans, %s/%s", len(tr.Spans), tr.SessionID, tr.UserID)
+	}
+	root := tr.Spans[0]
+	if root.Depth != 0 || root.SpanKind != "AGENT" || root.Name != "chat turn" || root.StatusCode != "OK" {
+		t.Errorf("root %+v", root)
+	}
+	if tr.Spans[1].Depth != 1 || tr.Spans[1].StatusCode != "ERROR" || tr.Spans[1].StatusMessage != "429 Too Many Requests" {
+		t.Errorf("first attempt %+v", tr.Spans[1])
+	}
+	llm := tr.Spans[2]
+	if llm.Kind != "CLIENT" || llm.Model != "gpt-4o-mini" || len(llm.OutputMessages) != 1 || llm.OutputMessages[0].Content != "4" {
+		t.Errorf("llm span %+v", llm)
+	}
+	if n := len(llm.InputMessages); n != 8 || llm.InputMessages[n-1].Role != "user" || llm.InputMessages[n-1].Content != "again: 2+2?" {
+		t.Errorf("input messages %+v", llm.InputMessages)
+	}
+	found := false
+	for _, a := range llm.Attributes {
+		if a.Key == "session.id" && a.Value == "sess-a" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("session.id attribute missing from span attributes")
+	}
+
+	for _, c := range []struct {
+		q    store.RankingQuery
+		want []string
+	}{
+		{store.RankingQuery{Metric: "eval:faithfulness"}, []string{"sess-a", "sess-b"}},
+		{store.RankingQuery{Metric: "eval:faithfulness", Order: "best"}, []string{"sess-b", "sess-a"}},
+		{store.RankingQuery{Metric: "error_rate", Limit: 1}, []string{"sess-a"}},
+		{store.RankingQuery{Metric: "latency_p95"}, []string{"sess-a", "sess-b"}},
+		{store.RankingQuery{Metric: "cost", Order: "best"}, []string{"sess-a", "sess-b"}},
+		{store.RankingQuery{By: "user", Metric: "tokens"}, []string{"bob", "alice"}},
+		{store.RankingQuery{By: "user", Metric: "eval:faithfulness", Order: "best"}, []string{"bob", "alice"}},
+		{store.RankingQuery{Metric: "eval:unknown"}, []string{}},
+	} {
+		r, err := f.st.Rankings(ctx, c.q)
+		if err != nil {
+			t.Fatalf("%+v: %v", c.q, err)
+		}
+		ids := []string{}
+		for _, row := range r.Rows {
+			ids = append(ids, row.ID)
+			if (row.Session == nil) == (c.q.By != "user") {
+				t.Errorf("%+v: row summary missing", c.q)
+			}
+		}
+		if !reflect.DeepEqual(ids, c.want) {
+			t.Errorf("%+v: got %v, want %v", c.q, ids, c.want)
+		}
+	}
+	r, _ := f.st.Rankings(ctx, store.RankingQuery{Metric: "eval:faithfulness"})
+	if math.Abs(r.Rows[0].Value-0.3) > 1e-9 || r.Rows[0].Samples != 2 {
+		t.Errorf("eval ranking row %+v", r.Rows[0])
+	}
+	for _, bad := range []store.RankingQuery{{By: "x"}, {Metric: "x"}, {Order: "x"}, {Metric: "eval:"}, {Limit: -3}} {
+		if _, err := f.st.Rankings(ctx, bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	o, err := f.st.Overview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Sessions != 2 || o.Users != 2 || o.Traces != 7 || o.Evaluations != 3 || !reflect.DeepEqual(o.EvaluationNames, []string{"faithfulness"}) {
+		t.Errorf("overview %+v", o)
+	}
+}
+
+func TestReopenKeepsEverything(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	before, _, err := f.st.ListSessions(ctx, store.SessionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.Ingest(ctx, store.ToProto(nil)); err != nil {
+		t.Fatal("empty ingest after close should be a no-op:", err)
+	}
+	st, err := store.Open(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	after, _, err := st.ListSessions(ctx, store.SessionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("after reopen:\n%+v\nbefore:\n%+v", after, before)
+	}
+	// Re-sending a batch (an exporter retry) does not duplicate anything.
+	mem := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(mem))
+	c := convA()
+	c.SessionID = "sess-c"
+	synth.Emit(ctx, tp, c)
+	batch := store.ToProto(mem.GetSpans().Snapshots())
+	for range 2 {
+		if n, err := st.Ingest(ctx, batch); err != nil || n != 11 {
+			t.Fatalf("ingest: %d, %v", n, err)
+		}
+	}
+	d, err := st.GetSession(ctx, "sess-c")
+	if err != nil || d.Summary.Traces != 5 || d.Summary.Spans != 11 {
+		t.Fatalf("after a duplicate batch: %v %+v", err, d)
+	}
+}
