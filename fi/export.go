@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -158,6 +159,15 @@ func (p *batchProcessor) run() {
 		select {
 		case s := <-p.queue:
 			batch = append(batch, s)
+			// Take what else is waiting without going back through select.
+			for more := true; more && len(batch) < p.opts.MaxExportBatchSize; {
+				select {
+				case s := <-p.queue:
+					batch = append(batch, s)
+				default:
+					more = false
+				}
+			}
 			if len(batch) >= p.opts.MaxExportBatchSize {
 				batch = p.export(p.base, batch)
 				resetTimer(timer, p.opts.ScheduleDelay)
@@ -284,6 +294,15 @@ func (p *batchProcessor) Shutdown(ctx context.Context) error {
 type finalExporter struct {
 	next sdktrace.SpanExporter
 	cfg  TraceConfig
+	// imagesOnly: nothing is hidden and PII redaction is off, so only the
+	// base64 image length rule can change an attribute.
+	imagesOnly bool
+}
+
+func newFinalExporter(next sdktrace.SpanExporter, cfg TraceConfig) *finalExporter {
+	c := cfg
+	c.Base64ImageMaxLength = 0
+	return &finalExporter{next: next, cfg: cfg, imagesOnly: c == TraceConfig{}}
 }
 
 func (e *finalExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
@@ -297,13 +316,25 @@ func (e *finalExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOn
 func (e *finalExporter) Shutdown(ctx context.Context) error { return e.next.Shutdown(ctx) }
 
 func (e *finalExporter) view(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
-	// Copy first: the span's own slice is shared with other processors.
-	attrs := e.cfg.MaskAll(append([]attribute.KeyValue(nil), s.Attributes()...))
+	attrs := s.Attributes()
+	if !e.imagesOnly || hasImageData(attrs) {
+		// Copy first: the span's own slice is shared with other processors.
+		attrs = e.cfg.MaskAll(append([]attribute.KeyValue(nil), attrs...))
+	}
 	status := s.Status()
 	if status.Code == codes.Unset && !hasErrorEvent(s.Events()) {
 		status = sdktrace.Status{Code: codes.Ok}
 	}
 	return &exportedSpan{ReadOnlySpan: s, attrs: attrs, status: status}
+}
+
+func hasImageData(attrs []attribute.KeyValue) bool {
+	for _, kv := range attrs {
+		if kv.Value.Type() == attribute.STRING && strings.HasPrefix(kv.Value.AsString(), "data:image/") {
+			return true
+		}
+	}
+	return false
 }
 
 func hasErrorEvent(events []sdktrace.Event) bool {

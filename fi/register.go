@@ -107,7 +107,7 @@ func Register(ctx context.Context, opts ...RegisterOption) (*sdktrace.TracerProv
 			return nil, err
 		}
 	}
-	exp = &finalExporter{next: exp, cfg: c.traceConfig}
+	exp = newFinalExporter(exp, c.traceConfig)
 
 	var export sdktrace.SpanProcessor
 	if c.batch {
