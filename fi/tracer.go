@@ -70,31 +70,82 @@ func (t *Tracer) Start(ctx context.Context, name string, kind semconv.SpanKind, 
 	}
 	sc := trace.NewSpanStartConfig(opts...)
 	scope := ctxattr.From(ctx)
-	ctxKVs := scope.KeyValues()
-	if t.cfg.PIIRedaction {
-		ctxKVs, _ = scope.Redacted(redactPIIAll) // cached per scope
-	}
-	attrs := make([]attribute.KeyValue, 0, len(sc.Attributes())+1+len(ctxKVs))
-	attrs = append(attrs, sc.Attributes()...)
-	attrs = t.cfg.MaskAll(attrs)
-	if kind != "" {
-		attrs = append(attrs, kind.Attribute())
-	}
-	attrs = append(attrs, ctxKVs...)
-	start := []trace.SpanStartOption{trace.WithAttributes(attrs...), trace.WithSpanKind(sc.SpanKind())}
-	if ts := sc.Timestamp(); !ts.IsZero() {
-		start = append(start, trace.WithTimestamp(ts))
-	}
-	if links := sc.Links(); len(links) > 0 {
-		start = append(start, trace.WithLinks(links...))
-	}
-	if sc.NewRoot() {
-		start = append(start, trace.WithNewRoot())
+	var start []trace.SpanStartOption
+	if len(sc.Attributes()) == 0 {
+		// The common case: no caller attributes to mask, so the caller's
+		// options pass through, followed by one option carrying the kind and
+		// the context attributes, built once per scope and kind.
+		start = append(opts[:len(opts):len(opts)], t.stampOption(scope, kind))
+	} else {
+		attrs := t.cfg.MaskAll(append([]attribute.KeyValue(nil), sc.Attributes()...))
+		attrs = append(attrs, t.stampAttributes(scope, kind)...)
+		start = []trace.SpanStartOption{trace.WithAttributes(attrs...), trace.WithSpanKind(sc.SpanKind())}
+		if ts := sc.Timestamp(); !ts.IsZero() {
+			start = append(start, trace.WithTimestamp(ts))
+		}
+		if links := sc.Links(); len(links) > 0 {
+			start = append(start, trace.WithLinks(links...))
+		}
+		if sc.NewRoot() {
+			start = append(start, trace.WithNewRoot())
+		}
 	}
 	// The processor must not stamp this span again: mark the parent context
 	// for this one start only, and hand back a context derived from ctx.
 	_, span := t.tracer.Start(ctxattr.MarkStamped(ctx), name, start...)
 	return trace.ContextWithSpan(ctx, span), &Span{Span: span, cfg: &t.cfg}
+}
+
+// stampAttributes returns the span kind attribute (when kind is set)
+// followed by the context attributes, PII-redacted if so configured. The
+// result is freshly allocated.
+func (t *Tracer) stampAttributes(scope *ctxattr.Scope, kind semconv.SpanKind) []attribute.KeyValue {
+	ctxKVs := scope.KeyValues()
+	if t.cfg.PIIRedaction {
+		ctxKVs, _ = scope.Redacted(redactPIIAll) // cached per scope
+	}
+	attrs := make([]attribute.KeyValue, 0, 1+len(ctxKVs))
+	if kind != "" {
+		attrs = append(attrs, kind.Attribute())
+	}
+	return append(attrs, ctxKVs...)
+}
+
+type stampKey struct {
+	kind semconv.SpanKind
+	pii  bool
+}
+
+// kindOptions holds the start option of each known kind outside any scope.
+var kindOptions = func() map[semconv.SpanKind]trace.SpanStartOption {
+	m := map[semconv.SpanKind]trace.SpanStartOption{}
+	for _, k := range knownKinds {
+		m[k] = trace.WithAttributes(k.Attribute())
+	}
+	return m
+}()
+
+var knownKinds = []semconv.SpanKind{
+	semconv.SpanKindTool, semconv.SpanKindChain, semconv.SpanKindLLM, semconv.SpanKindRetriever,
+	semconv.SpanKindEmbedding, semconv.SpanKindAgent, semconv.SpanKindReranker, semconv.SpanKindUnknown,
+	semconv.SpanKindGuardrail, semconv.SpanKindEvaluator, semconv.SpanKindConversation,
+	semconv.SpanKindVectorDB, semconv.SpanKindA2AClient, semconv.SpanKindA2AServer, "",
+}
+
+// stampOption returns trace.WithAttributes(stampAttributes(scope, kind)...),
+// cached for the known span kinds (a bounded set, so caches cannot grow
+// without end). The option's slice is never modified, so sharing it between
+// spans and goroutines is safe.
+func (t *Tracer) stampOption(scope *ctxattr.Scope, kind semconv.SpanKind) trace.SpanStartOption {
+	if _, known := kindOptions[kind]; !known {
+		return trace.WithAttributes(t.stampAttributes(scope, kind)...)
+	}
+	if len(scope.KeyValues()) == 0 {
+		return kindOptions[kind]
+	}
+	return scope.Cached(stampKey{kind, t.cfg.PIIRedaction}, func() any {
+		return trace.WithAttributes(t.stampAttributes(scope, kind)...)
+	}).(trace.SpanStartOption)
 }
 
 // Span is a trace.Span whose attributes pass through the TraceConfig, with

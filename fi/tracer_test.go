@@ -255,3 +255,44 @@ func TestRunKeepsOutputSetByFn(t *testing.T) {
 		semconv.OutputValue: `{"custom": 1}`, semconv.OutputMimeType: "application/json",
 	})
 }
+
+func TestStartKindsAndScopesReuse(t *testing.T) {
+	tr, rp := newTestTracer(t, fi.TraceConfig{})
+	ctx := fi.UsingSession(context.Background(), "s")
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		kind semconv.SpanKind
+	}{
+		{"custom", ctx, "MY_KIND"}, {"custom-no-scope", context.Background(), "MY_KIND"},
+		{"llm-1", ctx, semconv.SpanKindLLM}, {"llm-2", ctx, semconv.SpanKindLLM},
+		{"llm-no-scope", context.Background(), semconv.SpanKindLLM}, {"none", ctx, ""},
+	} {
+		_, s := tr.Start(c.ctx, c.name, c.kind, trace.WithSpanKind(trace.SpanKindClient))
+		s.End()
+	}
+	want := map[string][2]string{
+		"custom": {"MY_KIND", "s"}, "custom-no-scope": {"MY_KIND", ""},
+		"llm-1": {"LLM", "s"}, "llm-2": {"LLM", "s"}, "llm-no-scope": {"LLM", ""}, "none": {"", "s"},
+	}
+	for name, w := range want {
+		s := ended(t, rp.rec, name)
+		a := attrs(s)
+		if a[semconv.GenAISpanKind].AsString() != w[0] || a[semconv.SessionID].AsString() != w[1] {
+			t.Errorf("%s: kind %q session %q", name, a[semconv.GenAISpanKind].AsString(), a[semconv.SessionID].AsString())
+		}
+		if s.SpanKind() != trace.SpanKindClient {
+			t.Errorf("%s: OpenTelemetry kind %v", name, s.SpanKind())
+		}
+		wantN := 0
+		if w[0] != "" {
+			wantN++ // gen_ai.span.kind
+		}
+		if w[1] != "" {
+			wantN += 2 // session.id, gen_ai.conversation.id
+		}
+		if n := len(s.Attributes()); n != wantN {
+			t.Errorf("%s: %d attributes: %v", name, n, s.Attributes())
+		}
+	}
+}

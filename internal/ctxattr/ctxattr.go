@@ -6,6 +6,7 @@ package ctxattr
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -45,6 +46,9 @@ type Scope struct {
 	// redacted caches kvs after PII redaction, built on first use, so
 	// redaction runs once per scope rather than once per span.
 	redacted atomic.Pointer[redactedKVs]
+
+	// cache holds values derived from the scope by its users (see Cached).
+	cache sync.Map
 }
 
 type redactedKVs struct {
@@ -171,6 +175,18 @@ func (s *Scope) Redacted(redact func([]attribute.KeyValue) []attribute.KeyValue)
 	}
 	s.redacted.Store(r)
 	return r.kvs, r.changed
+}
+
+// Cached returns the value cached in s under key, building and storing it
+// on first use. The value must depend only on s and key, and callers must use
+// a bounded set of keys. Concurrent first uses may build it more than once;
+// one result wins.
+func (s *Scope) Cached(key any, build func() any) any {
+	if v, ok := s.cache.Load(key); ok {
+		return v
+	}
+	v, _ := s.cache.LoadOrStore(key, build())
+	return v
 }
 
 // Stamped reports whether the caller starting a span in this context has

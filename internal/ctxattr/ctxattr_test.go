@@ -181,3 +181,15 @@ func TestRedactedCached(t *testing.T) {
 		t.Error("nil scope")
 	}
 }
+
+func TestCached(t *testing.T) {
+	s := Merge(nil, &Scope{UserID: "u"})
+	builds := 0
+	build := func() any { builds++; return builds }
+	if s.Cached("a", build) != 1 || s.Cached("a", build) != 1 || s.Cached("b", build) != 2 {
+		t.Error("Cached did not cache per key")
+	}
+	if Merge(s, &Scope{SessionID: "x"}).Cached("a", build) != 3 {
+		t.Error("a merged scope shared its parent's cache")
+	}
+}
