@@ -111,7 +111,9 @@ type batchProcessor struct {
 	shutErr  error
 
 	reported   atomic.Uint64 // drops already reported
-	lastReport time.Time     // owned by the worker goroutine
+	lastReport time.Time     // owned by the worker goroutine, as are:
+	failures   int           // consecutive failed exports
+	pauseUntil time.Time     // no export attempts before, unless asked
 }
 
 type flushRequest struct {
@@ -156,8 +158,15 @@ func (p *batchProcessor) run() {
 	timer := time.NewTimer(p.opts.ScheduleDelay)
 	defer timer.Stop()
 	for {
+		// While paused after a failed export, leave the queue alone: it
+		// fills and further spans are dropped in OnEnd at no cost, instead
+		// of being encoded for a backend that is not there.
+		queue := p.queue
+		if p.paused() {
+			queue = nil
+		}
 		select {
-		case s := <-p.queue:
+		case s := <-queue:
 			batch = append(batch, s)
 			// Take what else is waiting without going back through select.
 			for more := true; more && len(batch) < p.opts.MaxExportBatchSize; {
@@ -170,12 +179,14 @@ func (p *batchProcessor) run() {
 			}
 			if len(batch) >= p.opts.MaxExportBatchSize {
 				batch = p.export(p.base, batch)
-				resetTimer(timer, p.opts.ScheduleDelay)
+				resetTimer(timer, p.nextWake())
 			}
 		case <-timer.C:
-			batch = p.export(p.base, batch)
+			if !p.paused() {
+				batch = p.export(p.base, batch)
+			}
 			p.reportDrops(false)
-			timer.Reset(p.opts.ScheduleDelay)
+			timer.Reset(p.nextWake())
 		case req := <-p.flushCh:
 			batch = p.drain(req.ctx, batch)
 			close(req.ack)
@@ -185,6 +196,24 @@ func (p *batchProcessor) run() {
 			return
 		}
 	}
+}
+
+// Backoff between export attempts after failures (the exporter has
+// already retried within each attempt).
+const (
+	minExportPause = 500 * time.Millisecond
+	maxExportPause = 30 * time.Second
+)
+
+func (p *batchProcessor) paused() bool {
+	return p.failures > 0 && time.Now().Before(p.pauseUntil)
+}
+
+func (p *batchProcessor) nextWake() time.Duration {
+	if p.paused() {
+		return time.Until(p.pauseUntil)
+	}
+	return p.opts.ScheduleDelay
 }
 
 func resetTimer(t *time.Timer, d time.Duration) {
@@ -218,6 +247,14 @@ func (p *batchProcessor) export(ctx context.Context, batch []sdktrace.ReadOnlySp
 	cancel()
 	if err != nil {
 		otel.Handle(fmt.Errorf("fi: exporting %d spans: %w", len(batch), err))
+		p.failures++
+		pause := maxExportPause
+		if p.failures < 7 {
+			pause = min(minExportPause<<(p.failures-1), maxExportPause)
+		}
+		p.pauseUntil = time.Now().Add(pause)
+	} else {
+		p.failures = 0
 	}
 	clear(batch)
 	p.reportDrops(false)

@@ -187,3 +187,33 @@ func TestExportRetriesThrottled(t *testing.T) {
 		t.Errorf("received %d spans in %d requests, want 10 in 3; errors %v", got, rcv.hits.Load(), errs.all())
 	}
 }
+
+// After a failed export the queue pauses instead of encoding batch after
+// batch for a backend that refuses them: spans pile up (then drop) cheaply.
+func TestExportPausesAfterFailure(t *testing.T) {
+	clearExportEnv(t)
+	handleErrors(t)
+	rcv := newHTTPReceiver(t)
+	rcv.status.Store(500)
+	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard),
+		fi.WithBatchOptions(fi.BatchOptions{MaxQueueSize: 1000, MaxExportBatchSize: 10, ScheduleDelay: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	makeSpans(t, tp, 10)
+	deadline := time.Now().Add(5 * time.Second)
+	for rcv.hits.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	makeSpans(t, tp, 200) // 20 more batches, all held back by the pause
+	time.Sleep(100 * time.Millisecond)
+	if h := rcv.hits.Load(); h > 2 {
+		t.Errorf("%d export attempts during the pause after a failure, want 1", h)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = tp.Shutdown(ctx) // Shutdown still tries everything it holds
+	if h := rcv.hits.Load(); h != 21 {
+		t.Errorf("%d export attempts after Shutdown, want 21", h)
+	}
+}
