@@ -1,6 +1,103 @@
 package main
 
-import "errors"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
-// runServe is replaced by the explorer work (issue 5).
-func runServe(args []string) error { return errors.New("serve: not built yet") }
+	"github.com/traceai-go/traceai/explorer"
+	"github.com/traceai-go/traceai/explorer/store"
+)
+
+// runServe runs the session explorer until SIGINT or SIGTERM.
+func runServe(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: traceai serve [flags]
+
+Receives OpenTelemetry traces over OTLP (HTTP and gRPC), stores them in an
+SQLite database and serves the session explorer's pages and JSON API.
+Every address binds to 127.0.0.1 unless you give another host; "off"
+disables a listener.
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
+	db := fs.String("db", explorer.DefaultDBPath, "SQLite database `path` (created if missing)")
+	httpAddr := fs.String("http", explorer.DefaultHTTPAddr, "`address` of the web pages and JSON API")
+	otlpHTTP := fs.String("otlp-http", explorer.DefaultOTLPHTTPAddr, "`address` of the OTLP/HTTP receiver (POST /v1/traces)")
+	otlpGRPC := fs.String("otlp-grpc", explorer.DefaultOTLPGRPCAddr, "`address` of the OTLP/gRPC receiver")
+	sync := fs.String("sync", "full", "durability of acknowledged spans: full (survive power loss) or normal (survive a crash; faster)")
+	maxBody := fs.Int64("max-body", explorer.DefaultMaxBodyBytes, "largest OTLP request accepted, in `bytes`")
+	verbose := fs.Bool("v", false, "log debug messages")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	var mode string
+	switch *sync {
+	case "full":
+		mode = "FULL"
+	case "normal":
+		mode = "NORMAL"
+	default:
+		return fmt.Errorf("serve: --sync must be full or normal, not %q", *sync)
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	x, err := explorer.New(explorer.Config{
+		DBPath:       *db,
+		HTTPAddr:     *httpAddr,
+		OTLPHTTPAddr: *otlpHTTP,
+		OTLPGRPCAddr: *otlpGRPC,
+		Logger:       log,
+		MaxBodyBytes: *maxBody,
+		StoreOptions: []store.Option{store.WithSynchronous(mode)},
+	})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := x.Start(ctx); err != nil {
+		x.Shutdown(context.Background())
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "traceai: explorer at %s\n", orOff(x.UIURL()))
+	fmt.Fprintf(os.Stderr, "traceai: OTLP/HTTP at %s/v1/traces, OTLP/gRPC at %s, database %s\n",
+		orOff(x.OTLPHTTPEndpoint()), orOff(x.OTLPGRPCAddr()), *db)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-x.Err():
+	}
+	stop()
+	fmt.Fprintln(os.Stderr, "traceai: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return errors.Join(serveErr, x.Shutdown(sctx))
+}
+
+func orOff(s string) string {
+	if s == "" {
+		return "(off)"
+	}
+	return s
+}

@@ -1,0 +1,289 @@
+package explorer
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/traceai-go/traceai/explorer/store"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+const (
+	ctProtobuf = "application/x-protobuf"
+	ctJSON     = "application/json"
+)
+
+// otlpHTTP is the OTLP/HTTP trace receiver (POST /v1/traces).
+type otlpHTTP struct {
+	store *store.Store
+	max   int64
+	log   *slog.Logger
+}
+
+// httpError is an OTLP/HTTP failure answered with a google.rpc.Status body.
+type httpError struct {
+	code int
+	msg  string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func (h *otlpHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeStatus(w, ctJSON, http.StatusMethodNotAllowed, "OTLP traces are sent with POST")
+		return
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != ctProtobuf && mt != ctJSON) {
+		writeStatus(w, ctJSON, http.StatusUnsupportedMediaType,
+			fmt.Sprintf("unsupported Content-Type %q: send %s or %s", r.Header.Get("Content-Type"), ctProtobuf, ctJSON))
+		return
+	}
+	req, herr := h.decode(w, r, mt)
+	if herr != nil {
+		writeStatus(w, mt, herr.code, herr.msg)
+		return
+	}
+	rejected, msg := validate(req)
+	if _, err := h.store.Ingest(r.Context(), req.GetResourceSpans()); err != nil {
+		code := http.StatusServiceUnavailable // retryable: the exporter tries again
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		h.log.Error("traceai explorer: OTLP batch not stored", "err", err)
+		w.Header().Set("Retry-After", "1")
+		writeStatus(w, mt, code, "spans not stored: "+err.Error())
+		return
+	}
+	resp := &coltracepb.ExportTraceServiceResponse{}
+	if rejected > 0 {
+		resp.PartialSuccess = &coltracepb.ExportTracePartialSuccess{RejectedSpans: rejected, ErrorMessage: msg}
+	}
+	writeProto(w, mt, http.StatusOK, resp)
+}
+
+func (h *otlpHTTP) decode(w http.ResponseWriter, r *http.Request, mt string) (*coltracepb.ExportTraceServiceRequest, *httpError) {
+	body := http.MaxBytesReader(w, r.Body, h.max)
+	var rd io.Reader = body
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			if tooLarge(err) {
+				return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", h.max)}
+			}
+			return nil, &httpError{http.StatusBadRequest, "malformed gzip body: " + err.Error()}
+		}
+		defer zr.Close()
+		rd = zr
+	default:
+		return nil, &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("unsupported Content-Encoding %q: send gzip or none", enc)}
+	}
+	// Decompressed size is bounded too (a small gzip bomb must not exhaust memory).
+	data, err := io.ReadAll(io.LimitReader(rd, h.max+1))
+	if err != nil {
+		if tooLarge(err) {
+			return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", h.max)}
+		}
+		return nil, &httpError{http.StatusBadRequest, "reading body: " + err.Error()}
+	}
+	if int64(len(data)) > h.max {
+		return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("decompressed body larger than %d bytes", h.max)}
+	}
+	req := &coltracepb.ExportTraceServiceRequest{}
+	if mt == ctProtobuf {
+		if err := proto.Unmarshal(data, req); err != nil {
+			return nil, &httpError{http.StatusBadRequest, "malformed OTLP protobuf: " + err.Error()}
+		}
+		return req, nil
+	}
+	if err := unmarshalJSON(data, req); err != nil {
+		return nil, &httpError{http.StatusBadRequest, "malformed OTLP JSON: " + err.Error()}
+	}
+	return req, nil
+}
+
+func tooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}
+
+// unmarshalJSON decodes OTLP/JSON, whose trace and span ids are hex strings
+// (protojson alone expects base64 for bytes fields).
+func unmarshalJSON(data []byte, req *coltracepb.ExportTraceServiceRequest) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON object")
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return errors.New("not a JSON object")
+	}
+	if err := hexIDs(v, 0); err != nil {
+		return err
+	}
+	fixed, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(fixed, req)
+}
+
+var idFields = map[string]int{
+	"traceId": 16, "trace_id": 16, "spanId": 8, "span_id": 8, "parentSpanId": 8, "parent_span_id": 8,
+}
+
+// hexIDs rewrites hex id strings to base64 in place.
+func hexIDs(v any, depth int) error {
+	if depth > 64 {
+		return errors.New("JSON nested too deeply")
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if n, ok := idFields[k]; ok {
+				if s, ok := e.(string); ok {
+					if s == "" {
+						continue
+					}
+					b, err := hex.DecodeString(s)
+					if err != nil || len(b) != n {
+						return fmt.Errorf("%s %q is not %d hex-encoded bytes", k, s, n)
+					}
+					x[k] = base64.StdEncoding.EncodeToString(b)
+					continue
+				}
+			}
+			if err := hexIDs(e, depth+1); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := hexIDs(e, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// validate drops spans without a valid trace id, span id or parent id, and
+// reports how many were dropped and why (OTLP partial success).
+func validate(req *coltracepb.ExportTraceServiceRequest) (rejected int64, msg string) {
+	for _, rs := range req.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			kept := ss.Spans[:0]
+			for _, sp := range ss.GetSpans() {
+				switch {
+				case sp == nil:
+					continue
+				case len(sp.GetTraceId()) != 16 || allZero(sp.GetTraceId()):
+					msg = "span with an invalid trace_id"
+				case len(sp.GetSpanId()) != 8 || allZero(sp.GetSpanId()):
+					msg = "span with an invalid span_id"
+				case len(sp.GetParentSpanId()) != 0 && len(sp.GetParentSpanId()) != 8:
+					msg = "span with an invalid parent_span_id"
+				default:
+					kept = append(kept, sp)
+					continue
+				}
+				rejected++
+			}
+			clear(ss.Spans[len(kept):])
+			ss.Spans = kept
+		}
+	}
+	if rejected > 0 {
+		msg = fmt.Sprintf("%d spans rejected; last reason: %s", rejected, msg)
+	}
+	return rejected, msg
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func writeStatus(w http.ResponseWriter, mt string, code int, msg string) {
+	writeProto(w, mt, code, &spb.Status{Code: int32(grpcCode(code)), Message: msg})
+}
+
+func grpcCode(httpCode int) codes.Code {
+	switch httpCode {
+	case http.StatusBadRequest:
+		return codes.InvalidArgument
+	case http.StatusRequestEntityTooLarge:
+		return codes.ResourceExhausted
+	case http.StatusServiceUnavailable:
+		return codes.Unavailable
+	case http.StatusUnsupportedMediaType, http.StatusMethodNotAllowed:
+		return codes.Unimplemented
+	}
+	return codes.Unknown
+}
+
+func writeProto(w http.ResponseWriter, mt string, code int, m proto.Message) {
+	var b []byte
+	var err error
+	if mt == ctProtobuf {
+		b, err = proto.Marshal(m)
+	} else {
+		mt = ctJSON
+		b, err = protojson.Marshal(m)
+	}
+	if err != nil {
+		http.Error(w, "encoding response", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", mt)
+	w.WriteHeader(code)
+	w.Write(b)
+}
+
+// otlpGRPC is the OTLP/gRPC TraceService.
+type otlpGRPC struct {
+	coltracepb.UnimplementedTraceServiceServer
+	store *store.Store
+}
+
+func (g *otlpGRPC) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	rejected, msg := validate(req)
+	if _, err := g.store.Ingest(ctx, req.GetResourceSpans()); err != nil {
+		if ctx.Err() != nil {
+			return nil, status.FromContextError(ctx.Err()).Err()
+		}
+		return nil, status.Error(codes.Unavailable, "spans not stored: "+err.Error())
+	}
+	resp := &coltracepb.ExportTraceServiceResponse{}
+	if rejected > 0 {
+		resp.PartialSuccess = &coltracepb.ExportTracePartialSuccess{RejectedSpans: rejected, ErrorMessage: msg}
+	}
+	return resp, nil
+}
