@@ -102,6 +102,9 @@ func Register(ctx context.Context, opts ...RegisterOption) (*sdktrace.TracerProv
 		if err != nil {
 			return nil, err
 		}
+		if err := c.checkEvalConfig(ctx, dest); err != nil {
+			return nil, err
+		}
 		exp, err = newOTLPExporter(ctx, dest, c.retry)
 		if err != nil {
 			return nil, err
@@ -190,19 +193,7 @@ func firstNonEmpty(s ...string) string {
 // generic backends need one, and Future AGI ignores it.
 func (c *registerConfig) resource(ctx context.Context) (*resource.Resource, error) {
 	name, version := c.resolvedNames()
-	tags := make([]EvalTag, len(c.evalTags))
-	for i, t := range c.evalTags {
-		if t.Type == "" {
-			t.Type = EvalTagTypeObservationSpan
-		}
-		if t.Config == nil {
-			t.Config = map[string]any{}
-		}
-		if t.Mapping == nil {
-			t.Mapping = map[string]string{}
-		}
-		tags[i] = t
-	}
+	tags := c.normalizedEvalTags()
 	tagsJSON, err := pyjson.Marshal(tags)
 	if err != nil {
 		otel.Handle(fmt.Errorf("fi: eval tags: %w", err))
@@ -239,6 +230,50 @@ func (c *registerConfig) resource(ctx context.Context) (*resource.Resource, erro
 		otel.Handle(fmt.Errorf("fi: resource: %w", err))
 	}
 	return res, nil
+}
+
+// normalizedEvalTags fills the reference's defaults: the observation-span
+// type and empty (not null) config and mapping.
+func (c *registerConfig) normalizedEvalTags() []EvalTag {
+	tags := make([]EvalTag, len(c.evalTags))
+	for i, t := range c.evalTags {
+		if t.Type == "" {
+			t.Type = EvalTagTypeObservationSpan
+		}
+		if t.Config == nil {
+			t.Config = map[string]any{}
+		}
+		if t.Mapping == nil {
+			t.Mapping = map[string]string{}
+		}
+		tags[i] = t
+	}
+	return tags
+}
+
+// checkEvalConfig refuses eval tags when Future AGI says the project
+// already has a custom eval configuration (reference step 5). It runs only
+// when spans go to Future AGI with keys.
+func (c *registerConfig) checkEvalConfig(ctx context.Context, d *destination) error {
+	if len(c.evalTags) == 0 || d == nil || d.source == fromOTEL || d.source == fromExplorer {
+		return nil
+	}
+	apiKey, secretKey := firstNonEmpty(c.apiKey, env(EnvAPIKey)), firstNonEmpty(c.secretKey, env(EnvSecretKey))
+	if apiKey == "" || secretKey == "" {
+		return nil
+	}
+	base := firstNonEmpty(c.baseURL, env(EnvBaseURL), env(EnvCollectorEndpoint))
+	if base == "" && d.source == fromOption && d.transport == TransportHTTP {
+		base = d.url
+	}
+	if base == "" {
+		base = defaultFIBaseURL
+	}
+	name, _ := c.resolvedNames()
+	if customEvalConfigExists(ctx, base, apiKey, secretKey, name, c.projectType, c.normalizedEvalTags()) {
+		return fmt.Errorf("%w: custom eval configuration already exists for this project", ErrInvalidRegister)
+	}
+	return nil
 }
 
 func newOTLPExporter(ctx context.Context, d *destination, rc *RetryConfig) (sdktrace.SpanExporter, error) {
