@@ -1,0 +1,412 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/traceai-go/traceai/explorer/store"
+)
+
+// column is one header of a sortable table.
+type column struct {
+	Label  string
+	Title  string
+	Key    string // sort key, "" when the column does not sort
+	URL    string
+	Active bool
+	Desc   bool
+	Num    bool
+}
+
+// chip is an active filter with a link that removes it.
+type chip struct {
+	Label, Value, RemoveURL string
+}
+
+// preset is a quick time range.
+type preset struct {
+	Label, URL string
+	Active     bool
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// listView is a sortable, paginated table of sessions or users.
+type listView struct {
+	Columns  []column
+	NextURL  string
+	FirstURL string
+	Paged    bool // not on the first page
+	Chips    []chip
+	Presets  []preset
+	Form     url.Values
+	Limits   []option
+	HasErr   []option
+	Models   []option
+	Tags     []option
+	ClearURL string
+	Action   string
+	HideUser bool
+	Full     bool // all session filters, not just time and errors
+	Now      time.Time
+}
+
+var rangePresets = []struct {
+	Key   string
+	Label string
+	D     time.Duration
+}{
+	{"15m", "15 min", 15 * time.Minute},
+	{"1h", "1 hour", time.Hour},
+	{"24h", "24 hours", 24 * time.Hour},
+	{"7d", "7 days", 7 * 24 * time.Hour},
+	{"30d", "30 days", 30 * 24 * time.Hour},
+}
+
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"}
+
+// parseTime accepts RFC 3339, the datetime-local form (read as UTC) and a
+// bare date.
+func parseTime(v string) (time.Time, bool) {
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, v); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// formError is a bad query parameter, answered with 400.
+type formError struct{ param, msg string }
+
+func (e *formError) Error() string { return "invalid " + e.param + ": " + e.msg }
+
+// commonFilter reads the parameters shared by the lists.
+type commonFilter struct {
+	since, until time.Time
+	hasErrors    *bool
+	sort         string
+	desc         bool
+	limit        int
+	cursor       string
+}
+
+func readCommon(q url.Values, now time.Time, sorts []string, defSort string) (commonFilter, error) {
+	var c commonFilter
+	if r := q.Get("range"); r != "" {
+		ok := false
+		for _, p := range rangePresets {
+			if p.Key == r {
+				c.since, ok = now.Add(-p.D).UTC(), true
+			}
+		}
+		if !ok {
+			return c, &formError{"range", "use one of 15m, 1h, 24h, 7d, 30d"}
+		}
+	} else if v := q.Get("since"); v != "" {
+		t, ok := parseTime(v)
+		if !ok {
+			return c, &formError{"since", "want a time like 2026-01-02T15:04 (UTC)"}
+		}
+		c.since = t
+	}
+	if v := q.Get("until"); v != "" {
+		t, ok := parseTime(v)
+		if !ok {
+			return c, &formError{"until", "want a time like 2026-01-02T15:04 (UTC)"}
+		}
+		c.until = t
+	}
+	switch q.Get("has_errors") {
+	case "":
+	case "1", "true", "yes":
+		b := true
+		c.hasErrors = &b
+	case "0", "false", "no":
+		b := false
+		c.hasErrors = &b
+	default:
+		return c, &formError{"has_errors", "want true or false"}
+	}
+	c.sort = q.Get("sort")
+	if c.sort != "" && !slices.Contains(sorts, c.sort) {
+		return c, &formError{"sort", "unknown column " + strconv.Quote(c.sort)}
+	}
+	if c.sort == "" {
+		c.sort = defSort
+	}
+	switch q.Get("order") {
+	case "", "desc":
+		c.desc = true
+	case "asc":
+	default:
+		return c, &formError{"order", "want asc or desc"}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxLimit {
+			return c, &formError{"limit", "want 1.." + strconv.Itoa(store.MaxLimit)}
+		}
+		c.limit = n
+	} else {
+		c.limit = store.DefaultLimit
+	}
+	c.cursor = q.Get("cursor")
+	return c, nil
+}
+
+// withParams returns path?q with the given parameters set ("" deletes).
+func withParams(path string, q url.Values, kv ...string) string {
+	v := url.Values{}
+	for k, vs := range q {
+		v[k] = slices.Clone(vs)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			v.Del(kv[i])
+		} else {
+			v.Set(kv[i], kv[i+1])
+		}
+	}
+	if e := v.Encode(); e != "" {
+		return path + "?" + e
+	}
+	return path
+}
+
+// ascFirst are the sort keys whose natural first click is ascending.
+var ascFirst = map[string]bool{"session_id": true, "user_id": true}
+
+func columns(path string, q url.Values, cur string, desc bool, defs []column) []column {
+	out := make([]column, len(defs))
+	for i, c := range defs {
+		if c.Key != "" {
+			c.Active = c.Key == cur
+			c.Desc = c.Active && desc
+			order := "desc"
+			if c.Active {
+				if desc {
+					order = "asc"
+				}
+			} else if ascFirst[c.Key] {
+				order = "asc"
+			}
+			c.URL = withParams(path, q, "sort", c.Key, "order", order, "cursor", "")
+			if c.Title == "" {
+				c.Title = "Sort by " + strings.ToLower(c.Label)
+			}
+		}
+		out[i] = c
+	}
+	return out
+}
+
+var sessionColumns = []column{
+	{Label: "Session", Key: "session_id"},
+	{Label: "User", Key: "user_id"},
+	{Label: "Conversation", Title: "First input and last output"},
+	{Label: "Turns", Key: "traces", Num: true},
+	{Label: "Start", Key: "start"},
+	{Label: "Duration", Key: "duration", Num: true},
+	{Label: "Tokens", Key: "tokens", Num: true},
+	{Label: "Cost", Key: "cost", Num: true, Title: "Sort by estimated cost (USD); + means some models are unpriced"},
+	{Label: "Errors", Key: "errors", Num: true},
+	{Label: "p50", Key: "latency_p50", Num: true, Title: "Sort by median LLM latency"},
+	{Label: "p95", Key: "latency_p95", Num: true, Title: "Sort by 95th percentile LLM latency"},
+}
+
+var userColumns = []column{
+	{Label: "User", Key: "user_id"},
+	{Label: "Sessions", Key: "sessions", Num: true},
+	{Label: "Turns", Key: "traces", Num: true},
+	{Label: "Tokens", Key: "tokens", Num: true},
+	{Label: "Cost", Key: "cost", Num: true},
+	{Label: "Errors", Key: "errors", Num: true},
+	{Label: "Error rate", Key: "error_rate", Num: true, Title: "Sort by share of turns with an error"},
+	{Label: "p95", Key: "latency_p95", Num: true, Title: "Sort by 95th percentile LLM latency"},
+	{Label: "First seen", Key: "first_seen"},
+	{Label: "Last seen", Key: "last_seen"},
+}
+
+// filterParams are the parameters the filter form and chips manage.
+var chipLabels = []struct{ Param, Label string }{
+	{"user_id", "user"}, {"tag", "tag"}, {"model", "model"},
+	{"metadata_key", "metadata"}, {"metadata_value", "value"},
+	{"range", "last"}, {"since", "since"}, {"until", "until"}, {"has_errors", "errors"},
+}
+
+func (s *server) listChrome(path string, q url.Values, lv *listView, now time.Time) {
+	lv.Now = now
+	lv.Action = path
+	lv.Form = q
+	lv.ClearURL = path
+	if q.Get("sort") != "" || q.Get("order") != "" {
+		lv.ClearURL = withParams(path, url.Values{}, "sort", q.Get("sort"), "order", q.Get("order"))
+	}
+	for _, c := range chipLabels {
+		v := q.Get(c.Param)
+		if v == "" {
+			continue
+		}
+		if c.Param == "has_errors" {
+			if v == "1" || v == "true" || v == "yes" {
+				v = "yes"
+			} else {
+				v = "no"
+			}
+		}
+		lv.Chips = append(lv.Chips, chip{Label: c.Label, Value: v, RemoveURL: withParams(path, q, c.Param, "", "cursor", "")})
+	}
+	for _, p := range rangePresets {
+		lv.Presets = append(lv.Presets, preset{Label: p.Label, Active: q.Get("range") == p.Key,
+			URL: withParams(path, q, "range", p.Key, "since", "", "cursor", "")})
+	}
+	cur := q.Get("limit")
+	for _, n := range []string{"25", "50", "100", "200"} {
+		lv.Limits = append(lv.Limits, option{Value: n, Label: n + " rows", Selected: cur == n || (cur == "" && n == strconv.Itoa(store.DefaultLimit))})
+	}
+	he := q.Get("has_errors")
+	lv.HasErr = []option{
+		{Value: "", Label: "Any", Selected: he == ""},
+		{Value: "true", Label: "With errors", Selected: he == "true" || he == "1" || he == "yes"},
+		{Value: "false", Label: "Without errors", Selected: he == "false" || he == "0" || he == "no"},
+	}
+	if q.Get("cursor") != "" {
+		lv.Paged = true
+		lv.FirstURL = withParams(path, q, "cursor", "")
+	}
+}
+
+func choices(all []string, cur string) []option {
+	out := []option{{Value: "", Label: "Any", Selected: cur == ""}}
+	found := cur == ""
+	for _, v := range all {
+		out = append(out, option{Value: v, Label: v, Selected: v == cur})
+		found = found || v == cur
+	}
+	if !found {
+		out = append(out, option{Value: cur, Label: cur, Selected: true})
+	}
+	return out
+}
+
+type sessionsData struct {
+	List listView
+	Rows []store.SessionSummary
+}
+
+func (s *server) sessions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	now := s.cfg.now()
+	c, err := readCommon(q, now, store.SessionSorts, "end")
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	f := store.SessionFilter{
+		UserID: q.Get("user_id"), Tag: q.Get("tag"), Model: q.Get("model"),
+		MetadataKey: q.Get("metadata_key"), MetadataValue: q.Get("metadata_value"),
+		Since: c.since, Until: c.until, HasErrors: c.hasErrors,
+		Sort: c.sort, Desc: c.desc, Limit: c.limit, Cursor: c.cursor,
+	}
+	if f.MetadataValue != "" && f.MetadataKey == "" {
+		s.fail(w, r, http.StatusBadRequest, "invalid metadata_value: give metadata_key too")
+		return
+	}
+	rows, next, err := s.q.ListSessions(r.Context(), f)
+	if err != nil {
+		s.queryError(w, r, err, "Sessions")
+		return
+	}
+	ov := s.overview(r.Context())
+	d := sessionsData{Rows: rows}
+	d.List.Columns = columns("/", q, c.sort, c.desc, sessionColumns)
+	s.listChrome("/", q, &d.List, now)
+	d.List.Full = true
+	d.List.Models = choices(ov.Models, f.Model)
+	d.List.Tags = choices(ov.Tags, f.Tag)
+	if next != "" {
+		d.List.NextURL = withParams("/", q, "cursor", next)
+	}
+	s.render(w, r, http.StatusOK, "sessions", page{Title: "Sessions", Nav: "sessions", Overview: ov, Data: d})
+}
+
+type usersData struct {
+	List listView
+	Rows []store.UserSummary
+}
+
+func (s *server) users(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	now := s.cfg.now()
+	c, err := readCommon(q, now, store.UserSorts, "last_seen")
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	f := store.UserFilter{Since: c.since, Until: c.until, HasErrors: c.hasErrors,
+		Sort: c.sort, Desc: c.desc, Limit: c.limit, Cursor: c.cursor}
+	rows, next, err := s.q.ListUsers(r.Context(), f)
+	if err != nil {
+		s.queryError(w, r, err, "Users")
+		return
+	}
+	d := usersData{Rows: rows}
+	d.List.Columns = columns("/users", q, c.sort, c.desc, userColumns)
+	s.listChrome("/users", q, &d.List, now)
+	if next != "" {
+		d.List.NextURL = withParams("/users", q, "cursor", next)
+	}
+	s.render(w, r, http.StatusOK, "users", page{Title: "Users", Nav: "users", Data: d})
+}
+
+type userData struct {
+	U     *store.UserDetail
+	List  listView
+	Rows  []store.SessionSummary
+	Evals []evalAgg
+}
+
+func (s *server) user(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	q := r.URL.Query()
+	now := s.cfg.now()
+	c, err := readCommon(q, now, store.SessionSorts, "end")
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	f := store.SessionFilter{UserID: id, Since: c.since, Until: c.until, HasErrors: c.hasErrors,
+		Sort: c.sort, Desc: c.desc, Limit: c.limit, Cursor: c.cursor}
+	u, err := s.q.GetUser(r.Context(), id, f)
+	if err != nil {
+		s.queryError(w, r, err, "User")
+		return
+	}
+	path := "/users/" + url.PathEscape(id)
+	d := userData{U: u, Rows: u.Sessions, Evals: evalAggs(u.Summary.Evaluations)}
+	d.List.Columns = columns(path, q, c.sort, c.desc, withoutUser(sessionColumns))
+	s.listChrome(path, q, &d.List, now)
+	d.List.HideUser = true
+	if u.Next != "" {
+		d.List.NextURL = withParams(path, q, "cursor", u.Next)
+	}
+	s.render(w, r, http.StatusOK, "user", page{Title: "User " + id, Nav: "users", Data: d})
+}
+
+func withoutUser(cols []column) []column {
+	out := make([]column, 0, len(cols))
+	for _, c := range cols {
+		if c.Key != "user_id" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
