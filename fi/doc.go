@@ -15,6 +15,12 @@
 // and traceAI instrumentation stamps its own spans, so that LLM spans carry
 // them even without the processor. No span gets them twice.
 //
+// Bad input (an empty id, oversized metadata, values JSON cannot hold) never
+// panics and never reaches a span: it is reported to the OpenTelemetry error
+// handler (otel.SetErrorHandler) as an error wrapping ErrInvalidAttribute,
+// and the enclosing scope's value stays. JSON-valued attributes are written
+// as the Python SDK writes them.
+//
 // The package also holds the rest of the SDK: TraceConfig (masking and PII
 // redaction, from code or the FI_* environment variables), Tracer and the
 // Chain, Agent, Tool and Run helpers for manual spans, SuppressTracing, and
