@@ -213,7 +213,9 @@ func TestExportPausesAfterFailure(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = tp.Shutdown(ctx) // Shutdown still tries everything it holds
-	if h := rcv.hits.Load(); h != 21 {
-		t.Errorf("%d export attempts after Shutdown, want 21", h)
+	// 210 spans in batches of at most 10 (the first may be cut short by
+	// the 1ms schedule delay).
+	if h := rcv.hits.Load(); h < 21 || h > 22 {
+		t.Errorf("%d export attempts after Shutdown, want 21 or 22", h)
 	}
 }
