@@ -247,18 +247,26 @@ func TestChildSpansInheritThroughSpanContext(t *testing.T) {
 func TestConcurrentSessionsNeverMix(t *testing.T) {
 	tp, rec := newProvider(t)
 	tr := tp.Tracer("app")
+	fiTracer := fi.NewTracer(fi.WithTracerProvider(tp), fi.WithTraceConfig(fi.TraceConfig{}))
+	shared := fi.UsingTags(context.Background(), "shared") // one scope, many goroutines
 	const workers, spans = 8, 50
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ctx := fi.UsingSession(context.Background(), fmt.Sprintf("s%d", w))
+			ctx := fi.UsingSession(shared, fmt.Sprintf("s%d", w))
 			ctx = fi.UsingUser(ctx, fmt.Sprintf("u%d", w))
 			for i := range spans {
-				_, s := tr.Start(ctx, "op")
-				s.SetAttributes(attribute.Int("worker", w), attribute.Int("i", i))
-				s.End()
+				if i%2 == 0 {
+					_, s := tr.Start(ctx, "op")
+					s.SetAttributes(attribute.Int("worker", w), attribute.Int("i", i))
+					s.End()
+				} else {
+					_, s := fiTracer.Start(ctx, "op", semconv.SpanKindLLM)
+					s.SetAttributes(attribute.Int("worker", w), attribute.Int("i", i))
+					s.End()
+				}
 			}
 		}()
 	}
@@ -273,6 +281,9 @@ func TestConcurrentSessionsNeverMix(t *testing.T) {
 		if a[semconv.SessionID].AsString() != fmt.Sprintf("s%d", w) || a[semconv.UserID].AsString() != fmt.Sprintf("u%d", w) ||
 			a[semconv.GenAIConversationID].AsString() != fmt.Sprintf("s%d", w) {
 			t.Fatalf("worker %d span carries session %q user %q", w, a[semconv.SessionID].AsString(), a[semconv.UserID].AsString())
+		}
+		if got := a[semconv.TagTags].AsStringSlice(); len(got) != 1 || got[0] != "shared" {
+			t.Fatalf("worker %d span tags %v", w, got)
 		}
 	}
 }

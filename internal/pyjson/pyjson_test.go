@@ -196,3 +196,30 @@ func FuzzMarshalString(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMarshalRoundTrip: any JSON document, decoded into Go values and
+// written back, is valid JSON with the same meaning.
+func FuzzMarshalRoundTrip(f *testing.F) {
+	for _, s := range []string{`{"k": "v", "n": 1}`, `[1, 2.5, null, true, "é"]`, `{"a": {"b": [{}, []]}}`, `1e300`, `"\u0000"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		var v any
+		if json.Unmarshal([]byte(doc), &v) != nil {
+			return
+		}
+		out, err := Marshal(v)
+		if err != nil {
+			t.Fatalf("%s: %v", doc, err)
+		}
+		var back any
+		if err := json.Unmarshal([]byte(out), &back); err != nil {
+			t.Fatalf("%s -> invalid %s: %v", doc, out, err)
+		}
+		a, _ := json.Marshal(v)
+		b, _ := json.Marshal(back)
+		if string(a) != string(b) {
+			t.Fatalf("%s -> %s changes meaning", doc, out)
+		}
+	})
+}
