@@ -336,6 +336,17 @@ type finalExporter struct {
 	imagesOnly bool
 }
 
+// NewExportFilter wraps next so that every span it exports has passed the
+// TraceConfig masking, and spans ended with status Unset and no "exception"
+// or "error" event carry status OK, as the reference exports them.
+// Register installs it; use it when building a provider by hand or when
+// adding a second exporter to a provider Register returned:
+//
+//	tp.RegisterSpanProcessor(sdktrace.NewBatchSpanProcessor(fi.NewExportFilter(exp, cfg)))
+func NewExportFilter(next sdktrace.SpanExporter, cfg TraceConfig) sdktrace.SpanExporter {
+	return newFinalExporter(next, cfg)
+}
+
 func newFinalExporter(next sdktrace.SpanExporter, cfg TraceConfig) *finalExporter {
 	c := cfg
 	c.Base64ImageMaxLength = 0

@@ -17,7 +17,7 @@ import (
 // benchRegisterSpans measures the request path: one span with two
 // attributes, started and ended inside a session and user scope. Drops
 // (the queue was full) are reported per span as dropped/op.
-func benchRegisterSpans(b *testing.B, tp *sdktrace.TracerProvider) {
+func benchRegisterSpans(b *testing.B, tp *sdktrace.TracerProvider, rcv ...*receiver) {
 	errs := handleErrors(b)
 	ctx := fi.UsingUser(fi.UsingSession(context.Background(), "session-42"), "user-7")
 	tr := tp.Tracer("bench")
@@ -35,6 +35,9 @@ func benchRegisterSpans(b *testing.B, tp *sdktrace.TracerProvider) {
 	defer cancel()
 	_ = tp.Shutdown(sctx)
 	b.ReportMetric(float64(errs.dropped())/float64(n), "dropped/op")
+	if len(rcv) > 0 {
+		b.ReportMetric(float64(len(rcv[0].spans()))/float64(n), "received/op")
+	}
 }
 
 // Baseline: the SDK alone, batching to an exporter that does nothing.
@@ -53,7 +56,7 @@ func BenchmarkRegisterSpanBaselineLiveReceiver(b *testing.B) {
 		b.Fatal(err)
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
-	benchRegisterSpans(b, tp)
+	benchRegisterSpans(b, tp, rcv)
 }
 
 // Register's pipeline (context attributes, bounded queue, masking) with an
@@ -73,7 +76,7 @@ func BenchmarkRegisterSpanLiveReceiver(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchRegisterSpans(b, tp)
+	benchRegisterSpans(b, tp, rcv)
 }
 
 // The real OTLP/HTTP batch exporter with nothing listening.

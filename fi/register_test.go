@@ -491,3 +491,33 @@ func TestRegisterSetGlobal(t *testing.T) {
 	_ = tp.Shutdown(context.Background())
 	_ = tp2.Shutdown(context.Background())
 }
+
+// A second exporter added to the provider by hand stays masked when
+// wrapped in NewExportFilter.
+func TestNewExportFilter(t *testing.T) {
+	clearExportEnv(t)
+	cfg := fi.NewTraceConfig(fi.WithHideInputs(true))
+	tp, err := fi.Register(context.Background(), fi.WithExporter(tracetest.NewNoopExporter()), fi.WithTraceConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := tracetest.NewInMemoryExporter()
+	tp.RegisterSpanProcessor(sdktrace.NewSimpleSpanProcessor(fi.NewExportFilter(mem, cfg)))
+	emit(tp)
+	spans := mem.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	for _, kv := range spans[0].Attributes {
+		if kv.Key == semconv.InputValue && kv.Value.AsString() != fi.RedactedValue {
+			t.Errorf("input.value = %q", kv.Value.AsString())
+		}
+		if kv.Key == semconv.InputMimeType {
+			t.Errorf("input.mime_type kept")
+		}
+	}
+	if spans[0].Status.Code != codes.Ok {
+		t.Errorf("status %v", spans[0].Status.Code)
+	}
+	_ = tp.Shutdown(context.Background())
+}
