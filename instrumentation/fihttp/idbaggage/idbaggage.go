@@ -102,8 +102,16 @@ func parse(values []string) (b baggage.Baggage, ok bool) {
 	return b, true
 }
 
+// strip removes the id members; DeleteMember copies the list, so only
+// members present are deleted.
 func strip(b baggage.Baggage) baggage.Baggage {
-	return b.DeleteMember(SessionKey).DeleteMember(UserKey)
+	if b.Member(SessionKey).Key() != "" {
+		b = b.DeleteMember(SessionKey)
+	}
+	if b.Member(UserKey).Key() != "" {
+		b = b.DeleteMember(UserKey)
+	}
+	return b
 }
 
 func hasIDs(b baggage.Baggage) bool {
