@@ -72,13 +72,20 @@ var rangePresets = []struct {
 
 var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"}
 
-// parseTime accepts RFC 3339, the datetime-local form (read as UTC) and a
-// bare date.
-func parseTime(v string) (time.Time, bool) {
+// parseTime accepts what the JSON API does (RFC 3339, a date, Unix seconds,
+// a duration back from now such as "24h") and the form's datetime-local
+// value, read as UTC.
+func parseTime(v string, now time.Time) (time.Time, bool) {
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, v); err == nil {
 			return t.UTC(), true
 		}
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+		return time.Unix(n, 0).UTC(), true
+	}
+	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return now.Add(-d).UTC(), true
 	}
 	return time.Time{}, false
 }
@@ -111,14 +118,14 @@ func readCommon(q url.Values, now time.Time, sorts []string, defSort string) (co
 			return c, &formError{"range", "use one of 15m, 1h, 24h, 7d, 30d"}
 		}
 	} else if v := q.Get("since"); v != "" {
-		t, ok := parseTime(v)
+		t, ok := parseTime(v, now)
 		if !ok {
 			return c, &formError{"since", "want a time like 2026-01-02T15:04 (UTC)"}
 		}
 		c.since = t
 	}
 	if v := q.Get("until"); v != "" {
-		t, ok := parseTime(v)
+		t, ok := parseTime(v, now)
 		if !ok {
 			return c, &formError{"until", "want a time like 2026-01-02T15:04 (UTC)"}
 		}

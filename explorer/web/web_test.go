@@ -1,14 +1,23 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/traceai-go/traceai/explorer/store"
+	"github.com/traceai-go/traceai/fi"
+	"github.com/traceai-go/traceai/fi/semconv"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/net/html"
 )
 
@@ -209,7 +218,8 @@ func TestSessionsFiltersSortAndPages(t *testing.T) {
 	eq("/?has_errors=false", xssID, "chat-bob")
 	eq("/?since=2026-03-01T10:15", xssID)
 	eq("/?until=2026-03-01T10:05", "chat-alice")
-	eq("/?range=15m") // the clock is t0+1h; everything ended earlier
+	eq("/?since=45m", xssID) // a duration back from the clock
+	eq("/?range=15m")        // the clock is t0+1h; everything ended earlier
 	eq("/?range=24h", xssID, "chat-bob", "chat-alice")
 
 	// Sort headers: the active column links to the other order, others
@@ -414,5 +424,49 @@ func TestFormat(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
 		}
+	}
+}
+
+// TestLargeTrace: past preRenderLimit spans only the selected span's details
+// are sent; deep trees indent up to the deepest class.
+func TestLargeTrace(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "spans.db"), store.WithSynchronous("NORMAL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(st.Exporter()))
+	tr := tp.Tracer("test")
+	ctx := fi.UsingSession(context.Background(), "big")
+	rctx, root := tr.Start(ctx, "agent run", trace.WithTimestamp(t0), trace.WithAttributes(semconv.SpanKindAgent.Attribute()))
+	var last trace.Span
+	for i := range preRenderLimit + 10 {
+		_, sp := tr.Start(rctx, fmt.Sprintf("step %d", i), trace.WithTimestamp(t0.Add(time.Duration(i)*time.Millisecond)),
+			trace.WithAttributes(semconv.SpanKindTool.Attribute(), semconv.InputValue.String(fmt.Sprintf("input %d", i))))
+		sp.End(trace.WithTimestamp(t0.Add(time.Duration(i+1) * time.Millisecond)))
+		last = sp
+	}
+	// A chain 25 deep.
+	dctx := rctx
+	var chain []trace.Span
+	for i := range 25 {
+		var sp trace.Span
+		dctx, sp = tr.Start(dctx, fmt.Sprintf("nested %d", i), trace.WithTimestamp(t0.Add(80*time.Millisecond)))
+		chain = append(chain, sp)
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		chain[i].End(trace.WithTimestamp(t0.Add(90 * time.Millisecond)))
+	}
+	root.End(trace.WithTimestamp(t0.Add(100 * time.Millisecond)))
+	h := New(st, WithOverviewTTL(0))
+	tid := root.SpanContext().TraceID().String()
+	body := mustGet(t, h, "/traces/"+tid+"?span="+last.SpanContext().SpanID().String())
+	if n := strings.Count(body, `<section class="card span-detail"`); n != 1 {
+		t.Errorf("%d span details sent, want only the selected one", n)
+	}
+	contains(t, "large", body, fmt.Sprintf("input %d", preRenderLimit+9), `<li class="wf-row d1 selected"`,
+		`<li class="wf-row d20" data-span=`, ">nested 24<")
+	if n := strings.Count(body, `<li class="wf-row`); n != preRenderLimit+10+25+1 {
+		t.Errorf("%d waterfall rows, want %d", n, preRenderLimit+10+25+1)
 	}
 }
