@@ -112,17 +112,19 @@ func Register(ctx context.Context, opts ...RegisterOption) (*sdktrace.TracerProv
 	}
 	exp = newFinalExporter(exp, c.traceConfig)
 
-	var export sdktrace.SpanProcessor
-	if c.batch {
-		export = newBatchProcessor(exp, c.batchOpts)
-	} else {
-		export = sdktrace.NewSimpleSpanProcessor(exp)
-	}
 	tpOpts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
 		// Context attributes first, so the exporting processor sees them.
 		sdktrace.WithSpanProcessor(NewSpanProcessor(WithTraceConfig(c.traceConfig))),
-		sdktrace.WithSpanProcessor(export),
+	}
+	if c.batch {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(newBatchProcessor(exp, c.batchOpts)))
+	} else {
+		// The tracker ends leaked spans at Shutdown, before the exporting
+		// processor shuts down.
+		tpOpts = append(tpOpts,
+			sdktrace.WithSpanProcessor(newLeakTracker()),
+			sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(exp)))
 	}
 	if c.sampler != nil {
 		tpOpts = append(tpOpts, sdktrace.WithSampler(c.sampler))

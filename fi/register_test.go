@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -520,4 +521,50 @@ func TestNewExportFilter(t *testing.T) {
 		t.Errorf("status %v", spans[0].Status.Code)
 	}
 	_ = tp.Shutdown(context.Background())
+}
+
+// keepExporter records exported spans and keeps them after Shutdown.
+type keepExporter struct {
+	mu    sync.Mutex
+	spans []sdktrace.ReadOnlySpan
+}
+
+func (e *keepExporter) ExportSpans(_ context.Context, s []sdktrace.ReadOnlySpan) error {
+	e.mu.Lock()
+	e.spans = append(e.spans, s...)
+	e.mu.Unlock()
+	return nil
+}
+func (e *keepExporter) Shutdown(context.Context) error { return nil }
+
+// Simple export ends spans the application leaked at Shutdown, marked
+// gen_ai.span.leaked, as the reference's SimpleSpanProcessor does.
+func TestRegisterSimpleEndsLeakedSpans(t *testing.T) {
+	clearExportEnv(t)
+	t.Setenv("FI_MAX_ACTIVE_SPANS_TRACKED", "2")
+	exp := &keepExporter{}
+	tp, err := fi.Register(context.Background(), fi.WithExporter(exp), fi.WithBatch(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tp.Tracer("t")
+	_, done := tr.Start(context.Background(), "done")
+	done.End()
+	_, _ = tr.Start(context.Background(), "leak-1")
+	_, _ = tr.Start(context.Background(), "leak-2")
+	_, _ = tr.Start(context.Background(), "untracked") // beyond the limit
+	if err := tp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	leaked := map[string]bool{}
+	for _, s := range exp.spans {
+		for _, kv := range s.Attributes() {
+			if kv.Key == semconv.SpanLeaked && kv.Value.AsBool() {
+				leaked[s.Name()] = true
+			}
+		}
+	}
+	if len(exp.spans) != 3 || !leaked["leak-1"] || !leaked["leak-2"] || leaked["done"] {
+		t.Fatalf("exported %d spans, leaked %v", len(exp.spans), leaked)
+	}
 }
