@@ -21,6 +21,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/traceai-go/traceai/fi"
@@ -112,7 +113,11 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	msg := &coltracepb.ExportTraceServiceRequest{}
-	if err := proto.Unmarshal(data, msg); err != nil {
+	unmarshal := proto.Unmarshal
+	if req.Header.Get("Content-Type") == "application/json" {
+		unmarshal = protojson.Unmarshal
+	}
+	if err := unmarshal(data, msg); err != nil {
 		http.Error(w, err.Error(), 400)
 		return
 	}

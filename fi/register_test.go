@@ -568,3 +568,22 @@ func TestRegisterSimpleEndsLeakedSpans(t *testing.T) {
 		t.Fatalf("exported %d spans, leaked %v", len(exp.spans), leaked)
 	}
 }
+
+func TestRegisterOTELProtocolHTTPJSON(t *testing.T) {
+	clearExportEnv(t)
+	rcv := newHTTPReceiver(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json")
+	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard), hideInputs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	emit(tp)
+	if err := tp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reqs := rcv.requests()
+	if len(reqs) != 1 || reqs[0].headers["content-type"] != "application/json" {
+		t.Fatalf("requests = %d %v", len(reqs), reqs)
+	}
+	checkWireSpan(t, rcv.spans())
+}
