@@ -457,3 +457,86 @@ func TestUserIDNotSentByDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestRedirectToThirdPartyHost: an own service that redirects to a
+// third-party host does not get the ids carried there.
+func TestRedirectToThirdPartyHost(t *testing.T) {
+	llm := newRecorder(t)
+	own := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Baggage"), "session.id=s-1") {
+			t.Errorf("own service baggage %q", r.Header.Get("Baggage"))
+		}
+		http.Redirect(w, r, "http://api.openai.com/v1/models", http.StatusFound)
+	}))
+	defer own.Close()
+	llmAddr := llm.Listener.Addr().String()
+	ownAddr := own.Listener.Addr().String()
+	base := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if strings.HasPrefix(addr, "api.openai.com") {
+			addr = llmAddr
+		} else {
+			addr = ownAddr
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}
+	c := &http.Client{Transport: fihttp.NewTransport(base, fihttp.WithUserPropagation(true))}
+	ctx := fi.UsingAttributes(context.Background(), fi.Attributes{SessionID: "s-1", UserID: "u-1"})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, own.URL, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	hs := llm.headers()
+	if len(hs) != 1 {
+		t.Fatalf("stand-in got %d requests", len(hs))
+	}
+	if b := hs[0].Values("Baggage"); len(b) != 0 {
+		t.Errorf("redirected request to api.openai.com carries baggage %q", b)
+	}
+}
+
+// TestHostHeaderMustBeAllowed: a request dialled to an allowed address
+// but addressed (Host) to another name gets no ids.
+func TestHostHeaderMustBeAllowed(t *testing.T) {
+	own := newRecorder(t)
+	ctx := fi.UsingSession(context.Background(), "s-1")
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, own.URL, nil)
+	req.Host = "api.openai.com"
+	resp, err := (&http.Client{Transport: fihttp.NewTransport(nil)}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if b := own.headers()[0].Values("Baggage"); len(b) != 0 {
+		t.Errorf("baggage %q sent with Host api.openai.com", b)
+	}
+}
+
+// TestHandlerInsideOtelhttp: in the other order otelhttp extracts the
+// baggage first; fihttp still moves the ids into the scope and out of the
+// context baggage (only the server span lacks them).
+func TestHandlerInsideOtelhttp(t *testing.T) {
+	tp, rec := newProvider(t)
+	var bag string
+	h := otelhttp.NewHandler(fihttp.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bag = baggage.FromContext(r.Context()).String()
+		_, span := tp.Tracer("t").Start(r.Context(), "work")
+		span.End()
+	})), "srv", otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(prop))
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Baggage", "session.id=s-5,k=v")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if bag != "k=v" {
+		t.Errorf("context baggage %q, want k=v", bag)
+	}
+	for _, s := range rec.Ended() {
+		want := ""
+		if s.Name() == "work" {
+			want = "s-5"
+		}
+		if v := attrOf(s, semconv.SessionID); v != want {
+			t.Errorf("span %q session.id %q, want %q", s.Name(), v, want)
+		}
+	}
+}
