@@ -131,6 +131,15 @@ func (h *healthC) Check(ctx context.Context, _ *grpc_health_v1.HealthCheckReques
 	return &grpc_health_v1.HealthCheckResponse{Status: grpc_health_v1.HealthCheckResponse_SERVING}, nil
 }
 
+func (h *healthC) Watch(_ *grpc_health_v1.HealthCheckRequest, stream grpc.ServerStreamingServer[grpc_health_v1.HealthCheckResponse]) error {
+	ctx := stream.Context()
+	h.mu.Lock()
+	h.session, h.user = fi.SessionID(ctx), fi.UserID(ctx)
+	h.bag = baggage.FromContext(ctx).String()
+	h.mu.Unlock()
+	return stream.Send(&grpc_health_v1.HealthCheckResponse{Status: grpc_health_v1.HealthCheckResponse_SERVING})
+}
+
 // startC starts service C and returns its address.
 func startC(t *testing.T, w *world, wire *wireMD, opts ...figrpc.Option) (*healthC, string) {
 	t.Helper()

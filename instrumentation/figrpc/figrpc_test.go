@@ -157,3 +157,34 @@ func TestGRPCUntrustedAndInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestGRPCStreaming: the stream interceptor and the server handler carry
+// the ids for streaming RPCs too.
+func TestGRPCStreaming(t *testing.T) {
+	w := newWorld(t)
+	wire := &wireMD{}
+	hc, addr := startC(t, w, wire)
+	for _, tc := range []struct {
+		target  string
+		allowed bool
+	}{{addr, true}, {"passthrough:///api.openai.com:443", false}} {
+		client := dialAs(t, tc.target, addr, figrpc.WithUserPropagation(true))
+		ctx := fi.UsingAttributes(context.Background(), fi.Attributes{SessionID: "st-1", UserID: "su-1"})
+		stream, err := client.Watch(ctx, &grpc_health_v1.HealthCheckRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stream.Recv(); err != nil {
+			t.Fatal(err)
+		}
+		hc.mu.Lock()
+		s, u := hc.session, hc.user
+		hc.mu.Unlock()
+		if tc.allowed && (s != "st-1" || u != "su-1") || !tc.allowed && (s != "" || u != "") {
+			t.Errorf("%s: server saw session %q user %q", tc.target, s, u)
+		}
+		if !tc.allowed && len(wire.last().Get("baggage")) != 0 {
+			t.Errorf("%s: baggage %q", tc.target, wire.last().Get("baggage"))
+		}
+	}
+}
