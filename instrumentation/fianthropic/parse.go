@@ -60,7 +60,7 @@ type response struct {
 	Model      string   `json:"model"`
 	Content    []*block `json:"content"`
 	StopReason string   `json:"stop_reason"`
-	Usage      usage    `json:"usage"`
+	Usage      *usage   `json:"usage"`
 }
 
 type apiError struct {
@@ -250,6 +250,9 @@ func (r *response) attrs() llmparse.Attrs {
 		attrs.Str(semconv.OutputMimeType, string(semconv.MimeTypeText))
 	}
 	u := r.Usage
+	if u == nil {
+		return attrs
+	}
 	attrs.Int(semconv.GenAIUsageInputTokens, u.InputTokens)
 	attrs.Int(semconv.GenAIUsageOutputTokens, u.OutputTokens)
 	attrs.Int(semconv.GenAIUsageTotalTokens, u.InputTokens+u.OutputTokens)
@@ -342,6 +345,9 @@ func (s *stream) event(data []byte) {
 			s.msg.StopReason = d.StopReason
 		}
 		if u := e.Usage; u != nil {
+			if s.msg.Usage == nil {
+				s.msg.Usage = &usage{}
+			}
 			// message_delta usage counts are cumulative.
 			s.msg.Usage.OutputTokens = u.OutputTokens
 			if u.InputTokens > 0 {

@@ -63,8 +63,9 @@ func Object(fields []Field) []byte {
 	return b.Bytes()
 }
 
-// Select returns the fields of data whose key keep accepts, as a Python-layout
-// JSON object, keeping document order. ok is false when data is not an object.
+// Select returns the non-null fields of data whose key keep accepts, as a
+// Python-layout JSON object, keeping document order. ok is false when data
+// is not an object.
 func Select(data []byte, keep func(key string) bool) (string, bool) {
 	fields, ok := Fields(data)
 	if !ok {
@@ -72,7 +73,7 @@ func Select(data []byte, keep func(key string) bool) (string, bool) {
 	}
 	kept := fields[:0:0]
 	for _, f := range fields {
-		if keep(f.Key) {
+		if keep(f.Key) && IsJSON(f.Raw) {
 			kept = append(kept, f)
 		}
 	}

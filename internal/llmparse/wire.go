@@ -1,0 +1,349 @@
+package llmparse
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/traceai-go/traceai/fi"
+	"github.com/traceai-go/traceai/fi/semconv"
+)
+
+// Framing is how a response body is cut into the units a Call parses.
+type Framing int
+
+const (
+	// FramingJSON: the whole body is one JSON document, given to Call.Body.
+	FramingJSON Framing = iota
+	// FramingSSE: server-sent events; the data of each event goes to Call.Event.
+	FramingSSE
+	// FramingNDJSON: one JSON document per line, each given to Call.Event.
+	FramingNDJSON
+)
+
+// maxBody bounds how much of a non-streamed body is kept for parsing; the
+// application still reads all of it.
+const maxBody = 16 << 20
+
+// Adapter is one provider's protocol: it decides which requests are traced
+// and parses them.
+type Adapter interface {
+	// Start returns the Call of a request whose body is body, or false to
+	// let the request through untraced.
+	Start(req *http.Request, body []byte) (Call, bool)
+}
+
+// Call is one traced request.
+type Call interface {
+	// Span returns the span name, the traceAI span kind and the attributes
+	// known from the request.
+	Span() (name string, kind semconv.SpanKind, attrs []attribute.KeyValue)
+	// Response sees the response head and says how its body is framed.
+	Response(res *http.Response) Framing
+	// Body takes the whole body of a FramingJSON response.
+	Body(b []byte)
+	// Event takes one SSE event's data or one NDJSON line.
+	Event(b []byte)
+	// End returns the attributes of the response and the error it
+	// reported, if any (an HTTP error status, an error event).
+	End() ([]attribute.KeyValue, error)
+}
+
+// Wire runs Adapters over HTTP: it tees the request body, starts the span,
+// and follows the response body as the application reads it, never
+// buffering it ahead of the application.
+type Wire struct {
+	adapter Adapter
+	tracer  *fi.Tracer
+	// Adopt, when set, returns a span that already stands for the call
+	// (such as an SDK's own span for it): the call's attributes go on that
+	// span, whose owner ends it, instead of on a new span.
+	Adopt func(ctx context.Context) trace.Span
+}
+
+// NewWire returns a Wire for adapter whose spans come from tracer.
+func NewWire(adapter Adapter, tracer *fi.Tracer) *Wire {
+	return &Wire{adapter: adapter, tracer: tracer}
+}
+
+// Do sends req through next, tracing it when the adapter wants it.
+func (w *Wire) Do(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	if req == nil || req.Body == nil || req.Body == http.NoBody || fi.IsTracingSuppressed(req.Context()) {
+		return next(req)
+	}
+	body, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	out := req.Clone(req.Context())
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	if err != nil {
+		// What was read goes on; the error surfaces as the transport's would.
+		out.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
+		out.GetBody = nil
+		return next(out)
+	}
+	call, span := w.start(out, body)
+	if span == nil {
+		return next(out)
+	}
+	if s, ok := span.(ours); ok {
+		out = out.WithContext(trace.ContextWithSpan(out.Context(), s.Span))
+	}
+	res, err := next(out)
+	if err != nil {
+		span.fail(err)
+		span.end()
+		return res, err
+	}
+	framing := FramingJSON
+	guard(func() { framing = call.Response(res) })
+	t := &tracked{ReadCloser: res.Body, call: call, span: span, framing: framing}
+	if res.Body == nil || res.Body == http.NoBody {
+		t.finish(nil)
+		return res, nil
+	}
+	res.Body = t
+	// A body the application never reads to the end still ends the span
+	// when the request's context ends.
+	t.stop = context.AfterFunc(req.Context(), func() { t.finish(req.Context().Err()) })
+	return res, nil
+}
+
+// sink is where a call's telemetry goes: a span of ours, or one adopted.
+type sink interface {
+	set(kvs []attribute.KeyValue)
+	event(name string)
+	fail(err error)
+	end()
+}
+
+type ours struct{ *fi.Span }
+
+func (o ours) set(kvs []attribute.KeyValue) { o.SetAttributes(kvs...) }
+func (o ours) event(name string)            { o.AddEvent(name) }
+func (o ours) fail(err error)               { o.RecordError(err) }
+func (o ours) end()                         { o.End() }
+
+// adopted fills a span someone else started and ends: attributes only,
+// masked like ours; its owner sets its status and ends it.
+type adopted struct {
+	span trace.Span
+	cfg  *fi.TraceConfig
+}
+
+func (a adopted) set(kvs []attribute.KeyValue) {
+	if kvs = a.cfg.MaskAll(append([]attribute.KeyValue(nil), kvs...)); len(kvs) > 0 {
+		a.span.SetAttributes(kvs...)
+	}
+}
+func (a adopted) event(name string) { a.span.AddEvent(name) }
+func (a adopted) fail(error)        {}
+func (a adopted) end()              {}
+
+func (w *Wire) start(req *http.Request, body []byte) (call Call, span sink) {
+	defer func() {
+		if r := recover(); r != nil {
+			otel.Handle(fmt.Errorf("traceai: instrumentation panic, call not traced: %v", r))
+			call, span = nil, nil
+		}
+	}()
+	call, ok := w.adapter.Start(req, body)
+	if !ok {
+		return nil, nil
+	}
+	name, kind, attrs := call.Span()
+	if w.Adopt != nil {
+		if s := w.Adopt(req.Context()); s != nil && s.IsRecording() {
+			a := adopted{span: s, cfg: w.tracer.TraceConfig()}
+			a.set(append(attrs, kind.Attribute()))
+			a.set(fi.ContextAttributes(req.Context()))
+			return call, a
+		}
+	}
+	_, s := w.tracer.Start(req.Context(), name, kind, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	if !s.IsRecording() {
+		return nil, nil
+	}
+	return call, ours{s}
+}
+
+func guard(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			otel.Handle(fmt.Errorf("traceai: instrumentation panic: %v", r))
+		}
+	}()
+	f()
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// tracked is a response body that feeds what the application reads to the
+// Call and ends the span with the body.
+type tracked struct {
+	io.ReadCloser
+	call    Call
+	span    sink
+	framing Framing
+	stop    func() bool
+
+	mu    sync.Mutex
+	buf   []byte // JSON body so far, or the unfinished line of a stream
+	data  []byte // data lines of the SSE event being read
+	first bool
+	done  bool
+}
+
+func (t *tracked) Read(p []byte) (int, error) {
+	n, err := t.ReadCloser.Read(p)
+	if n > 0 {
+		t.feed(p[:n])
+	}
+	switch {
+	case err == io.EOF:
+		t.finish(nil)
+	case err != nil:
+		t.finish(err)
+	}
+	return n, err
+}
+
+func (t *tracked) Close() error {
+	t.finish(nil)
+	return t.ReadCloser.Close()
+}
+
+func (t *tracked) feed(b []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return
+	}
+	if t.framing == FramingJSON {
+		if len(t.buf)+len(b) <= maxBody {
+			t.buf = append(t.buf, b...)
+		}
+		return
+	}
+	if !t.first {
+		t.first = true
+		t.span.event(semconv.FirstTokenStreamEvent)
+	}
+	t.buf = append(t.buf, b...)
+	for {
+		i := bytes.IndexByte(t.buf, '\n')
+		if i < 0 {
+			break
+		}
+		line := bytes.TrimSuffix(t.buf[:i], []byte("\r"))
+		t.line(line)
+		t.buf = t.buf[i+1:]
+	}
+	if len(t.buf) > maxBody {
+		t.buf = t.buf[:0] // a line this long is not one we can use
+	}
+	if len(t.buf) == 0 {
+		t.buf = nil
+	}
+}
+
+// line takes one line of a stream, without its end of line.
+func (t *tracked) line(l []byte) {
+	if t.framing == FramingNDJSON {
+		if len(bytes.TrimSpace(l)) > 0 {
+			guard(func() { t.call.Event(l) })
+		}
+		return
+	}
+	switch {
+	case len(l) == 0:
+		t.dispatch()
+	case bytes.HasPrefix(l, []byte("data:")):
+		d := bytes.TrimPrefix(l[5:], []byte(" "))
+		if t.data == nil {
+			t.data = make([]byte, 0, len(d))
+		} else {
+			t.data = append(t.data, '\n')
+		}
+		t.data = append(t.data, d...)
+	}
+}
+
+func (t *tracked) dispatch() {
+	if t.data == nil {
+		return
+	}
+	d := t.data
+	t.data = nil
+	guard(func() { t.call.Event(d) })
+}
+
+// finish ends the span once: err is a read error (or the context's),
+// nil at the end of the body or when the application closes it.
+func (t *tracked) finish(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return
+	}
+	t.done = true
+	if t.stop != nil {
+		t.stop()
+	}
+	var attrs []attribute.KeyValue
+	var apiErr error
+	guard(func() {
+		switch t.framing {
+		case FramingJSON:
+			t.call.Body(t.buf)
+		default:
+			if len(t.buf) > 0 {
+				t.line(t.buf)
+			}
+			t.dispatch()
+		}
+		attrs, apiErr = t.call.End()
+	})
+	t.buf, t.data = nil, nil
+	t.span.set(attrs)
+	switch {
+	case err != nil:
+		t.span.fail(err)
+	case apiErr != nil:
+		t.span.fail(apiErr)
+	}
+	t.span.end()
+}
+
+// APIError is an error a provider reported: an HTTP error status with the
+// provider's error body, or an error event inside a stream.
+type APIError struct {
+	Provider   string
+	StatusCode int    // 0 for an error inside a stream
+	Type       string // the provider's error type or status, when it gave one
+	Message    string
+}
+
+func (e *APIError) Error() string {
+	s := e.Provider + ":"
+	if e.StatusCode != 0 {
+		s += " " + strconv.Itoa(e.StatusCode)
+	}
+	if e.Type != "" {
+		s += " " + e.Type
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
