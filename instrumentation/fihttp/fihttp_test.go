@@ -540,3 +540,18 @@ func TestHandlerInsideOtelhttp(t *testing.T) {
 		}
 	}
 }
+
+type closeCounter struct {
+	http.RoundTripper
+	n int
+}
+
+func (c *closeCounter) CloseIdleConnections() { c.n++ }
+
+func TestCloseIdleConnectionsReachesBase(t *testing.T) {
+	base := &closeCounter{RoundTripper: http.DefaultTransport}
+	(&http.Client{Transport: fihttp.NewTransport(base)}).CloseIdleConnections()
+	if base.n != 1 {
+		t.Errorf("base CloseIdleConnections called %d times", base.n)
+	}
+}
