@@ -13,7 +13,6 @@ import (
 	"go.opentelemetry.io/contrib/processors/baggagecopy"
 	"go.opentelemetry.io/otel/baggage"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
@@ -27,16 +26,18 @@ import (
 //	go test -tags cputime -run TestSpanCostCPUTime -v ./fi
 func TestSpanCostCPUTime(t *testing.T) {
 	bg := context.Background()
-	provider := func(extra ...sdktrace.SpanProcessor) trace.Tracer {
+	provider := func(extra ...sdktrace.SpanProcessor) *sdktrace.TracerProvider {
 		opts := []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(fi.NewSpanProcessor())}
 		for _, p := range extra {
 			opts = append(opts, sdktrace.WithSpanProcessor(p))
 		}
 		tp := sdktrace.NewTracerProvider(opts...)
 		t.Cleanup(func() { _ = tp.Shutdown(bg) })
-		return tp.Tracer("bench")
+		return tp
 	}
-	tr := provider()
+	tp := provider()
+	tr := tp.Tracer("bench")
+	fiTracer := fi.NewTracer(fi.WithTracerProvider(tp), fi.WithTraceConfig(fi.TraceConfig{}))
 	sessionUser := fi.UsingUser(fi.UsingSession(bg, benchSession), benchUser)
 	type other struct{ int }
 	nested := bg
@@ -44,7 +45,7 @@ func TestSpanCostCPUTime(t *testing.T) {
 		nested = context.WithValue(nested, other{i}, i)
 		nested = fi.UsingAttributes(nested, fi.Attributes{SessionID: benchSession, UserID: benchUser})
 	}
-	trBaggage := provider(baggagecopy.NewSpanProcessor(baggagecopy.AllowAllMembers))
+	trBaggage := provider(baggagecopy.NewSpanProcessor(baggagecopy.AllowAllMembers)).Tracer("bench")
 	var members []baggage.Member
 	for _, kv := range [][2]string{
 		{string(semconv.SessionID), benchSession}, {string(semconv.GenAIConversationID), benchSession}, {string(semconv.UserID), benchUser},
@@ -75,6 +76,7 @@ func TestSpanCostCPUTime(t *testing.T) {
 		{"SessionUser", func() { _, s := tr.Start(sessionUser, "op"); s.End() }},
 		{"AttributesNested5", func() { _, s := tr.Start(nested, "op"); s.End() }},
 		{"BaggageCopy", func() { _, s := trBaggage.Start(bagCtx, "op"); s.End() }},
+		{"TracerStart", func() { _, s := fiTracer.Start(sessionUser, "op", semconv.SpanKindChain); s.End() }}, // informative
 	}
 	const rounds, spans = 9, 200000
 	got := map[string][]float64{}

@@ -441,3 +441,51 @@ func ExampleRedactPII() {
 	// ---
 	// Call <PHONE_NUMBER> or use key <API_KEY>
 }
+
+// Agent runs a function inside an AGENT span; a map input is recorded as
+// JSON.
+func ExampleAgent() {
+	tp, rec := exampleProvider()
+	tracer := fi.NewTracer(fi.WithTracerProvider(tp), fi.WithTraceConfig(fi.TraceConfig{}))
+
+	plan, _ := fi.Agent(context.Background(), tracer, "planner", map[string]any{"goal": "book a table"},
+		func(ctx context.Context) ([]string, error) {
+			return []string{"search", "reserve"}, nil
+		})
+	fmt.Println(plan)
+
+	printSpans(rec)
+	// Output:
+	// [search reserve]
+	// planner
+	//   gen_ai.span.kind: AGENT
+	//   input.mime_type: application/json
+	//   input.value: {"goal": "book a table"}
+	//   output.mime_type: application/json
+	//   output.value: ["search", "reserve"]
+}
+
+// Run takes any span kind and hands the function its span, for attributes
+// only the function knows.
+func ExampleRun() {
+	tp, rec := exampleProvider()
+	tracer := fi.NewTracer(fi.WithTracerProvider(tp), fi.WithTraceConfig(fi.TraceConfig{}))
+
+	_, err := fi.Run(context.Background(), tracer, semconv.SpanKindRetriever, "search docs", "refund policy",
+		func(ctx context.Context, span *fi.Span) (int, error) {
+			span.SetAttributes(semconv.RetrievalDocumentKey(0, semconv.DocumentID).String("doc-7"))
+			return 0, errors.New("index offline")
+		})
+	fmt.Println("error:", err)
+
+	printSpans(rec)
+	fmt.Println(rec.Ended()[0].Status().Code)
+	// Output:
+	// error: index offline
+	// search docs
+	//   gen_ai.span.kind: RETRIEVER
+	//   input.mime_type: text/plain
+	//   input.value: refund policy
+	//   retrieval.documents.0.document.id: doc-7
+	// Error
+}
