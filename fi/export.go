@@ -97,8 +97,9 @@ type batchProcessor struct {
 
 	queue   chan sdktrace.ReadOnlySpan
 	flushCh chan flushRequest
-	stopCh  chan context.Context
-	done    chan struct{}
+	stopCh  chan struct{}   // closed by Shutdown
+	stopCtx context.Context // Shutdown's ctx, set before stopCh is closed
+	done    chan struct{}   // closed when the worker has exited
 
 	// base is cancelled when Shutdown runs out of time, aborting an export
 	// in flight.
@@ -129,7 +130,7 @@ func newBatchProcessor(exp sdktrace.SpanExporter, opts BatchOptions) *batchProce
 		opts:    opts,
 		queue:   make(chan sdktrace.ReadOnlySpan, opts.MaxQueueSize),
 		flushCh: make(chan flushRequest),
-		stopCh:  make(chan context.Context),
+		stopCh:  make(chan struct{}),
 		done:    make(chan struct{}),
 		base:    base,
 		cancel:  cancel,
@@ -165,6 +166,12 @@ func (p *batchProcessor) run() {
 		if p.paused() {
 			queue = nil
 		}
+		select { // stop first, however busy the queue
+		case <-p.stopCh:
+			p.finish(batch)
+			return
+		default:
+		}
 		select {
 		case s := <-queue:
 			batch = append(batch, s)
@@ -190,12 +197,27 @@ func (p *batchProcessor) run() {
 		case req := <-p.flushCh:
 			batch = p.drain(req.ctx, batch)
 			close(req.ack)
-		case ctx := <-p.stopCh:
-			p.drain(ctx, batch)
-			p.reportDrops(true)
+		case <-p.stopCh:
+			p.finish(batch)
 			return
 		}
 	}
+}
+
+// finish exports what it can before Shutdown's deadline and counts the
+// rest as dropped.
+func (p *batchProcessor) finish(batch []sdktrace.ReadOnlySpan) {
+	left := uint64(len(p.drain(p.stopCtx, batch)))
+	for more := true; more; {
+		select {
+		case <-p.queue:
+			left++
+		default:
+			more = false
+		}
+	}
+	p.dropped.Add(left)
+	p.reportDrops(true)
 }
 
 // Backoff between export attempts after failures (the exporter has
@@ -221,13 +243,17 @@ func resetTimer(t *time.Timer, d time.Duration) {
 	t.Reset(d)
 }
 
-// drain exports batch and everything queued now, in batches.
+// drain exports batch and everything queued now, in batches, until ctx
+// ends; it returns what it could not export.
 func (p *batchProcessor) drain(ctx context.Context, batch []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan {
 	for n := len(p.queue); ; n-- {
+		if ctx.Err() != nil {
+			return batch
+		}
 		if len(batch) >= p.opts.MaxExportBatchSize || (n <= 0 && len(batch) > 0) {
 			batch = p.export(ctx, batch)
 		}
-		if n <= 0 || ctx.Err() != nil {
+		if n <= 0 {
 			return batch
 		}
 		batch = append(batch, <-p.queue)
@@ -283,7 +309,7 @@ func (p *batchProcessor) ForceFlush(ctx context.Context) error {
 	req := flushRequest{ctx: ctx, ack: make(chan struct{})}
 	select {
 	case p.flushCh <- req:
-	case <-p.done:
+	case <-p.stopCh:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -302,21 +328,22 @@ func (p *batchProcessor) ForceFlush(ctx context.Context) error {
 func (p *batchProcessor) Shutdown(ctx context.Context) error {
 	p.shutOnce.Do(func() {
 		p.stopped.Store(true)
+		p.stopCtx = ctx
+		close(p.stopCh)
 		var err error
 		select {
-		case p.stopCh <- ctx:
-			select {
-			case <-p.done:
-			case <-ctx.Done():
-				err = ctx.Err()
-			}
+		case <-p.done:
 		case <-ctx.Done():
 			err = ctx.Err()
 		}
 		p.cancel()
-		if total, done := p.dropped.Load(), p.reported.Swap(p.dropped.Load()); err != nil && total > done {
-			// The worker could not report in time.
-			otel.Handle(&DroppedSpansError{Dropped: total - done, Total: total})
+		if err != nil {
+			// The worker could not report in time; it reports the rest
+			// when it gets there.
+			total := p.dropped.Load()
+			if prev := p.reported.Swap(total); total > prev {
+				otel.Handle(&DroppedSpansError{Dropped: total - prev, Total: total})
+			}
 		}
 		p.shutErr = errors.Join(err, p.exp.Shutdown(ctx))
 	})
