@@ -357,6 +357,10 @@ func attrValue(v any) (string, bool) {
 		t := strings.TrimSpace(x)
 		if len(t) > 1 && (t[0] == '{' || t[0] == '[') && json.Valid([]byte(t)) {
 			var b bytes.Buffer
+			if json.Compact(&b, []byte(t)) == nil && b.Len() <= shortJSON {
+				return b.String(), false
+			}
+			b.Reset()
 			if json.Indent(&b, []byte(t), "", "  ") == nil {
 				return b.String(), true
 			}
@@ -369,6 +373,9 @@ func attrValue(v any) (string, bool) {
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64), false
 	default:
+		if b, err := json.Marshal(x); err == nil && len(b) <= shortJSON {
+			return string(b), false
+		}
 		b, err := json.MarshalIndent(x, "", "  ")
 		if err != nil {
 			return fmt.Sprint(x), false
@@ -376,6 +383,9 @@ func attrValue(v any) (string, bool) {
 		return string(b), bytes.IndexByte(b, '\n') >= 0
 	}
 }
+
+// shortJSON is the longest JSON value shown inline rather than indented.
+const shortJSON = 80
 
 // Rankings page.
 

@@ -306,7 +306,7 @@ func choices(all []string, cur string) []option {
 
 type sessionsData struct {
 	List listView
-	Rows []store.SessionSummary
+	Rows []sessionRow
 }
 
 func (s *server) sessions(w http.ResponseWriter, r *http.Request) {
@@ -333,7 +333,7 @@ func (s *server) sessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ov := s.overview(r.Context())
-	d := sessionsData{Rows: rows}
+	d := sessionsData{Rows: sessionRows(rows, now)}
 	d.List.Columns = columns("/", q, c.sort, c.desc, sessionColumns)
 	s.listChrome("/", q, &d.List, now)
 	d.List.Full = true
@@ -377,7 +377,7 @@ func (s *server) users(w http.ResponseWriter, r *http.Request) {
 type userData struct {
 	U     *store.UserDetail
 	List  listView
-	Rows  []store.SessionSummary
+	Rows  []sessionRow
 	Evals []evalAgg
 }
 
@@ -398,7 +398,7 @@ func (s *server) user(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := "/users/" + url.PathEscape(id)
-	d := userData{U: u, Rows: u.Sessions, Evals: evalAggs(u.Summary.Evaluations)}
+	d := userData{U: u, Rows: sessionRows(u.Sessions, now), Evals: evalAggs(u.Summary.Evaluations)}
 	d.List.Columns = columns(path, q, c.sort, c.desc, withoutUser(sessionColumns))
 	s.listChrome(path, q, &d.List, now)
 	d.List.HideUser = true
@@ -414,6 +414,53 @@ func withoutUser(cols []column) []column {
 		if c.Key != "user_id" {
 			out = append(out, c)
 		}
+	}
+	return out
+}
+
+// sessionRow is a sessions-table row formatted up front: the template then
+// only places strings, which keeps a 50-row page cheap to render.
+type sessionRow struct {
+	URL, ID, IDShort         string
+	Tags                     []string
+	UserURL, User, UserShort string
+	In, InTitle              string
+	Out, OutTitle            string
+	Turns                    string
+	StartRFC, StartTitle     string
+	StartAgo                 string
+	Dur, Tok, TokTitle       string
+	Cost                     string
+	Errors                   int
+	ErrTitle                 string
+	HasLLM                   bool
+	P50, P95                 string
+}
+
+func sessionRows(rows []store.SessionSummary, now time.Time) []sessionRow {
+	out := make([]sessionRow, len(rows))
+	for i := range rows {
+		s := &rows[i]
+		r := sessionRow{
+			URL: "/sessions/" + url.PathEscape(s.SessionID), ID: s.SessionID, IDShort: clip(s.SessionID, 30),
+			User: s.UserID, UserShort: clip(s.UserID, 24),
+			In: clip(s.FirstInput, 90), InTitle: clip(s.FirstInput, 400),
+			Out: clip(s.LastOutput, 90), OutTitle: clip(s.LastOutput, 400),
+			Turns:    fmtInt(s.Traces),
+			StartRFC: s.Start.UTC().Format(time.RFC3339Nano), StartTitle: fmtTime(s.Start) + " UTC", StartAgo: fmtAgo(now, s.Start),
+			Dur: fmtDuration(s.DurationMS), Tok: fmtTokens(s.TotalTokens),
+			TokTitle: fmtInt(s.InputTokens) + " in · " + fmtInt(s.OutputTokens) + " out",
+			Cost:     fmtCost(s.Cost, s.CostComplete),
+			Errors:   s.Errors, ErrTitle: strconv.Itoa(s.ErrorTraces) + " of " + strconv.Itoa(s.Traces) + " turns failed",
+			HasLLM: s.LLMCalls > 0, P50: fmtDuration(s.P50LatencyMS), P95: fmtDuration(s.P95LatencyMS),
+		}
+		if s.UserID != "" {
+			r.UserURL = "/users/" + url.PathEscape(s.UserID)
+		}
+		for _, t := range s.Tags {
+			r.Tags = append(r.Tags, clip(t, 20))
+		}
+		out[i] = r
 	}
 	return out
 }

@@ -186,7 +186,7 @@ func TestEscaping(t *testing.T) {
 
 var rowRe = regexp.MustCompile(`<tr data-href="/sessions/([^"]+)"`)
 
-func sessionRows(body string) []string {
+func rowIDs(body string) []string {
 	var ids []string
 	for _, m := range rowRe.FindAllStringSubmatch(body, -1) {
 		id, _ := url.PathUnescape(m[1])
@@ -200,7 +200,7 @@ func TestSessionsFiltersSortAndPages(t *testing.T) {
 	h := f.handler()
 	eq := func(u string, want ...string) {
 		t.Helper()
-		got := sessionRows(mustGet(t, h, u))
+		got := rowIDs(mustGet(t, h, u))
 		if strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("GET %s: sessions %q, want %q", u, got, want)
 		}
@@ -243,7 +243,7 @@ func TestSessionsFiltersSortAndPages(t *testing.T) {
 	next := "/?limit=1"
 	for i := 0; next != "" && i < 10; i++ {
 		body := mustGet(t, h, next)
-		seen = append(seen, sessionRows(body)...)
+		seen = append(seen, rowIDs(body)...)
 		m := regexp.MustCompile(`<a class="btn primary" href="([^"]+)" rel="next">`).FindStringSubmatch(body)
 		next = ""
 		if m != nil {
@@ -468,5 +468,33 @@ func TestLargeTrace(t *testing.T) {
 		`<li class="wf-row d20" data-span=`, ">nested 24<")
 	if n := strings.Count(body, `<li class="wf-row`); n != preRenderLimit+10+25+1 {
 		t.Errorf("%d waterfall rows, want %d", n, preRenderLimit+10+25+1)
+	}
+}
+
+func TestAttrValue(t *testing.T) {
+	long := `{"messages":[{"role":"user","content":"` + strings.Repeat("x", 80) + `"}]}`
+	for _, c := range []struct {
+		in    any
+		want  string
+		block bool
+	}{
+		{"plain", "plain", false},
+		{`{"plan": "pro"}`, `{"plan":"pro"}`, false},
+		{[]any{"vip", "beta"}, `["vip","beta"]`, false},
+		{int64(42), "42", false},
+		{3.5, "3.5", false},
+		{true, "true", false},
+		{nil, "null", false},
+		{"line one\nline two", "line one\nline two", true},
+		{"{not json", "{not json", false},
+	} {
+		got, block := attrValue(c.in)
+		if got != c.want || block != c.block {
+			t.Errorf("attrValue(%#v) = %q, %v; want %q, %v", c.in, got, block, c.want, c.block)
+		}
+	}
+	got, block := attrValue(long)
+	if !block || !strings.Contains(got, "\n  \"messages\": [") {
+		t.Errorf("long JSON not indented: %q", got)
 	}
 }
