@@ -152,7 +152,7 @@ func params(body []byte) string {
 	var kept []llmparse.Field
 	for _, k := range paramKeys {
 		for _, f := range fields {
-			if f.Key == k {
+			if f.Key == k && llmparse.IsJSON(f.Raw) {
 				kept = append(kept, f)
 			}
 		}
