@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/baggage"
 	"google.golang.org/grpc"
@@ -35,10 +36,12 @@ func captureErrors(t *testing.T) func() []error {
 	}
 }
 
-// dialAs connects to addr while the client believes it talks to target.
-func dialAs(t *testing.T, target, addr string, opts ...figrpc.ClientOption) grpc_health_v1.HealthClient {
+// dialAs connects to addr while the client believes it talks to target,
+// with otelgrpc's client handler propagating the context baggage.
+func dialAs(t *testing.T, w *world, target, addr string, opts ...figrpc.ClientOption) grpc_health_v1.HealthClient {
 	conn, err := grpc.NewClient(target, append(figrpc.DialOptions(opts...),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(w.tp), otelgrpc.WithPropagators(w.prop))),
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 		}))...)
@@ -75,7 +78,7 @@ func TestGRPCNoIDsToOtherTargets(t *testing.T) {
 		{addr, []figrpc.ClientOption{figrpc.WithUserPropagation(true)}, true},
 	} {
 		t.Run(tc.target, func(t *testing.T) {
-			if _, err := dialAs(t, tc.target, addr, tc.opts...).Check(ctx, &grpc_health_v1.HealthCheckRequest{}); err != nil {
+			if _, err := dialAs(t, w, tc.target, addr, tc.opts...).Check(ctx, &grpc_health_v1.HealthCheckRequest{}); err != nil {
 				t.Fatal(err)
 			}
 			got := wire.last().Get("baggage")
@@ -168,7 +171,7 @@ func TestGRPCStreaming(t *testing.T) {
 		target  string
 		allowed bool
 	}{{addr, true}, {"passthrough:///api.openai.com:443", false}} {
-		client := dialAs(t, tc.target, addr, figrpc.WithUserPropagation(true))
+		client := dialAs(t, w, tc.target, addr, figrpc.WithUserPropagation(true))
 		ctx := fi.UsingAttributes(context.Background(), fi.Attributes{SessionID: "st-1", UserID: "su-1"})
 		stream, err := client.Watch(ctx, &grpc_health_v1.HealthCheckRequest{})
 		if err != nil {

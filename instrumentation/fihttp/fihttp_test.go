@@ -342,7 +342,8 @@ func TestInvalidIDsRefused(t *testing.T) {
 		{"control char in baggage", "", "session.id=a%01b", "", "session id from baggage contains control character"},
 		{"bad header, good baggage", long, "session.id=ok-1", "ok-1", "over the 1024-byte limit"},
 		{"baggage over 8192 bytes", "", "session.id=x," + strings.Repeat("k=v,", 2100) + "z=1", "", "over the 8192-byte W3C limit"},
-		{"malformed baggage", "", "session.id=ok-2,=broken;;,", "ok-2", "invalid baggage"},
+		{"malformed baggage", "", "session.id=ok-2,=broken;;,", "ok-2", ""},
+		{"malformed session member", "", "session.id=a\"b,k=v", "", "not a valid W3C baggage member"},
 		{"max length ok", strings.Repeat("b", fi.MaxIDLength), "", strings.Repeat("b", fi.MaxIDLength), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

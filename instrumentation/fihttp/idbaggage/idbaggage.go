@@ -86,20 +86,42 @@ func mentionsIDs(values []string) bool {
 	return false
 }
 
-// parse reads header values as one list. ok is false when the list must be
-// dropped whole (over the size limit).
-func parse(values []string) (b baggage.Baggage, ok bool) {
+// memberKey returns the key of one raw list member ("k=v;p" -> "k").
+func memberKey(raw string) string {
+	if i := strings.IndexAny(raw, "=;"); i >= 0 {
+		raw = raw[:i]
+	}
+	return strings.Trim(raw, " \t")
+}
+
+// filter returns the raw members of list other than the id members, byte
+// for byte, and calls id for each id member.
+func filter(list string, id func(key, raw string)) []string {
+	var kept []string
+	for raw := range strings.SplitSeq(list, ",") {
+		switch k := memberKey(raw); k {
+		case SessionKey, UserKey:
+			if id != nil {
+				id(k, raw)
+			}
+		case "":
+			if strings.Trim(raw, " \t") != "" {
+				kept = append(kept, raw) // malformed; left for the propagator to judge
+			}
+		default:
+			kept = append(kept, raw)
+		}
+	}
+	return kept
+}
+
+func joinChecked(values []string) (string, bool) {
 	s := strings.Join(values, ",")
 	if len(s) > MaxBaggageBytes {
 		otel.Handle(fmt.Errorf("%w: list is %d bytes, over the %d-byte W3C limit; dropped", ErrInvalidBaggage, len(s), MaxBaggageBytes))
-		return baggage.Baggage{}, false
+		return "", false
 	}
-	b, err := baggage.Parse(s)
-	if err != nil {
-		// Invalid members are skipped, as the OpenTelemetry propagator does.
-		otel.Handle(fmt.Errorf("%w: %v", ErrInvalidBaggage, err))
-	}
-	return b, true
+	return s, true
 }
 
 // strip removes the id members; DeleteMember copies the list, so only
@@ -115,31 +137,60 @@ func strip(b baggage.Baggage) baggage.Baggage {
 }
 
 func hasIDs(b baggage.Baggage) bool {
-	return b.Member(SessionKey).Key() != "" || b.Member(UserKey).Key() != ""
+	return b.Len() > 0 && (b.Member(SessionKey).Key() != "" || b.Member(UserKey).Key() != "")
 }
 
 // Extract reads the session and user ids out of incoming baggage header
-// values. Ids that fail ValidateID are reported and returned empty. rest is
-// the header values to hand on, without the id members; changed reports
-// whether rest differs from values (nil rest means: remove the header).
+// values. Ids that fail ValidateID, and id members that are not valid W3C
+// members, are reported and ignored; as in OpenTelemetry, the last of
+// duplicate members wins. rest is the header values to hand on: the other
+// members byte for byte, without the id members; changed reports whether
+// rest differs from values (nil rest means: remove the header). A list over
+// MaxBaggageBytes is refused whole.
 func Extract(values []string) (sessionID, userID string, rest []string, changed bool) {
 	if !mentionsIDs(values) {
 		return "", "", values, false
 	}
-	b, ok := parse(values)
+	list, ok := joinChecked(values)
 	if !ok {
 		return "", "", nil, true
 	}
-	if m := b.Member(SessionKey); m.Key() != "" && Check("session id from baggage", m.Value()) {
-		sessionID = m.Value()
+	var rawSession, rawUser string
+	var hasSession, hasUser bool
+	kept := filter(list, func(key, raw string) {
+		if key == SessionKey {
+			rawSession, hasSession = raw, true
+		} else {
+			rawUser, hasUser = raw, true
+		}
+	})
+	if !hasSession && !hasUser {
+		return "", "", values, false // the keys were only mentioned inside other members
 	}
-	if m := b.Member(UserKey); m.Key() != "" && Check("user id from baggage", m.Value()) {
-		userID = m.Value()
+	if hasSession {
+		sessionID = decode("session id", rawSession)
 	}
-	if s := strip(b).String(); s != "" {
-		rest = []string{s}
+	if hasUser {
+		userID = decode("user id", rawUser)
+	}
+	if len(kept) > 0 {
+		rest = []string{strings.Join(kept, ",")}
 	}
 	return sessionID, userID, rest, true
+}
+
+// decode parses one id member as OpenTelemetry does and validates its value.
+func decode(what, raw string) string {
+	b, err := baggage.Parse(raw)
+	m := b.Member(memberKey(raw))
+	if err != nil || m.Key() == "" {
+		otel.Handle(fmt.Errorf("%w: %s member %.64q is not a valid W3C baggage member; ignored", ErrInvalidBaggage, what, raw))
+		return ""
+	}
+	if !Check(what+" from baggage", m.Value()) {
+		return ""
+	}
+	return m.Value()
 }
 
 // StripContext returns ctx with session.id and user.id removed from its
@@ -154,11 +205,12 @@ func StripContext(ctx context.Context) context.Context {
 }
 
 // Outgoing prepares the baggage of an outgoing request. The id members are
-// removed from the context baggage and from the header values already set;
-// when allowed is true, the session id of ctx's fi scope (and its user id,
-// when withUser is true) are written instead. It returns the context to send
-// with, the header values to send (nil: no header) and whether anything
-// changed; when changed is false, send ctx and header as they are.
+// removed from the context baggage and from the header values already set
+// (other members are kept byte for byte); when allowed is true, the session
+// id of ctx's fi scope (and its user id, when withUser is true) are added to
+// both. It returns the context to send with, the header values to send (nil:
+// no header) and whether anything changed; when changed is false, send ctx
+// and header as they are.
 func Outgoing(ctx context.Context, header []string, allowed, withUser bool) (context.Context, []string, bool) {
 	var sid, uid string
 	if allowed {
@@ -168,46 +220,61 @@ func Outgoing(ctx context.Context, header []string, allowed, withUser bool) (con
 		}
 	}
 	cb := baggage.FromContext(ctx)
-	if sid == "" && uid == "" && !hasIDs(cb) && !mentionsIDs(header) {
+	ctxHas := hasIDs(cb)
+	if sid == "" && uid == "" && !ctxHas && !mentionsIDs(header) {
 		return ctx, header, false
 	}
-	cb = strip(cb)
-	out := cb
+	var kept []string
 	if len(header) > 0 {
-		hb, ok := parse(header)
-		if ok {
-			out = strip(hb)
-			for _, m := range cb.Members() {
-				out, _ = out.SetMember(m)
-			}
+		if list, ok := joinChecked(header); ok {
+			kept = filter(list, nil)
 		}
 	}
-	plain, plainCtx := out, cb
+	var ids []baggage.Member
 	for _, id := range [...]struct{ key, val string }{{SessionKey, sid}, {UserKey, uid}} {
 		if id.val == "" {
 			continue
 		}
 		m, err := baggage.NewMemberRaw(id.key, id.val)
 		if err != nil {
-			otel.Handle(fmt.Errorf("%w: %s %q cannot be a baggage value: %v; not sent", ErrInvalidID, id.key, id.val, err))
+			otel.Handle(fmt.Errorf("%w: %s %.64q cannot be a baggage value: %v; not sent", ErrInvalidID, id.key, id.val, err))
 			continue
 		}
-		if len(m.String()) > MaxMemberBytes {
-			otel.Handle(fmt.Errorf("%w: %s is %d bytes encoded, over the %d-byte W3C member limit; not sent", ErrInvalidID, id.key, len(m.String()), MaxMemberBytes))
+		if n := len(m.String()); n > MaxMemberBytes {
+			otel.Handle(fmt.Errorf("%w: %s is %d bytes encoded, over the %d-byte W3C member limit; not sent", ErrInvalidID, id.key, n, MaxMemberBytes))
 			continue
 		}
-		out, _ = out.SetMember(m)
-		cb, _ = cb.SetMember(m)
+		ids = append(ids, m)
 	}
-	s := out.String()
-	if len(s) > MaxBaggageBytes {
-		otel.Handle(fmt.Errorf("%w: baggage with ids would be %d bytes, over the %d-byte W3C limit; ids not sent", ErrInvalidID, len(s), MaxBaggageBytes))
-		out, cb = plain, plainCtx
-		s = out.String()
+	out := strings.Join(kept, ",")
+	if len(ids) > 0 {
+		withIDs := kept
+		for _, m := range ids {
+			withIDs = append(withIDs, m.String())
+		}
+		if s := strings.Join(withIDs, ","); len(s) <= MaxBaggageBytes {
+			out = s
+		} else {
+			otel.Handle(fmt.Errorf("%w: baggage with ids would be %d bytes, over the %d-byte W3C limit; ids not sent", ErrInvalidID, len(s), MaxBaggageBytes))
+			ids = nil
+		}
+	}
+	if ctxHas {
+		cb = strip(cb)
+	}
+	if len(ids) > 0 && cb.Len() == 0 {
+		cb, _ = baggage.New(ids...)
+	} else {
+		for _, m := range ids {
+			cb, _ = cb.SetMember(m)
+		}
+	}
+	if ctxHas || len(ids) > 0 {
+		ctx = baggage.ContextWithBaggage(ctx, cb)
 	}
 	var h []string
-	if s != "" {
-		h = []string{s}
+	if out != "" {
+		h = []string{out}
 	}
-	return baggage.ContextWithBaggage(ctx, cb), h, true
+	return ctx, h, true
 }
