@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -179,18 +180,37 @@ func Extract(values []string) (sessionID, userID string, rest []string, changed 
 	return sessionID, userID, rest, true
 }
 
-// decode parses one id member as OpenTelemetry does and validates its value.
+// decode reads the value of one id member ("session.id=v;props") as the W3C
+// format defines it (baggage-octets, percent-encoded) and validates it.
 func decode(what, raw string) string {
-	b, err := baggage.Parse(raw)
-	m := b.Member(memberKey(raw))
-	if err != nil || m.Key() == "" {
+	v, ok := memberValue(raw)
+	if !ok {
 		otel.Handle(fmt.Errorf("%w: %s member %.64q is not a valid W3C baggage member; ignored", ErrInvalidBaggage, what, raw))
 		return ""
 	}
-	if !Check(what+" from baggage", m.Value()) {
+	if !Check(what+" from baggage", v) {
 		return ""
 	}
-	return m.Value()
+	return v
+}
+
+func memberValue(raw string) (string, bool) {
+	eq := strings.IndexByte(raw, '=')
+	if eq < 0 {
+		return "", false
+	}
+	v := raw[eq+1:]
+	if i := strings.IndexByte(v, ';'); i >= 0 {
+		v = v[:i] // properties are not ours
+	}
+	v = strings.Trim(v, " \t")
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !(c == 0x21 || c >= 0x23 && c <= 0x2B || c >= 0x2D && c <= 0x3A || c >= 0x3C && c <= 0x5B || c >= 0x5D && c <= 0x7E) {
+			return "", false
+		}
+	}
+	d, err := url.PathUnescape(v)
+	return d, err == nil
 }
 
 // StripContext returns ctx with session.id and user.id removed from its
