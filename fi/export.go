@@ -112,9 +112,10 @@ type batchProcessor struct {
 	shutErr  error
 
 	reported   atomic.Uint64 // drops already reported
-	lastReport time.Time     // owned by the worker goroutine, as are:
-	failures   int           // consecutive failed exports
-	pauseUntil time.Time     // no export attempts before, unless asked
+	reportMu   sync.Mutex    // guards lastReport
+	lastReport time.Time
+	failures   int       // owned by the worker goroutine, as is pauseUntil
+	pauseUntil time.Time // no export attempts before, unless asked
 }
 
 type flushRequest struct {
@@ -136,7 +137,22 @@ func newBatchProcessor(exp sdktrace.SpanExporter, opts BatchOptions) *batchProce
 		cancel:  cancel,
 	}
 	go p.run()
+	go p.reportLoop()
 	return p
+}
+
+// reportLoop reports drops even while the worker waits on a slow export.
+func (p *batchProcessor) reportLoop() {
+	t := time.NewTicker(p.opts.DropReportInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			p.reportDrops(false)
+		case <-p.stopCh:
+			return
+		}
+	}
 }
 
 func (p *batchProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
@@ -288,6 +304,8 @@ func (p *batchProcessor) export(ctx context.Context, batch []sdktrace.ReadOnlySp
 }
 
 func (p *batchProcessor) reportDrops(force bool) {
+	p.reportMu.Lock()
+	defer p.reportMu.Unlock()
 	total, done := p.dropped.Load(), p.reported.Load()
 	if total == done {
 		return
@@ -340,10 +358,7 @@ func (p *batchProcessor) Shutdown(ctx context.Context) error {
 		if err != nil {
 			// The worker could not report in time; it reports the rest
 			// when it gets there.
-			total := p.dropped.Load()
-			if prev := p.reported.Swap(total); total > prev {
-				otel.Handle(&DroppedSpansError{Dropped: total - prev, Total: total})
-			}
+			p.reportDrops(true)
 		}
 		p.shutErr = errors.Join(err, p.exp.Shutdown(ctx))
 	})

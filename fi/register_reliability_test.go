@@ -41,15 +41,19 @@ func TestExportHangingCollectorBoundedAndCounted(t *testing.T) {
 	rcv.hangRequests()
 	const n, queue, batch = 2000, 64, 16
 	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard),
-		fi.WithBatchOptions(fi.BatchOptions{MaxQueueSize: queue, MaxExportBatchSize: batch, ScheduleDelay: time.Hour}))
+		fi.WithBatchOptions(fi.BatchOptions{MaxQueueSize: queue, MaxExportBatchSize: batch, ScheduleDelay: time.Hour,
+			DropReportInterval: 10 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	makeSpans(t, tp, n)
-	// Wait for the first export to be in flight, hanging.
+	// Drops are reported while the export still hangs.
 	deadline := time.Now().Add(5 * time.Second)
-	for rcv.hits.Load() == 0 && time.Now().Before(deadline) {
+	for (rcv.hits.Load() == 0 || errs.dropped() == 0) && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
+	}
+	if errs.dropped() == 0 {
+		t.Error("no drops reported while the collector hangs")
 	}
 	rcv.release()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
