@@ -251,6 +251,7 @@ func Outgoing(ctx context.Context, header []string, allowed, withUser bool) (con
 		}
 	}
 	var ids []baggage.Member
+	var enc []string
 	for _, id := range [...]struct{ key, val string }{{SessionKey, sid}, {UserKey, uid}} {
 		if id.val == "" {
 			continue
@@ -260,18 +261,16 @@ func Outgoing(ctx context.Context, header []string, allowed, withUser bool) (con
 			otel.Handle(fmt.Errorf("%w: %s %.64q cannot be a baggage value: %v; not sent", ErrInvalidID, id.key, id.val, err))
 			continue
 		}
-		if n := len(m.String()); n > MaxMemberBytes {
-			otel.Handle(fmt.Errorf("%w: %s is %d bytes encoded, over the %d-byte W3C member limit; not sent", ErrInvalidID, id.key, n, MaxMemberBytes))
+		e := m.String()
+		if len(e) > MaxMemberBytes {
+			otel.Handle(fmt.Errorf("%w: %s is %d bytes encoded, over the %d-byte W3C member limit; not sent", ErrInvalidID, id.key, len(e), MaxMemberBytes))
 			continue
 		}
-		ids = append(ids, m)
+		ids, enc = append(ids, m), append(enc, e)
 	}
 	out := strings.Join(kept, ",")
 	if len(ids) > 0 {
-		withIDs := kept
-		for _, m := range ids {
-			withIDs = append(withIDs, m.String())
-		}
+		withIDs := append(kept, enc...)
 		if s := strings.Join(withIDs, ","); len(s) <= MaxBaggageBytes {
 			out = s
 		} else {
