@@ -556,3 +556,9 @@ func TestCloseIdleConnectionsReachesBase(t *testing.T) {
 		t.Errorf("base CloseIdleConnections called %d times", base.n)
 	}
 }
+
+func TestBaggageHeaderCanonical(t *testing.T) {
+	if http.CanonicalHeaderKey(idbaggage.Header) != "Baggage" {
+		t.Fatal("canonical baggage header changed")
+	}
+}

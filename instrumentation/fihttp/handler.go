@@ -148,7 +148,7 @@ func (h *handler) prepare(r *http.Request) (out *http.Request) {
 			out = r
 		}
 	}()
-	bSession, bUser, rest, changed := idbaggage.Extract(r.Header.Values(idbaggage.Header))
+	bSession, bUser, rest, changed := idbaggage.Extract(r.Header[baggageHeader])
 	var sid, uid string
 	for _, ex := range h.cfg.extractors {
 		if sid != "" && uid != "" {
@@ -187,10 +187,14 @@ func (h *handler) prepare(r *http.Request) (out *http.Request) {
 	if changed {
 		r2.Header = r.Header.Clone()
 		if rest == nil {
-			r2.Header.Del(idbaggage.Header)
+			delete(r2.Header, baggageHeader)
 		} else {
-			r2.Header[http.CanonicalHeaderKey(idbaggage.Header)] = rest
+			r2.Header[baggageHeader] = rest
 		}
 	}
 	return r2
 }
+
+// baggageHeader is the canonical form of idbaggage.Header; indexing the map
+// with it saves canonicalising the name on every request.
+const baggageHeader = "Baggage"

@@ -68,15 +68,15 @@ func (t *Transport) Allowed(hostport string) bool { return t.hosts.Allowed(hostp
 // baggage changes it sends a clone.
 func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	allowed := r.URL != nil && t.hosts.Allowed(r.URL.Host) && (r.Host == "" || t.hosts.Allowed(r.Host))
-	ctx, h, changed := idbaggage.Outgoing(r.Context(), r.Header.Values(idbaggage.Header), allowed, t.user)
+	ctx, h, changed := idbaggage.Outgoing(r.Context(), r.Header[baggageHeader], allowed, t.user)
 	if !changed {
 		return t.base.RoundTrip(r)
 	}
 	r2 := r.Clone(ctx)
 	if h == nil {
-		r2.Header.Del(idbaggage.Header)
+		delete(r2.Header, baggageHeader)
 	} else {
-		r2.Header[http.CanonicalHeaderKey(idbaggage.Header)] = h
+		r2.Header[baggageHeader] = h
 	}
 	return t.base.RoundTrip(r2)
 }
