@@ -126,7 +126,8 @@ func WithResourceAttributes(kvs ...attribute.KeyValue) RegisterOption {
 
 // WithEndpoint sends spans to endpoint instead of the configured default.
 // For TransportHTTP it is a URL: a bare base such as "http://127.0.0.1:4318"
-// gets the standard OTLP path /v1/traces, a URL with a path is used as is.
+// gets the standard OTLP path /v1/traces (/tracer/v1/traces for a
+// futureagi.com host), a URL with a path is used as is.
 // For TransportGRPC it is host:port or a URL (http:// means plaintext).
 // Future AGI keys, when configured, are sent to it.
 func WithEndpoint(endpoint string) RegisterOption {

@@ -159,7 +159,11 @@ func resolveDestination(c *registerConfig) (*destination, error) {
 	if tr == TransportHTTP {
 		switch d.source {
 		case fromOption:
-			d.url, err = httpURL(raw, otlpTracesPath, false)
+			path := otlpTracesPath
+			if isFutureAGIHost(raw) {
+				path = fiTracesPath // a bare Future AGI URL means its traces endpoint
+			}
+			d.url, err = httpURL(raw, path, false)
 		case fromFI:
 			d.url, err = httpURL(raw, fiTracesPath, true)
 		case fromFIDefault:
@@ -273,6 +277,14 @@ func grpcTarget(s string) (string, bool, error) {
 		hp = net.JoinHostPort(strings.Trim(hp, "[]"), port)
 	}
 	return hp, insecure, nil
+}
+
+func isFutureAGIHost(s string) bool {
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+	}
+	h := strings.ToLower(hostOf(s))
+	return h == "futureagi.com" || strings.HasSuffix(h, ".futureagi.com")
 }
 
 func hostOf(hostPort string) string {

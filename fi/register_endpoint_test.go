@@ -51,6 +51,22 @@ func TestHTTPURL(t *testing.T) {
 	}
 }
 
+func TestWithEndpointFutureAGIHost(t *testing.T) {
+	t.Setenv(envOTLPProtocol, "")
+	t.Setenv(envOTLPTracesProtocol, "")
+	for in, want := range map[string]string{
+		"https://api.futureagi.com":             "https://api.futureagi.com/tracer/v1/traces",
+		"https://eu.api.futureagi.com/":         "https://eu.api.futureagi.com/tracer/v1/traces",
+		"https://notfutureagi.com":              "https://notfutureagi.com/v1/traces",
+		"https://api.futureagi.com/custom/path": "https://api.futureagi.com/custom/path",
+	} {
+		d, err := resolveDestination(&registerConfig{endpoint: in})
+		if err != nil || d.url != want {
+			t.Errorf("WithEndpoint(%q) -> %q, %v; want %q", in, d.url, err, want)
+		}
+	}
+}
+
 func TestOTELHeaders(t *testing.T) {
 	t.Setenv(envOTLPHeaders, "a=1")
 	t.Setenv(envOTLPTracesHeaders, " Api-Key = x%2Fy , ,b=c=d")
