@@ -135,6 +135,7 @@ func Middleware(opts ...Option) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler { return NewHandler(next, opts...) }
 }
 
+// ServeHTTP serves r, with the ids in its context, through the next handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(w, h.prepare(r))
 }
