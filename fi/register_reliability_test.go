@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -229,4 +230,32 @@ func TestExportPausesAfterFailure(t *testing.T) {
 	if h := rcv.hits.Load(); h < 21 || h > 22 {
 		t.Errorf("%d export attempts after Shutdown, want 21 or 22", h)
 	}
+}
+
+// Memory stays bounded while the collector hangs: what the process holds
+// is the queue, not the spans created (100k spans of ~1.5 KB would be
+// ~150 MB if kept).
+func TestExportMemoryBoundedWhileHanging(t *testing.T) {
+	clearExportEnv(t)
+	handleErrors(t)
+	rcv := newHTTPReceiver(t)
+	rcv.hangRequests()
+	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	makeSpans(t, tp, 100_000)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	grew := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("heap grew by %d KB for 100k spans", grew>>10)
+	if grew > 32<<20 {
+		t.Errorf("heap grew by %d MB while the collector hung", grew>>20)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_ = tp.Shutdown(ctx)
 }
