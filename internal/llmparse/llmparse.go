@@ -25,25 +25,38 @@ type Field struct {
 // Fields returns the members of the JSON object in data in document order,
 // or false when data is not a JSON object.
 func Fields(data []byte) ([]Field, bool) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
+	if !json.Valid(data) {
+		return nil, false
+	}
+	i := 0
+	for i < len(data) && isSpace(data[i]) {
+		i++
+	}
+	if i >= len(data) || data[i] != '{' {
 		return nil, false
 	}
 	var out []Field
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
+	i++
+	for {
+		for i < len(data) && (isSpace(data[i]) || data[i] == ',') {
+			i++
+		}
+		if i >= len(data) || data[i] == '}' {
+			return out, true
+		}
+		kEnd := skipValue(data, i)
+		var key string
+		if json.Unmarshal(data[i:kEnd], &key) != nil {
 			return nil, false
 		}
-		ks, _ := k.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, false
+		i = kEnd
+		for i < len(data) && (isSpace(data[i]) || data[i] == ':') {
+			i++
 		}
-		out = append(out, Field{Key: ks, Raw: raw})
+		vEnd := skipValue(data, i)
+		out = append(out, Field{Key: key, Raw: json.RawMessage(data[i:vEnd])})
+		i = vEnd
 	}
-	return out, true
 }
 
 // Object writes fields as a compact JSON object, in order.
@@ -84,11 +97,10 @@ func Select(data []byte, keep func(key string) bool) (string, bool) {
 // reference writes JSON-valued attributes. Text that is not JSON is returned
 // unchanged.
 func PyJSON(raw []byte) string {
-	s, err := pyjson.Reformat(raw)
-	if err != nil {
+	if !json.Valid(raw) {
 		return string(raw)
 	}
-	return s
+	return format(raw)
 }
 
 // Marshal writes v as Python-layout JSON.
