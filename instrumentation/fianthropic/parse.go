@@ -1,8 +1,11 @@
 package fianthropic
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
+
+	"github.com/tidwall/gjson"
 
 	"go.opentelemetry.io/otel/attribute"
 
@@ -303,6 +306,23 @@ type delta struct {
 
 // event takes one event's data; the event name is inside it as "type".
 func (s *stream) event(data []byte) {
+	// Deltas are nearly all of a stream: read them without decoding the event.
+	if bytes.Contains(data, []byte(`"content_block_delta"`)) {
+		r := gjson.GetManyBytes(data, "type", "index", "delta.type", "delta.text", "delta.thinking", "delta.partial_json")
+		if r[0].String() == "content_block_delta" {
+			if b := s.blocks[int(r[1].Int())]; b != nil {
+				switch r[2].String() {
+				case "text_delta":
+					b.Text += r[3].String()
+				case "thinking_delta":
+					b.Thinking += r[4].String()
+				case "input_json_delta":
+					b.partial.WriteString(r[5].String())
+				}
+			}
+			return
+		}
+	}
 	var e event
 	if json.Unmarshal(data, &e) != nil {
 		return

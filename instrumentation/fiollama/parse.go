@@ -1,8 +1,11 @@
 package fiollama
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
+
+	"github.com/tidwall/gjson"
 
 	"go.opentelemetry.io/otel/attribute"
 
@@ -231,6 +234,23 @@ type answer struct {
 
 // add takes one response object; it reports false for text that is not one.
 func (a *answer) add(data []byte) bool {
+	// Most lines of a stream are one token: read them without decoding.
+	if !bytes.Contains(data, []byte(`"tool_calls"`)) && !bytes.Contains(data, []byte(`"error"`)) && gjson.ValidBytes(data) {
+		r := gjson.GetManyBytes(data, "done", "message.role", "message.content", "message.thinking", "response", "thinking", "model")
+		if r[0].Exists() && !r[0].Bool() {
+			if r[1].Exists() {
+				a.role = r[1].String()
+			}
+			a.text.WriteString(r[2].String())
+			a.thinking.WriteString(r[3].String())
+			a.text.WriteString(r[4].String())
+			a.thinking.WriteString(r[5].String())
+			if m := r[6].String(); m != "" {
+				a.final.Model = m
+			}
+			return true
+		}
+	}
 	var c chunk
 	if json.Unmarshal(data, &c) != nil {
 		return false
