@@ -285,6 +285,12 @@ func TestOneLLMSpanWithSDKTelemetry(t *testing.T) {
 			if a["session.id"] != "sess-1" {
 				t.Errorf("documented=%v: span %q without session.id", documented, sp.Name())
 			}
+			if a["gen_ai.output.messages.0.message.content"] == "" || a["gen_ai.usage.output_tokens"] == "" {
+				t.Errorf("documented=%v: span %q (scope %s) lacks the response attributes", documented, sp.Name(), sp.InstrumentationScope().Name)
+			}
+			if wantScope := map[bool]string{true: fianthropic.ScopeName, false: "com.anthropic.sdk.go"}[documented]; sp.InstrumentationScope().Name != wantScope {
+				t.Errorf("documented=%v: span from %s, want %s", documented, sp.InstrumentationScope().Name, wantScope)
+			}
 		}
 		if llm != 2 || genai != 2 {
 			t.Errorf("documented=%v: %d LLM spans, %d gen_ai spans for 2 calls; want 2 and 2", documented, llm, genai)
