@@ -137,7 +137,7 @@ func (c *call) End() ([]attribute.KeyValue, error) {
 	attrs := parseResponse(c.body)
 	if attrs != nil && !hasKey(attrs, semconv.OutputValue) && json.Valid(c.body) {
 		// No text (a tool call only): the whole message, as the reference records it.
-		attrs.Str(semconv.OutputValue, llmparse.PyJSON(c.body))
+		attrs.Str(semconv.OutputValue, llmparse.Format(c.body))
 		attrs.Str(semconv.OutputMimeType, string(semconv.MimeTypeJSON))
 	}
 	return attrs, nil

@@ -97,13 +97,13 @@ func parseRequest(body []byte) (attrs llmparse.Attrs, model string, stream bool)
 	}
 	if llmparse.IsJSON(r.System) {
 		// The reference records the system prompt as gen_ai.prompts, JSON-encoded.
-		attrs.Str(semconv.GenAIPrompts, llmparse.PyJSON(r.System))
+		attrs.Str(semconv.GenAIPrompts, llmparse.Format(r.System))
 	}
 	if len(r.Tools) > 0 {
 		all, _ := json.Marshal(r.Tools)
-		attrs.Str(semconv.GenAIToolDefinitions, llmparse.PyJSON(all))
+		attrs.Str(semconv.GenAIToolDefinitions, llmparse.Format(all))
 		for i, t := range r.Tools {
-			attrs.Str(semconv.ToolDefinitionKey(i), llmparse.PyJSON(t))
+			attrs.Str(semconv.ToolDefinitionKey(i), llmparse.Format(t))
 		}
 	}
 	var images []string
@@ -113,7 +113,7 @@ func parseRequest(body []byte) (attrs llmparse.Attrs, model string, stream bool)
 	if len(images) > 0 {
 		attrs.Str(semconv.InputImages, llmparse.Marshal(images))
 	}
-	attrs.Str(semconv.InputValue, llmparse.PyJSON(body))
+	attrs.Str(semconv.InputValue, llmparse.Format(body))
 	attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
 	return attrs, r.Model, r.Stream
 }
@@ -164,7 +164,7 @@ func toolCallAttrs(attrs *llmparse.Attrs, key func(attribute.Key) attribute.Key,
 	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallID)), id)
 	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionName)), name)
 	if llmparse.IsJSON(input) {
-		attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), llmparse.PyJSON(input))
+		attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), llmparse.Format(input))
 	}
 }
 

@@ -1,7 +1,6 @@
 package figenai
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -57,7 +56,7 @@ func (adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {
 		return nil, false
 	}
 	model, method, ok := route(req.URL.Path)
-	if !ok || !json.Valid(body) {
+	if !ok {
 		return nil, false
 	}
 	c := &call{method: method}
@@ -137,7 +136,7 @@ func (c *call) End() ([]attribute.KeyValue, error) {
 	attrs := c.gen.attrs()
 	if !c.sse && !hasKey(attrs, semconv.OutputValue) {
 		// No text (function calls only): the whole response, as the reference records it.
-		attrs.Str(semconv.OutputValue, llmparse.PyJSON(c.body))
+		attrs.Str(semconv.OutputValue, llmparse.Format(c.body))
 		attrs.Str(semconv.OutputMimeType, string(semconv.MimeTypeJSON))
 	}
 	return attrs, nil

@@ -98,7 +98,7 @@ func parseGenerate(model string, body []byte) llmparse.Attrs {
 	if json.Unmarshal(body, &r) != nil {
 		return attrs
 	}
-	attrs.Str(semconv.InputValue, llmparse.PyJSON(body))
+	attrs.Str(semconv.InputValue, llmparse.Format(body))
 	attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
 	// The reference records the request's config, without the tools and
 	// the contents, as the invocation parameters.
@@ -130,7 +130,7 @@ func toolDefinitions(attrs *llmparse.Attrs, tools []json.RawMessage) {
 			continue
 		}
 		if len(tool.FunctionDeclarations) == 0 {
-			attrs.Str(semconv.ToolDefinitionKey(n), llmparse.PyJSON(t))
+			attrs.Str(semconv.ToolDefinitionKey(n), llmparse.Format(t))
 			n++
 			continue
 		}
@@ -145,7 +145,7 @@ func toolDefinitions(attrs *llmparse.Attrs, tools []json.RawMessage) {
 					}
 				}
 			}
-			attrs.Str(semconv.ToolDefinitionKey(n), llmparse.PyJSON(llmparse.Object(kept)))
+			attrs.Str(semconv.ToolDefinitionKey(n), llmparse.Format(llmparse.Object(kept)))
 			n++
 		}
 	}
@@ -187,7 +187,7 @@ func inputMessage(attrs *llmparse.Attrs, i int, c content) {
 			k++
 		case p.FunctionResponse != nil:
 			if llmparse.IsJSON(p.FunctionResponse.Response) {
-				attrs.Str(key(semconv.MessageContent), llmparse.PyJSON(p.FunctionResponse.Response))
+				attrs.Str(key(semconv.MessageContent), llmparse.Format(p.FunctionResponse.Response))
 			}
 			attrs.Str(key(semconv.MessageToolCallID), p.FunctionResponse.ID)
 		}
@@ -209,7 +209,7 @@ func mediaKind(mime string) (string, attribute.Key) {
 func toolCall(attrs *llmparse.Attrs, key func(attribute.Key) attribute.Key, k int, fc *functionCall) {
 	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionName)), fc.Name)
 	if llmparse.IsJSON(fc.Args) {
-		attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), llmparse.PyJSON(fc.Args))
+		attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), llmparse.Format(fc.Args))
 	}
 	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallID)), fc.ID)
 }

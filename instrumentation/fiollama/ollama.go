@@ -1,7 +1,6 @@
 package fiollama
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -53,7 +52,7 @@ func newWire(opts []Option) *llmparse.Wire {
 type adapter struct{}
 
 func (adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {
-	if req.Method != http.MethodPost || !json.Valid(body) {
+	if req.Method != http.MethodPost {
 		return nil, false
 	}
 	var path string

@@ -95,9 +95,9 @@ func parseRequest(path string, body []byte) (attrs llmparse.Attrs, stream bool) 
 	}
 	if len(r.Tools) > 0 {
 		all, _ := json.Marshal(r.Tools)
-		attrs.Str(semconv.GenAIToolDefinitions, llmparse.PyJSON(all))
+		attrs.Str(semconv.GenAIToolDefinitions, llmparse.Format(all))
 		for i, t := range r.Tools {
-			attrs.Str(semconv.ToolDefinitionKey(i), llmparse.PyJSON(t))
+			attrs.Str(semconv.ToolDefinitionKey(i), llmparse.Format(t))
 		}
 	}
 	switch path {
@@ -109,7 +109,7 @@ func parseRequest(path string, body []byte) (attrs llmparse.Attrs, stream bool) 
 			Messages json.RawMessage `json:"messages"`
 		}
 		if json.Unmarshal(body, &raw) == nil && llmparse.IsJSON(raw.Messages) {
-			attrs.Str(semconv.InputValue, llmparse.PyJSON(llmparse.Object([]llmparse.Field{{Key: "messages", Raw: raw.Messages}})))
+			attrs.Str(semconv.InputValue, llmparse.Format(llmparse.Object([]llmparse.Field{{Key: "messages", Raw: raw.Messages}})))
 			attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
 		}
 	case pathGenerate:
@@ -138,7 +138,7 @@ func parseRequest(path string, body []byte) (attrs llmparse.Attrs, stream bool) 
 				}
 			}
 			if llmparse.IsJSON(r.Input) {
-				attrs.Str(semconv.InputValue, llmparse.PyJSON(r.Input))
+				attrs.Str(semconv.InputValue, llmparse.Format(r.Input))
 				attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
 			}
 		}
@@ -163,7 +163,7 @@ func params(body []byte) string {
 	if len(kept) == 0 {
 		return ""
 	}
-	return llmparse.PyJSON(llmparse.Object(kept))
+	return llmparse.Format(llmparse.Object(kept))
 }
 
 func inputMessage(attrs *llmparse.Attrs, i int, m message) {
@@ -198,7 +198,7 @@ func toolCalls(attrs *llmparse.Attrs, key func(attribute.Key) attribute.Key, cal
 		attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallID)), tc.ID)
 		attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionName)), tc.Function.Name)
 		if llmparse.IsJSON(tc.Function.Arguments) {
-			attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), llmparse.PyJSON(tc.Function.Arguments))
+			attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), llmparse.Format(tc.Function.Arguments))
 		}
 	}
 }

@@ -23,11 +23,10 @@ type Field struct {
 }
 
 // Fields returns the members of the JSON object in data in document order,
-// or false when data is not a JSON object.
+// or false when data is not a JSON object. data must be valid JSON (a
+// document json.Unmarshal accepted, or a json.RawMessage from one); on
+// anything else the result is unspecified but Fields does not panic.
 func Fields(data []byte) ([]Field, bool) {
-	if !json.Valid(data) {
-		return nil, false
-	}
 	i := 0
 	for i < len(data) && isSpace(data[i]) {
 		i++
@@ -90,7 +89,7 @@ func Select(data []byte, keep func(key string) bool) (string, bool) {
 			kept = append(kept, f)
 		}
 	}
-	return PyJSON(Object(kept)), true
+	return format(Object(kept)), true
 }
 
 // PyJSON rewrites JSON text in the layout of Python's json.dumps, as the
@@ -102,6 +101,11 @@ func PyJSON(raw []byte) string {
 	}
 	return format(raw)
 }
+
+// Format is PyJSON for text already known to be valid JSON (a document
+// json.Unmarshal accepted, or a json.RawMessage from one), without checking
+// it again.
+func Format(raw []byte) string { return format(raw) }
 
 // Marshal writes v as Python-layout JSON.
 func Marshal(v any) string {
