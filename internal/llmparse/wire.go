@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"go.opentelemetry.io/otel"
@@ -335,15 +336,18 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	s := e.Provider + ":"
+	head := e.Provider
 	if e.StatusCode != 0 {
-		s += " " + strconv.Itoa(e.StatusCode)
+		head += " " + strconv.Itoa(e.StatusCode)
 	}
 	if e.Type != "" {
-		s += " " + e.Type
+		head += " " + e.Type
 	}
-	if e.Message != "" {
-		s += ": " + e.Message
+	if e.Message == "" {
+		return head
 	}
-	return s
+	if e.StatusCode == 0 && e.Type == "" {
+		return head + ": " + e.Message
+	}
+	return strings.Replace(head, " ", ": ", 1) + ": " + e.Message
 }
