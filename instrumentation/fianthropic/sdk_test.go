@@ -498,3 +498,41 @@ func TestStreamCanceled(t *testing.T) {
 
 // keep attribute imported for helpers shared with other test files.
 var _ = attribute.Key("")
+
+// TestSDKRetry: the SDK runs its middlewares once per attempt, so a retried
+// call is one span per attempt, the retry numbered.
+func TestSDKRetry(t *testing.T) {
+	tp, sr := recorder()
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		calls++
+		w.Header().Set("Content-Type", "application/json")
+		if calls == 1 {
+			w.Header().Set("retry-after-ms", "1")
+			w.WriteHeader(529)
+			w.Write(fixture(t, "error_response.json"))
+			return
+		}
+		w.Write(fixture(t, "messages_response.json"))
+	}))
+	defer srv.Close()
+	c := anthropic.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"), option.WithMaxRetries(1),
+		option.WithoutOpenTelemetry(), option.WithMiddleware(fianthropic.Middleware(fianthropic.WithTracerProvider(tp))))
+	if _, err := c.Messages.New(sessionCtx(), params()); err != nil {
+		t.Fatal(err)
+	}
+	spans := sr.Ended()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans for 2 attempts", len(spans))
+	}
+	if spans[0].Status().Code != codes.Error || spans[1].Status().Code != codes.Ok {
+		t.Errorf("statuses %v %v", spans[0].Status(), spans[1].Status())
+	}
+	if a := attrs(spans[1]); a["gen_ai.request.retry_attempt"] != "1" || a["session.id"] != "sess-1" {
+		t.Errorf("retry span %v", a)
+	}
+	if _, ok := attrs(spans[0])["gen_ai.request.retry_attempt"]; ok {
+		t.Error("first attempt numbered as a retry")
+	}
+}
