@@ -498,3 +498,17 @@ func TestAttrValue(t *testing.T) {
 		t.Errorf("long JSON not indented: %q", got)
 	}
 }
+
+// TestEmptyStore: a fresh explorer shows friendly empty pages, not errors.
+func TestEmptyStore(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "spans.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	h := New(st)
+	contains(t, "sessions", mustGet(t, h, "/"), "No sessions", "fi.UsingSession")
+	contains(t, "filtered", mustGet(t, h, "/?user_id=x"), "No sessions match these filters", "Clear filters")
+	contains(t, "users", mustGet(t, h, "/users"), "No users")
+	contains(t, "rankings", mustGet(t, h, "/rankings?metric=eval:nothing"), "Nothing to rank yet: no evaluation of this name")
+}
