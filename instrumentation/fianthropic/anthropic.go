@@ -79,10 +79,11 @@ func sdkSpan(ctx context.Context) trace.Span {
 
 type adapter struct{}
 
+func (adapter) Match(req *http.Request) bool {
+	return req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/messages")
+}
+
 func (adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {
-	if req.Method != http.MethodPost || !strings.HasSuffix(req.URL.Path, "/messages") {
-		return nil, false
-	}
 	attrs, _, stream := parseRequest(body)
 	if attrs == nil {
 		return nil, false

@@ -51,14 +51,13 @@ func newWire(opts []Option) *llmparse.Wire {
 
 type adapter struct{}
 
+func (adapter) Match(req *http.Request) bool {
+	_, _, ok := route(req.URL.Path)
+	return ok && req.Method == http.MethodPost
+}
+
 func (adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {
-	if req.Method != http.MethodPost {
-		return nil, false
-	}
-	model, method, ok := route(req.URL.Path)
-	if !ok {
-		return nil, false
-	}
+	model, method, _ := route(req.URL.Path)
 	c := &call{method: method}
 	switch method {
 	case methodEmbed, methodBatchEmbed:

@@ -51,19 +51,22 @@ func newWire(opts []Option) *llmparse.Wire {
 
 type adapter struct{}
 
-func (adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {
+func endpoint(req *http.Request) string {
 	if req.Method != http.MethodPost {
-		return nil, false
+		return ""
 	}
-	var path string
 	for _, p := range []string{pathChat, pathGenerate, pathEmbed} {
 		if strings.HasSuffix(req.URL.Path, p) {
-			path = p
+			return p
 		}
 	}
-	if path == "" {
-		return nil, false
-	}
+	return ""
+}
+
+func (adapter) Match(req *http.Request) bool { return endpoint(req) != "" }
+
+func (adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {
+	path := endpoint(req)
 	attrs, _ := parseRequest(path, body)
 	return &call{path: path, attrs: attrs}, true
 }

@@ -37,8 +37,12 @@ const maxBody = 16 << 20
 // Adapter is one provider's protocol: it decides which requests are traced
 // and parses them.
 type Adapter interface {
-	// Start returns the Call of a request whose body is body, or false to
-	// let the request through untraced.
+	// Match reports, from the method and URL alone, whether req may be
+	// traced; the Wire reads the body of matching requests only, so that
+	// uploads and other requests stream through untouched.
+	Match(req *http.Request) bool
+	// Start returns the Call of a matching request whose body is body, or
+	// false to let the request through untraced.
 	Start(req *http.Request, body []byte) (Call, bool)
 }
 
@@ -77,7 +81,7 @@ func NewWire(adapter Adapter, tracer *fi.Tracer) *Wire {
 
 // Do sends req through next, tracing it when the adapter wants it.
 func (w *Wire) Do(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
-	if req == nil || req.Body == nil || req.Body == http.NoBody || fi.IsTracingSuppressed(req.Context()) {
+	if req == nil || req.Body == nil || req.Body == http.NoBody || fi.IsTracingSuppressed(req.Context()) || !w.match(req) {
 		return next(req)
 	}
 	body, err := io.ReadAll(req.Body)
@@ -174,6 +178,16 @@ func (w *Wire) start(req *http.Request, body []byte) (call Call, span sink) {
 		return nil, nil
 	}
 	return call, ours{s}
+}
+
+func (w *Wire) match(req *http.Request) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			otel.Handle(fmt.Errorf("traceai: instrumentation panic, call not traced: %v", r))
+			ok = false
+		}
+	}()
+	return w.adapter.Match(req)
 }
 
 func guard(f func()) {

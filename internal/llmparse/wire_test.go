@@ -26,6 +26,10 @@ type recordingAdapter struct {
 	panicOn string
 }
 
+func (a *recordingAdapter) Match(req *http.Request) bool {
+	return !strings.HasPrefix(req.URL.Path, "/upload")
+}
+
 func (a *recordingAdapter) Start(req *http.Request, body []byte) (Call, bool) {
 	if a.panicOn == "start" {
 		panic("adapter bug")
@@ -148,4 +152,19 @@ func TestAPIErrorText(t *testing.T) {
 	if (&APIError{Provider: "ollama", Message: "x"}).Error() != "ollama: x" {
 		t.Fatal("stream error text")
 	}
+}
+
+// Requests the adapter does not match stream through: the Wire does not
+// read their bodies.
+func TestUnmatchedBodyNotRead(t *testing.T) {
+	w := NewWire(&recordingAdapter{}, fi.NewTracer())
+	body := io.NopCloser(strings.NewReader("big upload"))
+	req, _ := http.NewRequest("POST", "http://x/upload/file", body)
+	req.Body = body
+	w.Do(req, func(r *http.Request) (*http.Response, error) {
+		if r.Body != body {
+			t.Error("body replaced")
+		}
+		return &http.Response{StatusCode: 200, Body: http.NoBody}, nil
+	})
 }
