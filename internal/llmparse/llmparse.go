@@ -1,10 +1,9 @@
-// Package llmparse holds the small JSON helpers that the provider adapters
-// (fianthropic, figenai, fiollama) share to turn request and response bodies
-// into traceAI attributes: ordered object fields, Python-layout JSON, and an
-// attribute list that skips empty values.
-//
-// Everything here works on bytes that the wire machinery has already copied;
-// nothing reads from or writes to the network.
+// Package llmparse is the wire machinery the provider adapters (fianthropic,
+// figenai, fiollama) share: Wire runs an Adapter over HTTP (request tee,
+// span start, response body followed as the application reads it, SSE and
+// NDJSON framing, span end on EOF, error, Close or cancel), and the JSON
+// helpers turn bodies into traceAI attributes: ordered object fields,
+// Python-layout JSON, and an attribute list that skips empty values.
 package llmparse
 
 import (

@@ -349,6 +349,7 @@ type APIError struct {
 	Message    string
 }
 
+// Error reads like "anthropic: 529 overloaded_error: Overloaded".
 func (e *APIError) Error() string {
 	head := e.Provider
 	if e.StatusCode != 0 {
