@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -143,4 +144,67 @@ func TestBrowser(t *testing.T) {
 	browsertest.Screenshot(t, srv.URL+"/", filepath.Join(dir, "sessions.png"))
 	browsertest.Screenshot(t, srv.URL+"/sessions/chat-alice", filepath.Join(dir, "session.png"))
 	t.Logf("screenshots in %s", dir)
+}
+
+// TestBrowserScript drives the pages' script in Chromium: the hostile
+// session leaves the page's JS state untouched, and in the waterfall a click
+// switches the span shown without a round trip and a twisty folds a subtree.
+func TestBrowserScript(t *testing.T) {
+	browsertest.FindChromium(t)
+	f := newFixture(t)
+	srv := httptest.NewServer(f.handler())
+	defer srv.Close()
+
+	got := browsertest.Eval(t, srv.URL+"/sessions/chat-alice",
+		`JSON.stringify({title: document.title, pwned: document.body.getAttribute("data-pwned"),
+		  imgs: document.querySelectorAll("img[src=x]").length, js: document.documentElement.className})`)
+	var st struct {
+		Title, JS string
+		Pwned     *string
+		Imgs      int
+	}
+	if err := json.Unmarshal([]byte(unquote(t, got)), &st); err != nil {
+		t.Fatalf("%s: %v", got, err)
+	}
+	if st.Title != "Session chat-alice · traceAI explorer" || st.Pwned != nil || st.Imgs != 0 || st.JS != "js" {
+		t.Errorf("session page state after load: %+v", st)
+	}
+
+	e := f.bob[1]
+	llm := e.llm.SpanID().String()
+	got = browsertest.Eval(t, srv.URL+"/traces/"+e.root.TraceID().String(), `(function () {
+		var rows = document.querySelectorAll(".wf-row");
+		var link = document.querySelector('.wf-row[data-span="`+llm+`"] a.span-link');
+		link.click();
+		var shown = Array.prototype.filter.call(document.querySelectorAll(".span-detail"), function (s) { return !s.hidden; })
+			.map(function (s) { return s.getAttribute("data-span"); });
+		var selected = Array.prototype.map.call(document.querySelectorAll(".wf-row.selected"), function (r) { return r.getAttribute("data-span"); });
+		var search = location.search;
+		rows[0].querySelector(".twisty").click();
+		var folded = Array.prototype.filter.call(rows, function (r) { return r.hidden; }).length;
+		rows[0].querySelector(".twisty").click();
+		var unfolded = Array.prototype.filter.call(rows, function (r) { return r.hidden; }).length;
+		return JSON.stringify({shown: shown, selected: selected, search: search, folded: folded, unfolded: unfolded});
+	})()`)
+	var wf struct {
+		Shown, Selected  []string
+		Search           string
+		Folded, Unfolded int
+	}
+	if err := json.Unmarshal([]byte(unquote(t, got)), &wf); err != nil {
+		t.Fatalf("%s: %v", got, err)
+	}
+	if len(wf.Shown) != 1 || wf.Shown[0] != llm || len(wf.Selected) != 1 || wf.Selected[0] != llm ||
+		wf.Search != "?span="+llm || wf.Folded != 2 || wf.Unfolded != 0 {
+		t.Errorf("waterfall script: %+v (want %s shown and selected, 2 rows folded)", wf, llm)
+	}
+}
+
+func unquote(t *testing.T, s string) string {
+	t.Helper()
+	var v string
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("not a JSON string: %s", s)
+	}
+	return v
 }

@@ -1,5 +1,6 @@
 // Package browsertest drives a headless Chromium from tests: find the
-// browser, dump a page's DOM after its scripts ran, and take a screenshot.
+// browser, dump a page's DOM after its scripts ran, take a screenshot, or
+// evaluate JavaScript in a loaded page over the DevTools protocol (Eval).
 //
 // Tests that need the browser skip when it is missing, unless the
 // environment variable CI is "true" (or "1"), where a missing browser fails
