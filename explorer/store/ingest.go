@@ -74,6 +74,7 @@ type txn struct {
 	traces   map[string]bool
 	sessions map[string]bool
 	users    map[string]bool
+	evals    bool // the batch has evaluations
 }
 
 func (t *txn) stmt(q string) (*sql.Stmt, error) {
@@ -86,6 +87,23 @@ func (t *txn) stmt(q string) (*sql.Stmt, error) {
 	}
 	t.stmts[q] = st
 	return st, nil
+}
+
+func (t *txn) queryRow(q string, args ...any) *sql.Row {
+	st, err := t.stmt(q)
+	if err != nil {
+		// Surface the prepare error through Scan.
+		return t.queryRow(q, args...)
+	}
+	return st.QueryRowContext(t.ctx, args...)
+}
+
+func (t *txn) query(q string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
 }
 
 func (t *txn) exec(q string, args ...any) error {
@@ -139,6 +157,11 @@ func (s *Store) write(batch []*writeReq) (err error) {
 
 	var evals []*spanRow
 	var buf []byte
+	defer func() {
+		if err == nil && t.evals {
+			s.haveEvals = true
+		}
+	}()
 	for _, r := range batch {
 		for _, rs := range r.rs {
 			res := rs.GetResource()
@@ -196,6 +219,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 						}
 					}
 					if row.eval != nil {
+						t.evals = true
 						evals = append(evals, row)
 					}
 				}
@@ -281,7 +305,7 @@ func (s *Store) refreshTrace(t *txn, traceID string) error {
 	}
 
 	var old struct{ session, user string }
-	err = t.tx.QueryRowContext(t.ctx, `SELECT session_id, user_id FROM traces WHERE trace_id = ?`, traceID).Scan(&old.session, &old.user)
+	err = t.queryRow(`SELECT session_id, user_id FROM traces WHERE trace_id = ?`, traceID).Scan(&old.session, &old.user)
 	if err != nil && err != sql.ErrNoRows {
 		return err
 	}
@@ -434,6 +458,9 @@ func (s *Store) refreshTrace(t *txn, traceID string) error {
 		}
 	}
 	// Evaluations of this trace's spans follow the trace's session and user.
+	if !s.haveEvals && !t.evals {
+		return nil
+	}
 	if err := t.exec(`UPDATE evaluations SET session_id = ?, user_id = ? WHERE target_trace_id = ?
 		AND (session_id != ? OR user_id != ?)`, session, user, traceID, session, user); err != nil {
 		return err
@@ -447,7 +474,7 @@ func (s *Store) putEvaluation(t *txn, e *spanRow) (resolved bool, err error) {
 	targetTrace, session, user := "", e.sessionID, e.userID
 	if e.eval.target != "" {
 		var ts, tu string
-		err := t.tx.QueryRowContext(t.ctx, `SELECT s.trace_id, coalesce(t.session_id, ''), coalesce(t.user_id, '')
+		err := t.queryRow(`SELECT s.trace_id, coalesce(t.session_id, ''), coalesce(t.user_id, '')
 			FROM spans s LEFT JOIN traces t ON t.trace_id = s.trace_id WHERE s.span_id = ? LIMIT 1`, e.eval.target).Scan(&targetTrace, &ts, &tu)
 		switch {
 		case err == sql.ErrNoRows:
@@ -479,7 +506,7 @@ func (s *Store) putEvaluation(t *txn, e *spanRow) (resolved bool, err error) {
 
 // resolvePending attaches evaluations that arrived before their target span.
 func (s *Store) resolvePending(t *txn) (int, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT e.trace_id, e.span_id, s.trace_id, coalesce(tr.session_id, ''), coalesce(tr.user_id, '')
+	rows, err := t.query(`SELECT e.trace_id, e.span_id, s.trace_id, coalesce(tr.session_id, ''), coalesce(tr.user_id, '')
 		FROM evaluations e JOIN spans s ON s.span_id = e.target_span_id
 		LEFT JOIN traces tr ON tr.trace_id = s.trace_id
 		WHERE e.target_trace_id = '' AND e.target_span_id != ''`)
@@ -516,7 +543,7 @@ func (s *Store) resolvePending(t *txn) (int, error) {
 const percentileWindow = 2000
 
 func (s *Store) llmPercentiles(t *txn, col, id string) (p50, p95 float64, err error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT llm_ms FROM traces WHERE `+col+` = ? AND llm_ms != '' ORDER BY start_ns DESC LIMIT ?`, id, percentileWindow)
+	rows, err := t.query(`SELECT llm_ms FROM traces WHERE `+col+` = ? AND llm_ms != '' ORDER BY start_ns DESC LIMIT ?`, id, percentileWindow)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -581,20 +608,20 @@ func (a *agg) errorRate() float64 {
 
 func (s *Store) refreshSession(t *txn, id string) error {
 	var a agg
-	if err := a.scan(t.tx.QueryRowContext(t.ctx, `SELECT `+aggCols+` FROM traces WHERE session_id = ? AND eval_only = 0`, id)); err != nil {
+	if err := a.scan(t.queryRow(`SELECT `+aggCols+` FROM traces WHERE session_id = ? AND eval_only = 0`, id)); err != nil {
 		return err
 	}
 	if a.traces == 0 {
 		return t.exec(`DELETE FROM sessions WHERE session_id = ?`, id)
 	}
 	var user, first, last string
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT user_id FROM traces WHERE session_id = ? AND user_id != '' ORDER BY start_ns DESC LIMIT 1`, id).Scan(&user); err != nil && err != sql.ErrNoRows {
+	if err := t.queryRow(`SELECT user_id FROM traces WHERE session_id = ? AND user_id != '' ORDER BY start_ns DESC LIMIT 1`, id).Scan(&user); err != nil && err != sql.ErrNoRows {
 		return err
 	}
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT input FROM traces WHERE session_id = ? AND input != '' AND eval_only = 0 ORDER BY start_ns LIMIT 1`, id).Scan(&first); err != nil && err != sql.ErrNoRows {
+	if err := t.queryRow(`SELECT input FROM traces WHERE session_id = ? AND input != '' AND eval_only = 0 ORDER BY start_ns LIMIT 1`, id).Scan(&first); err != nil && err != sql.ErrNoRows {
 		return err
 	}
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT output FROM traces WHERE session_id = ? AND output != '' AND eval_only = 0 ORDER BY start_ns DESC LIMIT 1`, id).Scan(&last); err != nil && err != sql.ErrNoRows {
+	if err := t.queryRow(`SELECT output FROM traces WHERE session_id = ? AND output != '' AND eval_only = 0 ORDER BY start_ns DESC LIMIT 1`, id).Scan(&last); err != nil && err != sql.ErrNoRows {
 		return err
 	}
 	p50, p95, err := s.llmPercentiles(t, "session_id", id)
@@ -620,14 +647,14 @@ func (s *Store) refreshSession(t *txn, id string) error {
 
 func (s *Store) refreshUser(t *txn, id string) error {
 	var a agg
-	if err := a.scan(t.tx.QueryRowContext(t.ctx, `SELECT `+aggCols+` FROM traces WHERE user_id = ? AND eval_only = 0`, id)); err != nil {
+	if err := a.scan(t.queryRow(`SELECT `+aggCols+` FROM traces WHERE user_id = ? AND eval_only = 0`, id)); err != nil {
 		return err
 	}
 	if a.traces == 0 {
 		return t.exec(`DELETE FROM users WHERE user_id = ?`, id)
 	}
 	var sessions int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(DISTINCT session_id) FROM traces WHERE user_id = ? AND session_id != '' AND eval_only = 0`, id).Scan(&sessions); err != nil {
+	if err := t.queryRow(`SELECT count(DISTINCT session_id) FROM traces WHERE user_id = ? AND session_id != '' AND eval_only = 0`, id).Scan(&sessions); err != nil {
 		return err
 	}
 	p50, p95, err := s.llmPercentiles(t, "user_id", id)
@@ -654,7 +681,7 @@ func firstNonEmpty(a, b string) string {
 }
 
 func (t *txn) strings(q string, args ...any) ([]string, error) {
-	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,9 @@ const schemaVersion = 1
 
 // The spans table keeps every span as protobuf (data) plus the columns the
 // explorer filters and aggregates on. traces, sessions and users hold
-// aggregates maintained at ingest, so list pages never scan spans.
+// aggregates maintained at ingest, so list pages never scan spans; the
+// session, user and time indexes live on traces and sessions, spans are
+// only looked up by trace and span id.
 const schema = `
 CREATE TABLE IF NOT EXISTS resources (
 	id   INTEGER PRIMARY KEY,
@@ -47,8 +49,6 @@ CREATE TABLE IF NOT EXISTS spans (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS spans_trace ON spans(trace_id, span_id);
 CREATE INDEX IF NOT EXISTS spans_span ON spans(span_id);
-CREATE INDEX IF NOT EXISTS spans_session ON spans(session_id, start_ns) WHERE session_id != '';
-CREATE INDEX IF NOT EXISTS spans_user ON spans(user_id, start_ns) WHERE user_id != '';
 
 CREATE TABLE IF NOT EXISTS traces (
 	trace_id      TEXT PRIMARY KEY,
@@ -76,8 +76,8 @@ CREATE TABLE IF NOT EXISTS traces (
 	eval_only     INTEGER NOT NULL,
 	failed        INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS traces_session ON traces(session_id, start_ns) WHERE session_id != '';
-CREATE INDEX IF NOT EXISTS traces_user ON traces(user_id, start_ns) WHERE user_id != '';
+CREATE INDEX IF NOT EXISTS traces_session ON traces(session_id, start_ns);
+CREATE INDEX IF NOT EXISTS traces_user ON traces(user_id, start_ns);
 CREATE INDEX IF NOT EXISTS traces_start ON traces(start_ns);
 
 CREATE TABLE IF NOT EXISTS sessions (

@@ -55,7 +55,8 @@ type Store struct {
 
 	// Writer goroutine state.
 	resources map[uint64]bool
-	pending   int // evaluations whose target span has not arrived
+	pending   int  // evaluations whose target span has not arrived
+	haveEvals bool // the database holds evaluations
 }
 
 // Option configures Open.
@@ -136,6 +137,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 		rdb.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	var evals int
+	if err := wdb.QueryRow(`SELECT count(*) FROM (SELECT 1 FROM evaluations LIMIT 1)`).Scan(&evals); err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s.haveEvals = evals > 0
 	go s.writer()
 	return s, nil
 }
