@@ -421,3 +421,28 @@ func TestSeparatePorts(t *testing.T) {
 		t.Errorf("API on the OTLP port: %d", code)
 	}
 }
+
+func TestPagesMounted(t *testing.T) {
+	x := start(t, explorer.Config{OTLPGRPCAddr: explorer.Off})
+	good, _ := proto.Marshal(sampleRequest(t, "page-sess"))
+	if code, b := post(t, x.OTLPHTTPEndpoint()+"/v1/traces", "application/x-protobuf", "", good); code != 200 {
+		t.Fatalf("%d %s", code, b)
+	}
+	for _, p := range []string{"/", "/sessions/page-sess", "/users", "/rankings"} {
+		resp, err := http.Get(x.UIURL() + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s: %d %s", p, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: security headers missing: %v", p, resp.Header)
+		}
+		if bytes.Contains(body, []byte("<script>alert(1)</script>")) {
+			t.Errorf("%s: prompt HTML rendered unescaped", p)
+		}
+	}
+}
