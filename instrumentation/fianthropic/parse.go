@@ -15,19 +15,6 @@ import (
 
 // The Anthropic Messages API wire format, only the fields the span needs.
 
-type request struct {
-	Model    string            `json:"model"`
-	Stream   bool              `json:"stream"`
-	System   json.RawMessage   `json:"system"`
-	Messages []message         `json:"messages"`
-	Tools    []json.RawMessage `json:"tools"`
-}
-
-type message struct {
-	Role    string          `json:"role"`
-	Content json.RawMessage `json:"content"`
-}
-
 type block struct {
 	Type      string          `json:"type"`
 	Text      string          `json:"text"`
@@ -84,79 +71,105 @@ var requestParams = map[string]bool{
 
 // parseRequest returns the request's attributes, its model and whether it
 // asks for a stream. A body that is not a Messages request yields nil.
+// It reads the body with gjson, without decoding it into values.
 func parseRequest(body []byte) (attrs llmparse.Attrs, model string, stream bool) {
-	var r request
-	if err := json.Unmarshal(body, &r); err != nil {
+	if !gjson.ValidBytes(body) {
 		return nil, "", false
 	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		return nil, "", false
+	}
+	var system, tools, messages gjson.Result
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "model":
+			model = v.String()
+		case "stream":
+			stream = v.Bool()
+		case "system":
+			system = v
+		case "tools":
+			tools = v
+		case "messages":
+			messages = v
+		}
+		return true
+	})
 	attrs.Add(semconv.GenAIProviderName.String(string(semconv.ProviderAnthropic)),
 		semconv.GenAIOperationName.String("chat"))
-	attrs.Str(semconv.GenAIRequestModel, r.Model)
+	attrs.Str(semconv.GenAIRequestModel, model)
 	if params, ok := llmparse.Select(body, func(k string) bool { return requestParams[k] }); ok {
 		attrs.Str(semconv.GenAIRequestParameters, params)
 	}
-	if llmparse.IsJSON(r.System) {
+	if system.Exists() && system.Type != gjson.Null {
 		// The reference records the system prompt as gen_ai.prompts, JSON-encoded.
-		attrs.Str(semconv.GenAIPrompts, llmparse.Format(r.System))
+		attrs.Str(semconv.GenAIPrompts, llmparse.Format([]byte(system.Raw)))
 	}
-	if len(r.Tools) > 0 {
-		all, _ := json.Marshal(r.Tools)
-		attrs.Str(semconv.GenAIToolDefinitions, llmparse.Format(all))
-		for i, t := range r.Tools {
-			attrs.Str(semconv.ToolDefinitionKey(i), llmparse.Format(t))
+	if tools.IsArray() {
+		i := 0
+		tools.ForEach(func(_, t gjson.Result) bool {
+			attrs.Str(semconv.ToolDefinitionKey(i), llmparse.Format([]byte(t.Raw)))
+			i++
+			return true
+		})
+		if i > 0 {
+			attrs.Str(semconv.GenAIToolDefinitions, llmparse.Format([]byte(tools.Raw)))
 		}
 	}
 	var images []string
-	for i, m := range r.Messages {
+	i := 0
+	messages.ForEach(func(_, m gjson.Result) bool {
 		images = messageAttrs(&attrs, i, m, images)
-	}
+		i++
+		return true
+	})
 	if len(images) > 0 {
 		attrs.Str(semconv.InputImages, llmparse.Marshal(images))
 	}
 	attrs.Str(semconv.InputValue, llmparse.Format(body))
 	attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
-	return attrs, r.Model, r.Stream
+	return attrs, model, stream
 }
 
-func messageAttrs(attrs *llmparse.Attrs, i int, m message, images []string) []string {
+func messageAttrs(attrs *llmparse.Attrs, i int, m gjson.Result, images []string) []string {
 	key := func(sub attribute.Key) attribute.Key { return semconv.InputMessageKey(i, sub) }
-	attrs.Str(key(semconv.MessageRole), m.Role)
-	if s := llmparse.String(m.Content); s != "" {
-		attrs.Str(key(semconv.MessageContent), s)
-		return images
-	}
-	var blocks []block
-	if json.Unmarshal(m.Content, &blocks) != nil {
+	attrs.Str(key(semconv.MessageRole), m.Get("role").String())
+	content := m.Get("content")
+	if content.Type == gjson.String {
+		attrs.Str(key(semconv.MessageContent), content.Str)
 		return images
 	}
 	j, k := 0, 0
-	for _, b := range blocks {
-		content := func(sub attribute.Key) attribute.Key { return key(semconv.MessageContentKey(j, sub)) }
-		switch b.Type {
+	content.ForEach(func(_, b gjson.Result) bool {
+		ck := func(sub attribute.Key) attribute.Key { return key(semconv.MessageContentKey(j, sub)) }
+		switch b.Get("type").String() {
 		case "text":
-			attrs.Str(content(semconv.MessageContentType), "text")
-			attrs.Str(content(semconv.MessageContentText), b.Text)
+			attrs.Str(ck(semconv.MessageContentType), "text")
+			attrs.Str(ck(semconv.MessageContentText), b.Get("text").String())
 			j++
 		case "thinking":
-			attrs.Str(content(semconv.MessageContentType), "thinking")
-			attrs.Str(content(semconv.MessageContentText), b.Thinking)
+			attrs.Str(ck(semconv.MessageContentType), "thinking")
+			attrs.Str(ck(semconv.MessageContentText), b.Get("thinking").String())
 			j++
 		case "image":
-			img := imageValue(b.Source)
-			attrs.Str(content(semconv.MessageContentType), "image")
-			attrs.Str(content(semconv.MessageContentImage), img)
+			src := b.Get("source")
+			img := imageValue(&source{MediaType: src.Get("media_type").String(), Data: src.Get("data").String(), URL: src.Get("url").String()})
+			attrs.Str(ck(semconv.MessageContentType), "image")
+			attrs.Str(ck(semconv.MessageContentImage), img)
 			if img != "" {
 				images = append(images, img)
 			}
 			j++
 		case "tool_use":
-			toolCallAttrs(attrs, key, k, b.ID, b.Name, b.Input)
+			toolCallAttrs(attrs, key, k, b.Get("id").String(), b.Get("name").String(), json.RawMessage(b.Get("input").Raw))
 			k++
 		case "tool_result":
-			attrs.Str(key(semconv.MessageToolCallID), b.ToolUseID)
-			attrs.Str(key(semconv.MessageContent), toolResultText(b.Content))
+			attrs.Str(key(semconv.MessageToolCallID), b.Get("tool_use_id").String())
+			attrs.Str(key(semconv.MessageContent), toolResultText(b.Get("content")))
 		}
-	}
+		return true
+	})
 	return images
 }
 
@@ -184,20 +197,17 @@ func imageValue(s *source) string {
 
 // toolResultText is the content of a tool_result block: a string, or the
 // text of its text blocks.
-func toolResultText(raw json.RawMessage) string {
-	if s := llmparse.String(raw); s != "" {
-		return s
-	}
-	var blocks []block
-	if json.Unmarshal(raw, &blocks) != nil {
-		return ""
+func toolResultText(c gjson.Result) string {
+	if c.Type == gjson.String {
+		return c.Str
 	}
 	var parts []string
-	for _, b := range blocks {
-		if b.Type == "text" {
-			parts = append(parts, b.Text)
+	c.ForEach(func(_, b gjson.Result) bool {
+		if b.Get("type").String() == "text" {
+			parts = append(parts, b.Get("text").String())
 		}
-	}
+		return true
+	})
 	return strings.Join(parts, "\n")
 }
 
@@ -322,6 +332,13 @@ func (s *stream) event(data []byte) {
 			}
 			return
 		}
+	}
+	switch gjson.GetBytes(data, "type").String() {
+	case "ping", "content_block_stop":
+		return
+	case "message_stop":
+		s.done = true
+		return
 	}
 	var e event
 	if json.Unmarshal(data, &e) != nil {
