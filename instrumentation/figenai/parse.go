@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tidwall/gjson"
+
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/traceai-go/traceai/fi/semconv"
@@ -81,23 +83,36 @@ type functionCall struct {
 	Args json.RawMessage `json:"args"`
 }
 
-type generateRequest struct {
-	Contents          []content         `json:"contents"`
-	SystemInstruction *content          `json:"systemInstruction"`
-	Tools             []json.RawMessage `json:"tools"`
-}
-
 // parseGenerate returns the attributes of a generateContent or
-// streamGenerateContent request body.
+// streamGenerateContent request body, read with gjson.
 func parseGenerate(model string, body []byte) llmparse.Attrs {
 	var attrs llmparse.Attrs
 	attrs.Add(semconv.GenAIProviderName.String(string(semconv.ProviderGoogle)),
 		semconv.GenAIOperationName.String(operationChat))
 	attrs.Str(semconv.GenAIRequestModel, model)
-	var r generateRequest
-	if json.Unmarshal(body, &r) != nil {
+	if !gjson.ValidBytes(body) {
 		return attrs
 	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		return attrs
+	}
+	var contents, system gjson.Result
+	var tools []json.RawMessage
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "contents":
+			contents = v
+		case "systemInstruction":
+			system = v
+		case "tools":
+			v.ForEach(func(_, t gjson.Result) bool {
+				tools = append(tools, json.RawMessage(t.Raw))
+				return true
+			})
+		}
+		return true
+	})
 	attrs.Str(semconv.InputValue, llmparse.Format(body))
 	attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
 	// The reference records the request's config, without the tools and
@@ -105,18 +120,26 @@ func parseGenerate(model string, body []byte) llmparse.Attrs {
 	if params, ok := llmparse.Select(body, func(k string) bool { return k != "contents" && k != "tools" }); ok && params != "{}" {
 		attrs.Str(semconv.GenAIRequestParameters, params)
 	}
-	toolDefinitions(&attrs, r.Tools)
+	toolDefinitions(&attrs, tools)
 	i := 0
-	if si := r.SystemInstruction; si != nil {
+	if system.IsObject() {
 		// As the reference does, the system instruction is input message 0.
-		attrs.Str(semconv.InputMessageKey(i, semconv.MessageContent), partsText(si.Parts, false))
+		var text []string
+		system.Get("parts").ForEach(func(_, p gjson.Result) bool {
+			if t := p.Get("text").String(); t != "" && !p.Get("thought").Bool() {
+				text = append(text, t)
+			}
+			return true
+		})
+		attrs.Str(semconv.InputMessageKey(i, semconv.MessageContent), strings.Join(text, "\n"))
 		attrs.Str(semconv.InputMessageKey(i, semconv.MessageRole), "system")
 		i++
 	}
-	for _, c := range r.Contents {
+	contents.ForEach(func(_, c gjson.Result) bool {
 		inputMessage(&attrs, i, c)
 		i++
-	}
+		return true
+	})
 	return attrs
 }
 
@@ -151,47 +174,65 @@ func toolDefinitions(attrs *llmparse.Attrs, tools []json.RawMessage) {
 	}
 }
 
-func inputMessage(attrs *llmparse.Attrs, i int, c content) {
+func inputMessage(attrs *llmparse.Attrs, i int, c gjson.Result) {
 	key := func(sub attribute.Key) attribute.Key { return semconv.InputMessageKey(i, sub) }
-	role := c.Role
+	role := c.Get("role").String()
 	if role == "" {
 		role = "user"
 	}
 	attrs.Str(key(semconv.MessageRole), role)
 	j, k := 0, 0
-	for _, p := range c.Parts {
+	c.Get("parts").ForEach(func(_, p gjson.Result) bool {
 		ck := func(sub attribute.Key) attribute.Key { return key(semconv.MessageContentKey(j, sub)) }
+		var text, inline, file, call, resp gjson.Result
+		p.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "text":
+				text = v
+			case "inlineData":
+				inline = v
+			case "fileData":
+				file = v
+			case "functionCall":
+				call = v
+			case "functionResponse":
+				resp = v
+			}
+			return true
+		})
 		switch {
-		case p.Text != "":
+		case text.String() != "":
 			attrs.Str(ck(semconv.MessageContentType), "text")
-			attrs.Str(ck(semconv.MessageContentText), p.Text)
+			attrs.Str(ck(semconv.MessageContentText), text.String())
 			j++
-		case p.InlineData != nil:
-			if typ, sub := mediaKind(p.InlineData.MimeType); typ != "" {
-				v := p.InlineData.Data
+		case inline.IsObject():
+			mime := inline.Get("mimeType").String()
+			if typ, sub := mediaKind(mime); typ != "" {
+				v := inline.Get("data").String()
 				if typ == "image" {
-					v = "data:" + p.InlineData.MimeType + ";base64," + v
+					v = "data:" + mime + ";base64," + v
 				}
 				attrs.Str(ck(semconv.MessageContentType), typ)
 				attrs.Str(ck(sub), v)
 				j++
 			}
-		case p.FileData != nil:
-			if typ, sub := mediaKind(p.FileData.MimeType); typ != "" {
+		case file.IsObject():
+			if typ, sub := mediaKind(file.Get("mimeType").String()); typ != "" {
 				attrs.Str(ck(semconv.MessageContentType), typ)
-				attrs.Str(ck(sub), p.FileData.FileURI)
+				attrs.Str(ck(sub), file.Get("fileUri").String())
 				j++
 			}
-		case p.FunctionCall != nil:
-			toolCall(attrs, key, k, p.FunctionCall)
+		case call.IsObject():
+			toolCall(attrs, key, k, &functionCall{ID: call.Get("id").String(), Name: call.Get("name").String(), Args: json.RawMessage(call.Get("args").Raw)})
 			k++
-		case p.FunctionResponse != nil:
-			if llmparse.IsJSON(p.FunctionResponse.Response) {
-				attrs.Str(key(semconv.MessageContent), llmparse.Format(p.FunctionResponse.Response))
+		case resp.IsObject():
+			if r := resp.Get("response"); r.Exists() && r.Type != gjson.Null {
+				attrs.Str(key(semconv.MessageContent), llmparse.Format([]byte(r.Raw)))
 			}
-			attrs.Str(key(semconv.MessageToolCallID), p.FunctionResponse.ID)
+			attrs.Str(key(semconv.MessageToolCallID), resp.Get("id").String())
 		}
-	}
+		return true
+	})
 }
 
 func mediaKind(mime string) (string, attribute.Key) {
