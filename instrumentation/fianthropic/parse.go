@@ -1,7 +1,6 @@
 package fianthropic
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 
@@ -293,115 +292,75 @@ type stream struct {
 	done   bool
 }
 
-type event struct {
-	Type         string          `json:"type"`
-	Index        int             `json:"index"`
-	Message      *response       `json:"message"`
-	ContentBlock *block          `json:"content_block"`
-	Delta        json.RawMessage `json:"delta"`
-	Usage        *usage          `json:"usage"`
-	Error        *struct {
-		Type    string `json:"type"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-type delta struct {
-	Type        string `json:"type"`
-	Text        string `json:"text"`
-	Thinking    string `json:"thinking"`
-	PartialJSON string `json:"partial_json"`
-	StopReason  string `json:"stop_reason"`
-}
-
 // event takes one event's data; the event name is inside it as "type".
+// Events are read with gjson: a stream is mostly small deltas, and
+// decoding each into values would cost more than the rest of the call.
 func (s *stream) event(data []byte) {
-	// Deltas are nearly all of a stream: read them without decoding the event.
-	if bytes.Contains(data, []byte(`"content_block_delta"`)) {
-		r := gjson.GetManyBytes(data, "type", "index", "delta.type", "delta.text", "delta.thinking", "delta.partial_json")
-		if r[0].String() == "content_block_delta" {
-			if b := s.blocks[int(r[1].Int())]; b != nil {
-				switch r[2].String() {
-				case "text_delta":
-					b.Text += r[3].String()
-				case "thinking_delta":
-					b.Thinking += r[4].String()
-				case "input_json_delta":
-					b.partial.WriteString(r[5].String())
-				}
-			}
+	if !gjson.ValidBytes(data) {
+		return
+	}
+	ev := gjson.ParseBytes(data)
+	switch ev.Get("type").String() {
+	case "content_block_delta":
+		r := gjson.GetManyBytes(data, "index", "delta.type", "delta.text", "delta.thinking", "delta.partial_json")
+		b := s.blocks[int(r[0].Int())]
+		if b == nil {
 			return
 		}
-	}
-	switch gjson.GetBytes(data, "type").String() {
-	case "ping", "content_block_stop":
-		return
-	case "message_stop":
-		s.done = true
-		return
-	}
-	var e event
-	if json.Unmarshal(data, &e) != nil {
-		return
-	}
-	switch e.Type {
+		switch r[1].String() {
+		case "text_delta":
+			b.Text += r[2].String()
+		case "thinking_delta":
+			b.Thinking += r[3].String()
+		case "input_json_delta":
+			b.partial.WriteString(r[4].String())
+		}
 	case "message_start":
-		if e.Message != nil {
-			s.msg = *e.Message
-			s.msg.Content = nil
+		m := ev.Get("message")
+		s.msg = response{ID: m.Get("id").String(), Role: m.Get("role").String(), Model: m.Get("model").String()}
+		if u := m.Get("usage"); u.IsObject() {
+			s.msg.Usage = &usage{}
+			s.usage(u)
 		}
 	case "content_block_start":
-		if e.ContentBlock != nil && e.Index >= 0 {
-			if s.blocks == nil {
-				s.blocks = map[int]*block{}
-			}
-			b := e.ContentBlock
-			if b.Type == "tool_use" || b.Type == "server_tool_use" {
-				b.Input = nil // {} until input_json_delta fills it
-			}
-			s.blocks[e.Index] = b
-			s.msg.Content = append(s.msg.Content, b)
-		}
-	case "content_block_delta":
-		b := s.blocks[e.Index]
-		var d delta
-		if b == nil || json.Unmarshal(e.Delta, &d) != nil {
+		cb := ev.Get("content_block")
+		idx := int(ev.Get("index").Int())
+		if !cb.IsObject() || idx < 0 {
 			return
 		}
-		switch d.Type {
-		case "text_delta":
-			b.Text += d.Text
-		case "thinking_delta":
-			b.Thinking += d.Thinking
-		case "input_json_delta":
-			b.partial.WriteString(d.PartialJSON)
+		if s.blocks == nil {
+			s.blocks = map[int]*block{}
 		}
+		// A tool_use block's input is {} until input_json_delta fills it.
+		b := &block{Type: cb.Get("type").String(), Text: cb.Get("text").String(), Thinking: cb.Get("thinking").String(),
+			ID: cb.Get("id").String(), Name: cb.Get("name").String()}
+		s.blocks[idx] = b
+		s.msg.Content = append(s.msg.Content, b)
 	case "message_delta":
-		var d delta
-		if json.Unmarshal(e.Delta, &d) == nil && d.StopReason != "" {
-			s.msg.StopReason = d.StopReason
+		if r := ev.Get("delta.stop_reason").String(); r != "" {
+			s.msg.StopReason = r
 		}
-		if u := e.Usage; u != nil {
+		if u := ev.Get("usage"); u.IsObject() {
 			if s.msg.Usage == nil {
 				s.msg.Usage = &usage{}
 			}
-			// message_delta usage counts are cumulative.
-			s.msg.Usage.OutputTokens = u.OutputTokens
-			if u.InputTokens > 0 {
-				s.msg.Usage.InputTokens = u.InputTokens
-			}
-			if u.CacheReadInputTokens > 0 {
-				s.msg.Usage.CacheReadInputTokens = u.CacheReadInputTokens
-			}
-			if u.CacheCreationInputTokens > 0 {
-				s.msg.Usage.CacheCreationInputTokens = u.CacheCreationInputTokens
-			}
+			s.usage(u)
 		}
 	case "message_stop":
 		s.done = true
 	case "error":
-		if e.Error != nil {
-			s.errTyp, s.errMsg = e.Error.Type, e.Error.Message
+		s.errTyp, s.errMsg = ev.Get("error.type").String(), ev.Get("error.message").String()
+	}
+}
+
+// usage takes the counts present in u; message_delta counts are
+// cumulative, so a later count replaces an earlier one.
+func (s *stream) usage(u gjson.Result) {
+	r := gjson.GetMany(u.Raw, "input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+	dst := []*int64{&s.msg.Usage.InputTokens, &s.msg.Usage.OutputTokens, &s.msg.Usage.CacheReadInputTokens, &s.msg.Usage.CacheCreationInputTokens}
+	for i, v := range r {
+		if v.Exists() && (v.Int() > 0 || i == 1) {
+			*dst[i] = v.Int()
 		}
 	}
 }
