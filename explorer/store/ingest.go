@@ -75,6 +75,19 @@ type txn struct {
 	sessions map[string]bool
 	users    map[string]bool
 	evals    bool // the batch has evaluations
+	seen     map[string]bool
+}
+
+// once reports whether key is new in this transaction.
+func (t *txn) once(key string) bool {
+	if t.seen[key] {
+		return false
+	}
+	if t.seen == nil {
+		t.seen = map[string]bool{}
+	}
+	t.seen[key] = true
+	return true
 }
 
 func (t *txn) stmt(q string) (*sql.Stmt, error) {
@@ -202,19 +215,25 @@ func (s *Store) write(batch []*writeReq) (err error) {
 					}
 					t.traces[row.traceID] = true
 					if row.sessionID != "" {
+						// Spans of a session repeat its tags, model and
+						// metadata: write each once per batch.
 						for _, tag := range row.tags {
-							if err = t.exec(`INSERT OR IGNORE INTO session_tags (session_id, tag) VALUES (?, ?)`, row.sessionID, tag); err != nil {
-								return err
+							if t.once("t\x00" + row.sessionID + "\x00" + tag) {
+								if err = t.exec(`INSERT OR IGNORE INTO session_tags (session_id, tag) VALUES (?, ?)`, row.sessionID, tag); err != nil {
+									return err
+								}
 							}
 						}
-						if row.model != "" {
+						if row.model != "" && t.once("m\x00"+row.sessionID+"\x00"+row.model) {
 							if err = t.exec(`INSERT OR IGNORE INTO session_models (session_id, model) VALUES (?, ?)`, row.sessionID, row.model); err != nil {
 								return err
 							}
 						}
 						for k, v := range row.metadata {
-							if err = t.exec(`INSERT OR REPLACE INTO session_meta (session_id, key, value) VALUES (?, ?, ?)`, row.sessionID, k, v); err != nil {
-								return err
+							if t.once("k\x00" + row.sessionID + "\x00" + k + "\x00" + v) {
+								if err = t.exec(`INSERT OR REPLACE INTO session_meta (session_id, key, value) VALUES (?, ?, ?)`, row.sessionID, k, v); err != nil {
+									return err
+								}
 							}
 						}
 					}
