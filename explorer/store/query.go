@@ -972,12 +972,34 @@ func (s *Store) Rankings(ctx context.Context, q RankingQuery) (*Ranking, error) 
 // Overview counts what is stored.
 func (s *Store) Overview(ctx context.Context) (*Overview, error) {
 	o := &Overview{}
+	// Sum the session aggregates (one row per session) plus the traces
+	// without a session (an index range), rather than scanning every trace.
 	var first, last int64
-	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(spans),0), coalesce(sum(errors),0),
+	for _, q := range []string{
+		`SELECT coalesce(sum(traces),0), coalesce(sum(spans),0), coalesce(sum(errors),0),
 		coalesce(sum(input_tokens),0), coalesce(sum(output_tokens),0), coalesce(sum(cost),0),
-		coalesce(min(start_ns),0), coalesce(max(end_ns),0) FROM traces WHERE eval_only = 0`).Scan(
-		&o.Traces, &o.Spans, &o.Errors, &o.InputTokens, &o.OutputTokens, &o.Cost, &first, &last); err != nil {
-		return nil, err
+		coalesce(min(start_ns),0), coalesce(max(end_ns),0) FROM sessions`,
+		`SELECT count(*), coalesce(sum(spans),0), coalesce(sum(errors),0),
+		coalesce(sum(input_tokens),0), coalesce(sum(output_tokens),0), coalesce(sum(cost),0),
+		coalesce(min(start_ns),0), coalesce(max(end_ns),0) FROM traces WHERE session_id = '' AND eval_only = 0`,
+	} {
+		var traces, spans, errs, in, out, f, l int64
+		var cost float64
+		if err := s.rdb.QueryRowContext(ctx, q).Scan(&traces, &spans, &errs, &in, &out, &cost, &f, &l); err != nil {
+			return nil, err
+		}
+		o.Traces += traces
+		o.Spans += spans
+		o.Errors += errs
+		o.InputTokens += in
+		o.OutputTokens += out
+		o.Cost += cost
+		if f > 0 && (first == 0 || f < first) {
+			first = f
+		}
+		if l > last {
+			last = l
+		}
 	}
 	o.First, o.Last = nsTime(first), nsTime(last)
 	for _, c := range []struct {
