@@ -137,7 +137,7 @@ func (b *recordingBody) end() {
 		b.span.SetOutput(text)
 	} else {
 		var out struct {
-			Model string `json:"model"`
+			Model string      `json:"model"`
 			Usage *tokenUsage `json:"usage"`
 		}
 		_ = json.Unmarshal(b.buf.Bytes(), &out)
