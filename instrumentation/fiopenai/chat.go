@@ -2,10 +2,504 @@ package fiopenai
 
 import (
 	"net/http"
+	"strings"
 
+	"github.com/tidwall/gjson"
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/internal/llmparse"
 )
 
-// startChat is being written (issue 4); until it lands, these requests pass
-// through untraced.
-func startChat(req *http.Request, body []byte) (llmparse.Call, bool) { return nil, false }
+// Chat Completions (POST .../chat/completions). Bodies are read with gjson,
+// never decoded into values: the span must cost little next to the call.
+
+// startChat parses a Chat Completions request. A body that is not a JSON
+// object passes through untraced.
+func startChat(req *http.Request, body []byte) (llmparse.Call, bool) {
+	attrs, stream, ok := parseChatRequest(body)
+	if !ok {
+		return nil, false
+	}
+	return &chatCall{attrs: attrs, stream: stream, provider: provider(req)}, true
+}
+
+// parseChatRequest returns the start attributes of a Chat Completions
+// request and whether it asks for a stream.
+func parseChatRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) {
+	if !gjson.ValidBytes(body) {
+		return nil, false, false
+	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		return nil, false, false
+	}
+	var model, messages, tools gjson.Result
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "model":
+			model = v
+		case "messages":
+			messages = v
+		case "tools":
+			tools = v
+		case "stream":
+			stream = v.Type == gjson.True
+		}
+		return true
+	})
+	attrs = make(llmparse.Attrs, 0, 16)
+	attrs.Add(semconv.GenAIOperationName.String("chat"))
+	attrs.Str(semconv.GenAIRequestModel, model.String())
+	requestParameters(&attrs, body, "messages", "functions", "tools")
+	toolDefinitions(&attrs, tools)
+	var images []string
+	i := 0
+	messages.ForEach(func(_, m gjson.Result) bool {
+		images = inputMessage(&attrs, i, m, images)
+		i++
+		return true
+	})
+	if len(images) > 0 {
+		attrs.Str(semconv.InputImages, llmparse.Marshal(images))
+	}
+	// The whole request, not the reference's "first message text" (see doc.go).
+	attrs.Str(semconv.InputValue, llmparse.Format(body))
+	attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
+	return attrs, stream, true
+}
+
+// inputMessage flattens request message i as the reference does, keeping
+// its truthy fields, and returns images with the message's image URLs added.
+func inputMessage(attrs *llmparse.Attrs, i int, m gjson.Result, images []string) []string {
+	if !m.IsObject() {
+		return images
+	}
+	key := func(sub attribute.Key) attribute.Key { return semconv.InputMessageKey(i, sub) }
+	m.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "role":
+			attrs.Str(key(semconv.MessageRole), v.String())
+		case "name":
+			attrs.Str(key(semconv.MessageName), v.String())
+		case "tool_call_id":
+			attrs.Str(key(semconv.MessageToolCallID), v.String())
+		case "content":
+			images = inputContent(attrs, key, v, images)
+		case "function_call":
+			fn := gjson.GetMany(v.Raw, "name", "arguments")
+			attrs.Str(key(semconv.MessageFunctionCallName), fn[0].String())
+			attrs.Str(key(semconv.MessageFunctionCallArgumentsJSON), fn[1].String())
+		case "tool_calls":
+			n := 0
+			v.ForEach(func(_, tc gjson.Result) bool {
+				f := gjson.GetMany(tc.Raw, "id", "function.name", "function.arguments")
+				toolCallAttrs(attrs, key, n, f[0].String(), f[1].String(), f[2].String())
+				n++
+				return true
+			})
+		}
+		return true
+	})
+	return images
+}
+
+// inputContent records a message's content: a string as message.content,
+// a list of parts as message.contents.<j>.message_content.*, and a list of
+// anything else as its JSON text.
+func inputContent(attrs *llmparse.Attrs, key func(attribute.Key) attribute.Key, c gjson.Result, images []string) []string {
+	switch {
+	case c.Type == gjson.String:
+		attrs.Str(key(semconv.MessageContent), c.Str)
+		return images
+	case !c.IsArray():
+		return images
+	}
+	parts := true
+	c.ForEach(func(_, p gjson.Result) bool {
+		parts = p.IsObject()
+		return parts
+	})
+	if !parts {
+		attrs.Str(key(semconv.MessageContent), llmparse.Format([]byte(c.Raw)))
+		return images
+	}
+	j := 0
+	c.ForEach(func(_, p gjson.Result) bool {
+		ck := func(sub attribute.Key) attribute.Key { return key(semconv.MessageContentKey(j, sub)) }
+		f := gjson.GetMany(p.Raw, "type", "text", "image_url.url", "image_url", "input_audio.data")
+		switch f[0].Str {
+		case "text":
+			attrs.Str(ck(semconv.MessageContentType), "text")
+			attrs.Str(ck(semconv.MessageContentText), f[1].String())
+		case "image_url":
+			url := f[2].String()
+			if url == "" && f[3].Type == gjson.String {
+				url = f[3].Str // some compatible servers take the URL itself
+			}
+			attrs.Str(ck(semconv.MessageContentType), "image")
+			attrs.Str(ck(semconv.MessageContentImage), url)
+			if url != "" {
+				images = append(images, url)
+			}
+		case "input_audio":
+			attrs.Str(ck(semconv.MessageContentType), "audio")
+			attrs.Str(ck(semconv.MessageContentAudio), f[4].String())
+		}
+		j++
+		return true
+	})
+	return images
+}
+
+func toolCallAttrs(attrs *llmparse.Attrs, key func(attribute.Key) attribute.Key, k int, id, name, args string) {
+	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallID)), id)
+	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionName)), name)
+	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), args)
+}
+
+// chatCall is one traced Chat Completions request.
+type chatCall struct {
+	attrs    llmparse.Attrs
+	stream   bool
+	provider string
+
+	status int
+	sse    bool
+	body   []byte
+	acc    chatResult
+}
+
+func (c *chatCall) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
+	return "ChatCompletion", semconv.SpanKindLLM, c.attrs
+}
+
+func (c *chatCall) Response(res *http.Response) llmparse.Framing {
+	c.status = res.StatusCode
+	if res.StatusCode >= 400 {
+		return llmparse.FramingJSON
+	}
+	ct := res.Header.Get("Content-Type")
+	if strings.HasPrefix(ct, "text/event-stream") || (ct == "" && c.stream) {
+		c.sse = true
+		return llmparse.FramingSSE
+	}
+	return llmparse.FramingJSON
+}
+
+func (c *chatCall) Body(b []byte)  { c.body = b }
+func (c *chatCall) Event(b []byte) { c.acc.chunk(b) }
+
+func (c *chatCall) End() ([]attribute.KeyValue, error) {
+	if c.status >= 400 {
+		return nil, apiError(c.provider, c.status, c.body)
+	}
+	if !c.sse {
+		c.acc.chunk(c.body)
+	}
+	var err error
+	if c.acc.errMsg != "" || c.acc.errType != "" {
+		err = &llmparse.APIError{Provider: c.provider, Type: c.acc.errType, Message: c.acc.errMsg}
+	}
+	return c.acc.attrs(), err
+}
+
+// apiError is the error of an HTTP error response: OpenAI's
+// {"error":{"message","type","code","param"}}, the {"object":"error",
+// "message","type"} of vLLM-like servers, or {"error":"text"}.
+func apiError(provider string, status int, body []byte) error {
+	e := &llmparse.APIError{Provider: provider, StatusCode: status}
+	if gjson.ValidBytes(body) {
+		f := gjson.GetManyBytes(body, "error.message", "error.type", "error.code", "error", "message", "type")
+		e.Message, e.Type = f[0].String(), f[1].String()
+		if e.Type == "" && f[2].Type == gjson.String {
+			e.Type = f[2].Str
+		}
+		if e.Message == "" && f[3].Type == gjson.String {
+			e.Message = f[3].Str
+		}
+		if e.Message == "" && f[4].Type == gjson.String {
+			e.Message, e.Type = f[4].Str, f[5].String()
+		}
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(status)
+	}
+	return e
+}
+
+// chatResult is a chat completion, whether it arrived whole or was
+// rebuilt from stream chunks, so that both give the same attributes.
+type chatResult struct {
+	id, model string
+	choices   []*chatChoice
+	usage     gjson.Result // the usage object, when one came
+	seen      bool         // a completion or chunk was read
+	errType   string
+	errMsg    string
+}
+
+type chatChoice struct {
+	index   int
+	role    string
+	content strings.Builder
+	refusal strings.Builder
+	finish  string
+	fnName  string
+	fnArgs  strings.Builder
+	calls   []*chatToolCall
+	audio   string
+	transc  strings.Builder
+}
+
+type chatToolCall struct {
+	index int
+	id    string
+	name  string
+	args  strings.Builder
+}
+
+// chunk takes a whole completion or one stream chunk: the same fields, with
+// choices[].message in the first and choices[].delta in the second.
+func (r *chatResult) chunk(b []byte) {
+	if len(b) == 0 || b[0] == '[' || !gjson.ValidBytes(b) { // "[DONE]" and junk
+		return
+	}
+	root := gjson.ParseBytes(b)
+	if !root.IsObject() {
+		return
+	}
+	r.seen = true
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "id":
+			if s := v.String(); s != "" {
+				r.id = s
+			}
+		case "model":
+			if s := v.String(); s != "" {
+				r.model = s
+			}
+		case "choices":
+			v.ForEach(func(_, ch gjson.Result) bool {
+				r.choice(ch)
+				return true
+			})
+		case "usage":
+			if v.IsObject() {
+				r.usage = v
+			}
+		case "error":
+			f := gjson.GetMany(v.Raw, "message", "type", "code")
+			r.errMsg, r.errType = f[0].String(), f[1].String()
+			if v.Type == gjson.String {
+				r.errMsg = v.Str
+			}
+			if r.errType == "" && f[2].Type == gjson.String {
+				r.errType = f[2].Str
+			}
+			if r.errMsg == "" && r.errType == "" {
+				r.errMsg = "error in stream"
+			}
+		}
+		return true
+	})
+}
+
+func (r *chatResult) choice(ch gjson.Result) {
+	if !ch.IsObject() {
+		return
+	}
+	var msg gjson.Result
+	idx := -1
+	var finish string
+	ch.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "index":
+			idx = int(v.Int())
+		case "message", "delta":
+			msg = v
+		case "finish_reason":
+			finish = v.String()
+		}
+		return true
+	})
+	if idx < 0 {
+		idx = len(r.choices)
+	}
+	c := r.choiceAt(idx)
+	if finish != "" {
+		c.finish = finish
+	}
+	if !msg.IsObject() {
+		return
+	}
+	msg.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "role":
+			if s := v.String(); s != "" {
+				c.role = s
+			}
+		case "content":
+			if v.Type == gjson.String {
+				c.content.WriteString(v.Str)
+			}
+		case "refusal":
+			if v.Type == gjson.String {
+				c.refusal.WriteString(v.Str)
+			}
+		case "function_call":
+			f := gjson.GetMany(v.Raw, "name", "arguments")
+			if s := f[0].String(); s != "" {
+				c.fnName = s
+			}
+			c.fnArgs.WriteString(f[1].String())
+		case "tool_calls":
+			n := 0
+			v.ForEach(func(_, tc gjson.Result) bool {
+				f := gjson.GetMany(tc.Raw, "index", "id", "function.name", "function.arguments")
+				ti := n // a whole message's calls have no index
+				if f[0].Exists() {
+					ti = int(f[0].Int())
+				}
+				t := c.toolCall(ti)
+				if s := f[1].String(); s != "" {
+					t.id = s
+				}
+				if s := f[2].String(); s != "" {
+					t.name = s
+				}
+				t.args.WriteString(f[3].String())
+				n++
+				return true
+			})
+		case "audio":
+			f := gjson.GetMany(v.Raw, "data", "transcript")
+			c.audio += f[0].String()
+			c.transc.WriteString(f[1].String())
+		}
+		return true
+	})
+}
+
+func (r *chatResult) choiceAt(idx int) *chatChoice {
+	for _, c := range r.choices {
+		if c.index == idx {
+			return c
+		}
+	}
+	if len(r.choices) >= 128 {
+		return &chatChoice{} // absurd n: keep memory bounded, drop the rest
+	}
+	c := &chatChoice{index: idx}
+	r.choices = append(r.choices, c)
+	return c
+}
+
+func (c *chatChoice) toolCall(idx int) *chatToolCall {
+	for _, t := range c.calls {
+		if t.index == idx {
+			return t
+		}
+	}
+	if len(c.calls) >= 128 {
+		return &chatToolCall{}
+	}
+	t := &chatToolCall{index: idx}
+	c.calls = append(c.calls, t)
+	return t
+}
+
+// attrs returns the output attributes of the completion.
+func (r *chatResult) attrs() llmparse.Attrs {
+	if !r.seen {
+		return nil
+	}
+	attrs := make(llmparse.Attrs, 0, 16)
+	// The reference overwrites the request model with the response's.
+	attrs.Str(semconv.GenAIRequestModel, r.model)
+	attrs.Str(semconv.GenAIResponseModel, r.model)
+	attrs.Str(semconv.GenAIResponseID, r.id)
+	var finish []string
+	for _, c := range r.choices {
+		if c.finish != "" {
+			finish = append(finish, c.finish)
+		}
+		c.attrs(&attrs)
+	}
+	if len(finish) > 0 {
+		attrs.Add(semconv.GenAIResponseFinishReasons.StringSlice(finish))
+	}
+	if len(r.choices) > 0 {
+		if out := r.choices[0].outputValue(); out != "" {
+			attrs.Str(semconv.OutputValue, out)
+			attrs.Str(semconv.OutputMimeType, string(semconv.MimeTypeText))
+		}
+	}
+	if u := r.usage; u.IsObject() {
+		f := gjson.GetMany(u.Raw, "prompt_tokens", "completion_tokens", "total_tokens",
+			"prompt_tokens_details.cached_tokens", "completion_tokens_details.reasoning_tokens",
+			"prompt_tokens_details.audio_tokens", "completion_tokens_details.audio_tokens")
+		in, out := f[0].Int(), f[1].Int()
+		total := f[2].Int()
+		if !f[2].Exists() {
+			total = in + out
+		}
+		attrs.Int(semconv.GenAIUsageInputTokens, in)
+		attrs.Int(semconv.GenAIUsageOutputTokens, out)
+		attrs.Int(semconv.GenAIUsageTotalTokens, total)
+		attrs.PosInt(semconv.GenAIUsageInputTokensCacheRead, f[3].Int())
+		attrs.PosInt(semconv.GenAIUsageOutputTokensReasoning, f[4].Int())
+		attrs.PosInt(semconv.GenAIUsageInputTokensAudio, f[5].Int())
+		attrs.PosInt(semconv.GenAIUsageOutputTokensAudio, f[6].Int())
+	}
+	return attrs
+}
+
+func (c *chatChoice) attrs(attrs *llmparse.Attrs) {
+	key := func(sub attribute.Key) attribute.Key { return semconv.OutputMessageKey(c.index, sub) }
+	role := c.role
+	if role == "" {
+		role = "assistant"
+	}
+	attrs.Str(key(semconv.MessageRole), role)
+	content := c.content.String()
+	if content == "" {
+		// A refusal is the model's answer: keep it where the answer goes.
+		content = c.refusal.String()
+	}
+	attrs.Str(key(semconv.MessageContent), content)
+	if c.audio != "" || c.transc.Len() > 0 {
+		attrs.Str(key(semconv.MessageContentKey(0, semconv.MessageContentType)), "audio")
+		attrs.Str(key(semconv.MessageContentKey(0, semconv.MessageContentAudio)), c.audio)
+		attrs.Str(key(semconv.MessageContentKey(0, semconv.MessageAudioTranscript)), c.transc.String())
+	}
+	attrs.Str(key(semconv.MessageFunctionCallName), c.fnName)
+	attrs.Str(key(semconv.MessageFunctionCallArgumentsJSON), c.fnArgs.String())
+	for k, t := range c.calls {
+		toolCallAttrs(attrs, key, k, t.id, t.name, t.args.String())
+	}
+}
+
+// outputValue is the reference's output.value of a choice: its function
+// calls as "Function: name(arguments)" lines joined by " \n ", else its
+// text (else, our addition, its refusal or transcript).
+func (c *chatChoice) outputValue() string {
+	if len(c.calls) > 0 || c.fnName != "" {
+		var lines []string
+		for _, t := range c.calls {
+			lines = append(lines, "Function: "+t.name+"("+t.args.String()+")")
+		}
+		if c.fnName != "" && len(c.calls) == 0 {
+			lines = append(lines, "Function: "+c.fnName+"("+c.fnArgs.String()+")")
+		}
+		return strings.Join(lines, " \n ")
+	}
+	if c.content.Len() > 0 {
+		return c.content.String()
+	}
+	if c.refusal.Len() > 0 {
+		return c.refusal.String()
+	}
+	return c.transc.String()
+}
