@@ -25,9 +25,9 @@ import (
 	"github.com/traceai-go/traceai/instrumentation/fiopenai"
 )
 
-const apiKey = "sk-test-0123456789abcdefSECRETcret"
+const chatAPIKey = "sk-test-0123456789abcdefSECRETcret"
 
-func fixture(t testing.TB, name string) []byte {
+func chatFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -36,14 +36,14 @@ func fixture(t testing.TB, name string) []byte {
 	return b
 }
 
-// recorder is a provider as fi.Register builds one (the fi span processor
-// first) with a span recorder behind it.
-func recorder() (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
+// chatRecorder is a provider as fi.Register builds one (the fi span processor
+// first) with a span chatRecorder behind it.
+func chatRecorder() (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
 	sr := tracetest.NewSpanRecorder()
 	return sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSpanProcessor(sr)), sr
 }
 
-func attrs(s sdktrace.ReadOnlySpan) map[string]string {
+func chatAttrs(s sdktrace.ReadOnlySpan) map[string]string {
 	m := map[string]string{}
 	for _, kv := range s.Attributes() {
 		m[string(kv.Key)] = kv.Value.Emit()
@@ -51,31 +51,31 @@ func attrs(s sdktrace.ReadOnlySpan) map[string]string {
 	return m
 }
 
-func sessionCtx() context.Context {
+func chatCtx() context.Context {
 	ctx := fi.UsingSession(context.Background(), "sess-1")
 	return fi.UsingUser(ctx, "user-1")
 }
 
-// reply is one answer of the replay server: a status and a fixture.
-type reply struct {
+// chatReply is one answer of the chatReplay server: a status and a fixture.
+type chatReply struct {
 	status  int
 	fixture string
 	header  map[string]string
 }
 
-// replay serves its replies in turn (the last one repeats) and keeps
+// chatReplay serves its replies in turn (the last one repeats) and keeps
 // what it received.
-type replay struct {
+type chatReplay struct {
 	*httptest.Server
 	mu      sync.Mutex
-	replies []reply
+	replies []chatReply
 	bodies  [][]byte
 	headers []http.Header
 	paths   []string
 }
 
-func newReplay(t testing.TB, replies ...reply) *replay {
-	s := &replay{replies: replies}
+func newChatReplay(t testing.TB, replies ...chatReply) *chatReplay {
+	s := &chatReplay{replies: replies}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
@@ -94,24 +94,24 @@ func newReplay(t testing.TB, replies ...reply) *replay {
 			w.Header().Set(k, v)
 		}
 		w.WriteHeader(rp.status)
-		w.Write(fixture(t, rp.fixture))
+		w.Write(chatFixture(t, rp.fixture))
 	}))
 	t.Cleanup(s.Close)
 	return s
 }
 
-func oaClient(s *replay, tp *sdktrace.TracerProvider, extra ...option.RequestOption) openai.Client {
+func chatOAClient(s *chatReplay, tp *sdktrace.TracerProvider, extra ...option.RequestOption) openai.Client {
 	opts := append([]option.RequestOption{
 		option.WithBaseURL(s.URL + "/v1"),
-		option.WithAPIKey(apiKey),
+		option.WithAPIKey(chatAPIKey),
 		option.WithMaxRetries(0),
 		option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp))),
 	}, extra...)
 	return openai.NewClient(opts...)
 }
 
-func goClient(s *replay, tp *sdktrace.TracerProvider) *goopenai.Client {
-	cfg := goopenai.DefaultConfig(apiKey)
+func chatGoClient(s *chatReplay, tp *sdktrace.TracerProvider) *goopenai.Client {
+	cfg := goopenai.DefaultConfig(chatAPIKey)
 	cfg.BaseURL = s.URL + "/v1"
 	cfg.HTTPClient = &http.Client{Transport: fiopenai.NewTransport(nil, fiopenai.WithTracerProvider(tp))}
 	return goopenai.NewClientWithConfig(cfg)
@@ -129,70 +129,70 @@ func chatParams() openai.ChatCompletionNewParams {
 	}
 }
 
-// want checks every key of w against the span's attributes; "" means the
+// chatWant checks every key of w against the span's attributes; "" means the
 // key must be absent.
-func want(t *testing.T, sp sdktrace.ReadOnlySpan, w map[string]string) {
+func chatWant(t *testing.T, sp sdktrace.ReadOnlySpan, w map[string]string) {
 	t.Helper()
-	a := attrs(sp)
+	a := chatAttrs(sp)
 	for k, v := range w {
 		got, ok := a[k]
 		if v == "" && ok {
-			t.Errorf("%s = %q, want no such key", k, got)
+			t.Errorf("%s = %q, chatWant no such key", k, got)
 		} else if v != "" && got != v {
-			t.Errorf("%s = %q, want %q", k, got, v)
+			t.Errorf("%s = %q, chatWant %q", k, got, v)
 		}
 	}
 }
 
-// noSecrets fails when the API key appears in any attribute, event or
+// noChatSecrets fails when the API key appears in any attribute, event or
 // status of the spans.
-func noSecrets(t *testing.T, spans []sdktrace.ReadOnlySpan) {
+func noChatSecrets(t *testing.T, spans []sdktrace.ReadOnlySpan) {
 	t.Helper()
 	for _, sp := range spans {
 		for _, kv := range sp.Attributes() {
-			if strings.Contains(kv.Value.Emit(), apiKey) || strings.Contains(kv.Value.Emit(), "Bearer") {
+			if strings.Contains(kv.Value.Emit(), chatAPIKey) || strings.Contains(kv.Value.Emit(), "Bearer") {
 				t.Errorf("secret recorded in %s", kv.Key)
 			}
 		}
 		for _, e := range sp.Events() {
 			for _, kv := range e.Attributes {
-				if strings.Contains(kv.Value.Emit(), apiKey) {
+				if strings.Contains(kv.Value.Emit(), chatAPIKey) {
 					t.Errorf("secret recorded in event %s %s", e.Name, kv.Key)
 				}
 			}
 		}
-		if strings.Contains(sp.Status().Description, apiKey) {
+		if strings.Contains(sp.Status().Description, chatAPIKey) {
 			t.Error("secret in status")
 		}
 	}
 }
 
-func oneSpan(t *testing.T, sr *tracetest.SpanRecorder) sdktrace.ReadOnlySpan {
+func oneChatSpan(t *testing.T, sr *tracetest.SpanRecorder) sdktrace.ReadOnlySpan {
 	t.Helper()
 	spans := sr.Ended()
 	if len(spans) != 1 || len(sr.Started()) != 1 {
-		t.Fatalf("%d spans ended, %d started; want 1", len(spans), len(sr.Started()))
+		t.Fatalf("%d spans ended, %d started; chatWant 1", len(spans), len(sr.Started()))
 	}
-	noSecrets(t, spans)
+	noChatSecrets(t, spans)
 	return spans[0]
 }
 
-func TestOpenAIGoChat(t *testing.T) {
-	tp, sr := recorder()
-	s := newReplay(t, reply{200, "chat_response.json", nil})
-	c := oaClient(s, tp)
-	res, err := c.Chat.Completions.New(sessionCtx(), chatParams())
+func TestChatOpenAIGo(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_response.json", nil})
+	c := chatOAClient(s, tp)
+	res, err := c.Chat.Completions.New(chatCtx(), chatParams())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Choices[0].Message.Content != "The capital of France is Paris." || res.Usage.TotalTokens != 39 {
 		t.Fatalf("client got %+v", res)
 	}
-	sp := oneSpan(t, sr)
+	sp := oneChatSpan(t, sr)
 	if sp.Name() != "ChatCompletion" || sp.Status().Code != codes.Ok {
 		t.Errorf("name %q status %v", sp.Name(), sp.Status())
 	}
-	want(t, sp, map[string]string{
+	chatWant(t, sp, map[string]string{
 		"gen_ai.span.kind":                            "LLM",
 		"gen_ai.provider.name":                        "openai",
 		"gen_ai.operation.name":                       "chat",
@@ -225,11 +225,11 @@ func TestOpenAIGoChat(t *testing.T) {
 	})
 }
 
-func TestGoOpenAIChat(t *testing.T) {
-	tp, sr := recorder()
-	s := newReplay(t, reply{200, "chat_response.json", nil})
-	c := goClient(s, tp)
-	res, err := c.CreateChatCompletion(sessionCtx(), goopenai.ChatCompletionRequest{
+func TestChatGoOpenAI(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_response.json", nil})
+	c := chatGoClient(s, tp)
+	res, err := c.CreateChatCompletion(chatCtx(), goopenai.ChatCompletionRequest{
 		Model: "gpt-4o-mini",
 		Messages: []goopenai.ChatCompletionMessage{
 			{Role: "system", Content: "You are a concise assistant for a travel agency."},
@@ -245,8 +245,8 @@ func TestGoOpenAIChat(t *testing.T) {
 	if res.Choices[0].Message.Content != "The capital of France is Paris." {
 		t.Fatalf("client got %+v", res)
 	}
-	sp := oneSpan(t, sr)
-	want(t, sp, map[string]string{
+	sp := oneChatSpan(t, sr)
+	chatWant(t, sp, map[string]string{
 		"gen_ai.span.kind":                         "LLM",
 		"gen_ai.provider.name":                     "openai",
 		"session.id":                               "sess-1",
@@ -259,14 +259,14 @@ func TestGoOpenAIChat(t *testing.T) {
 		"gen_ai.usage.total_tokens":                "39",
 		"output.value":                             "The capital of France is Paris.",
 	})
-	if got := attrs(sp)["input.value"]; got != string(fmtJSON(s.bodies[0])) {
+	if got := chatAttrs(sp)["input.value"]; got != string(chatPyLayout(s.bodies[0])) {
 		t.Errorf("input.value %q is not the request body %q", got, s.bodies[0])
 	}
 }
 
-// fmtJSON is the Python layout of a compact JSON document without
+// chatPyLayout is the Python layout of a compact JSON document without
 // escapes, for comparing input.value with what the server received.
-func fmtJSON(b []byte) []byte {
+func chatPyLayout(b []byte) []byte {
 	var out []byte
 	in := false
 	for i := 0; i < len(b); i++ {
@@ -282,7 +282,7 @@ func fmtJSON(b []byte) []byte {
 	return out
 }
 
-func weatherTool() openai.ChatCompletionToolUnionParam {
+func chatWeatherTool() openai.ChatCompletionToolUnionParam {
 	return openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
 		Name:        "get_weather",
 		Description: openai.String("Current weather for a city"),
@@ -294,10 +294,10 @@ func weatherTool() openai.ChatCompletionToolUnionParam {
 	})
 }
 
-func TestOpenAIGoToolCalls(t *testing.T) {
-	tp, sr := recorder()
-	s := newReplay(t, reply{200, "chat_tools_response.json", nil})
-	c := oaClient(s, tp)
+func TestChatOpenAIGoToolCalls(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_tools_response.json", nil})
+	c := chatOAClient(s, tp)
 	prev := openai.ChatCompletionMessage{Role: "assistant", ToolCalls: []openai.ChatCompletionMessageToolCallUnion{{
 		ID: "call_prev01", Type: "function", Function: openai.ChatCompletionMessageFunctionToolCallFunction{Name: "get_weather", Arguments: `{"city":"Berlin"}`},
 	}}}
@@ -309,18 +309,18 @@ func TestOpenAIGoToolCalls(t *testing.T) {
 			openai.ToolMessage(`{"temp_c":14,"sky":"cloudy"}`, "call_prev01"),
 			openai.UserMessage("Now Paris and Tokyo, please."),
 		},
-		Tools: []openai.ChatCompletionToolUnionParam{weatherTool()},
+		Tools: []openai.ChatCompletionToolUnionParam{chatWeatherTool()},
 	}
-	res, err := c.Chat.Completions.New(sessionCtx(), params)
+	res, err := c.Chat.Completions.New(chatCtx(), params)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Choices[0].Message.ToolCalls) != 2 {
 		t.Fatalf("client got %+v", res.Choices[0].Message)
 	}
-	sp := oneSpan(t, sr)
+	sp := oneChatSpan(t, sr)
 	tool := `{"function": {"name": "get_weather", "description": "Current weather for a city", "parameters": {"properties": {"city": {"description": "City name", "type": "string"}}, "required": ["city"], "type": "object"}}, "type": "function"}`
-	want(t, sp, map[string]string{
+	chatWant(t, sp, map[string]string{
 		"gen_ai.tool.definitions":                                                    "[" + tool + "]",
 		"gen_ai.tool.definitions.0.tool.json_schema":                                 tool,
 		"gen_ai.request.parameters":                                                  `{"model": "gpt-4o"}`,
@@ -346,15 +346,15 @@ func TestOpenAIGoToolCalls(t *testing.T) {
 	})
 }
 
-func TestOpenAIGoMultiPartImage(t *testing.T) {
-	tp, sr := recorder()
-	s := newReplay(t, reply{200, "chat_response.json", nil})
+func TestChatOpenAIGoMultiPartImage(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_response.json", nil})
 	dataURL := "data:image/png;base64," + strings.Repeat("iVBORw0KGgo", 20)
 	// A short limit: the data URL is redacted inside the input messages.
 	cfg := fi.NewTraceConfig(fi.WithBase64ImageMaxLength(100))
-	c := openai.NewClient(option.WithBaseURL(s.URL+"/v1"), option.WithAPIKey(apiKey), option.WithMaxRetries(0),
+	c := openai.NewClient(option.WithBaseURL(s.URL+"/v1"), option.WithAPIKey(chatAPIKey), option.WithMaxRetries(0),
 		option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp), fiopenai.WithTraceConfig(cfg))))
-	_, err := c.Chat.Completions.New(sessionCtx(), openai.ChatCompletionNewParams{
+	_, err := c.Chat.Completions.New(chatCtx(), openai.ChatCompletionNewParams{
 		Model: openai.ChatModelGPT4oMini,
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage([]openai.ChatCompletionContentPartUnionParam{
 			openai.TextContentPart("What is in these images?"),
@@ -365,9 +365,9 @@ func TestOpenAIGoMultiPartImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := oneSpan(t, sr)
+	sp := oneChatSpan(t, sr)
 	p := "gen_ai.input.messages.0.message."
-	want(t, sp, map[string]string{
+	chatWant(t, sp, map[string]string{
 		p + "role":                                 "user",
 		p + "content":                              "",
 		p + "contents.0.message_content.type":      "text",
@@ -381,28 +381,28 @@ func TestOpenAIGoMultiPartImage(t *testing.T) {
 	})
 
 	// With the default limit the same data URL is kept.
-	tp2, sr2 := recorder()
-	c = oaClient(s, tp2)
-	c.Chat.Completions.New(sessionCtx(), openai.ChatCompletionNewParams{
+	tp2, sr2 := chatRecorder()
+	c = chatOAClient(s, tp2)
+	c.Chat.Completions.New(chatCtx(), openai.ChatCompletionNewParams{
 		Model: openai.ChatModelGPT4oMini,
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage([]openai.ChatCompletionContentPartUnionParam{
 			openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: dataURL}),
 		})},
 	})
-	want(t, oneSpan(t, sr2), map[string]string{p + "contents.0.message_content.image": dataURL})
+	chatWant(t, oneChatSpan(t, sr2), map[string]string{p + "contents.0.message_content.image": dataURL})
 }
 
-func TestOpenAIGoMultipleChoices(t *testing.T) {
-	tp, sr := recorder()
-	s := newReplay(t, reply{200, "chat_n2_response.json", nil})
-	c := oaClient(s, tp)
+func TestChatOpenAIGoMultipleChoices(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_n2_response.json", nil})
+	c := chatOAClient(s, tp)
 	p := chatParams()
 	p.N = openai.Int(2)
-	res, err := c.Chat.Completions.New(sessionCtx(), p)
+	res, err := c.Chat.Completions.New(chatCtx(), p)
 	if err != nil || len(res.Choices) != 2 {
 		t.Fatal(err, res)
 	}
-	want(t, oneSpan(t, sr), map[string]string{
+	chatWant(t, oneChatSpan(t, sr), map[string]string{
 		"gen_ai.output.messages.0.message.content": "Paris.",
 		"gen_ai.output.messages.1.message.role":    "assistant",
 		"gen_ai.output.messages.1.message.content": "It is Paris, on the Seine.",
@@ -412,16 +412,16 @@ func TestOpenAIGoMultipleChoices(t *testing.T) {
 	})
 }
 
-func TestOpenAIGoRefusal(t *testing.T) {
-	tp, sr := recorder()
-	s := newReplay(t, reply{200, "chat_refusal_response.json", nil})
-	c := oaClient(s, tp)
-	res, err := c.Chat.Completions.New(sessionCtx(), chatParams())
+func TestChatOpenAIGoRefusal(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_refusal_response.json", nil})
+	c := chatOAClient(s, tp)
+	res, err := c.Chat.Completions.New(chatCtx(), chatParams())
 	if err != nil || res.Choices[0].Message.Refusal == "" {
 		t.Fatal(err, res)
 	}
-	sp := oneSpan(t, sr)
-	want(t, sp, map[string]string{
+	sp := oneChatSpan(t, sr)
+	chatWant(t, sp, map[string]string{
 		"gen_ai.output.messages.0.message.content": "I'm sorry, I can't help with that request.",
 		"output.value": "I'm sorry, I can't help with that request.",
 	})
@@ -430,14 +430,14 @@ func TestOpenAIGoRefusal(t *testing.T) {
 	}
 }
 
-func TestOpenAIGoReasoningUsage(t *testing.T) {
-	tp, sr := recorder()
-	s := newReplay(t, reply{200, "chat_reasoning_response.json", nil})
-	c := oaClient(s, tp)
-	if _, err := c.Chat.Completions.New(sessionCtx(), chatParams()); err != nil {
+func TestChatOpenAIGoReasoningUsage(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_reasoning_response.json", nil})
+	c := chatOAClient(s, tp)
+	if _, err := c.Chat.Completions.New(chatCtx(), chatParams()); err != nil {
 		t.Fatal(err)
 	}
-	want(t, oneSpan(t, sr), map[string]string{
+	chatWant(t, oneChatSpan(t, sr), map[string]string{
 		"gen_ai.usage.input_tokens":            "1540",
 		"gen_ai.usage.output_tokens":           "210",
 		"gen_ai.usage.total_tokens":            "1750",
@@ -447,7 +447,7 @@ func TestOpenAIGoReasoningUsage(t *testing.T) {
 	})
 }
 
-func TestOpenAIGoHTTPErrors(t *testing.T) {
+func TestChatOpenAIGoHTTPErrors(t *testing.T) {
 	for _, tc := range []struct {
 		status  int
 		fixture string
@@ -457,22 +457,22 @@ func TestOpenAIGoHTTPErrors(t *testing.T) {
 		{429, "chat_error_429.json", "openai: 429 requests: Rate limit reached"},
 		{500, "chat_error_500.json", "openai: 500 server_error: The server had an error"},
 	} {
-		tp, sr := recorder()
-		s := newReplay(t, reply{tc.status, tc.fixture, nil})
-		c := oaClient(s, tp)
-		_, err := c.Chat.Completions.New(sessionCtx(), chatParams())
+		tp, sr := chatRecorder()
+		s := newChatReplay(t, chatReply{tc.status, tc.fixture, nil})
+		c := chatOAClient(s, tp)
+		_, err := c.Chat.Completions.New(chatCtx(), chatParams())
 		var apiErr *openai.Error
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != tc.status || apiErr.Message == "" {
 			t.Fatalf("%d: client error %v", tc.status, err)
 		}
-		sp := oneSpan(t, sr)
+		sp := oneChatSpan(t, sr)
 		if sp.Status().Code != codes.Error || !strings.Contains(sp.Status().Description, tc.desc) {
 			t.Errorf("%d: status %v", tc.status, sp.Status())
 		}
 		if len(sp.Events()) == 0 || sp.Events()[0].Name != "exception" {
 			t.Errorf("%d: no exception event: %v", tc.status, sp.Events())
 		}
-		want(t, sp, map[string]string{
+		chatWant(t, sp, map[string]string{
 			"session.id":                           "sess-1",
 			"gen_ai.input.messages.1.message.role": "user",
 			"gen_ai.request.model":                 "gpt-4o-mini",
@@ -482,17 +482,17 @@ func TestOpenAIGoHTTPErrors(t *testing.T) {
 	}
 }
 
-func TestGoOpenAIHTTPError(t *testing.T) {
-	tp, sr := recorder()
-	s := newReplay(t, reply{429, "chat_error_429.json", nil})
-	c := goClient(s, tp)
-	_, err := c.CreateChatCompletion(sessionCtx(), goopenai.ChatCompletionRequest{Model: "gpt-4o-mini",
+func TestChatGoOpenAIHTTPError(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{429, "chat_error_429.json", nil})
+	c := chatGoClient(s, tp)
+	_, err := c.CreateChatCompletion(chatCtx(), goopenai.ChatCompletionRequest{Model: "gpt-4o-mini",
 		Messages: []goopenai.ChatCompletionMessage{{Role: "user", Content: "hi"}}})
 	var apiErr *goopenai.APIError
 	if !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != 429 || apiErr.Code != "rate_limit_exceeded" {
 		t.Fatalf("client error %v", err)
 	}
-	sp := oneSpan(t, sr)
+	sp := oneChatSpan(t, sr)
 	if sp.Status().Code != codes.Error || !strings.Contains(sp.Status().Description, "Rate limit reached") {
 		t.Errorf("status %v", sp.Status())
 	}
@@ -501,19 +501,19 @@ func TestGoOpenAIHTTPError(t *testing.T) {
 // TestOpenAIGoRetries: openai-go runs its middleware once per attempt, so
 // a call retried after a 500 and a 429 is three spans; the retries carry
 // gen_ai.request.retry_attempt 1 and 2, the first attempt none.
-func TestOpenAIGoRetries(t *testing.T) {
-	tp, sr := recorder()
+func TestChatOpenAIGoRetries(t *testing.T) {
+	tp, sr := chatRecorder()
 	fast := map[string]string{"retry-after-ms": "1"}
-	s := newReplay(t, reply{500, "chat_error_500.json", fast}, reply{429, "chat_error_429.json", fast}, reply{200, "chat_response.json", nil})
-	c := oaClient(s, tp, option.WithMaxRetries(2))
-	if _, err := c.Chat.Completions.New(sessionCtx(), chatParams()); err != nil {
+	s := newChatReplay(t, chatReply{500, "chat_error_500.json", fast}, chatReply{429, "chat_error_429.json", fast}, chatReply{200, "chat_response.json", nil})
+	c := chatOAClient(s, tp, option.WithMaxRetries(2))
+	if _, err := c.Chat.Completions.New(chatCtx(), chatParams()); err != nil {
 		t.Fatal(err)
 	}
 	spans := sr.Ended()
 	if len(spans) != 3 {
 		t.Fatalf("%d spans for 3 attempts", len(spans))
 	}
-	noSecrets(t, spans)
+	noChatSecrets(t, spans)
 	for i, w := range []struct {
 		code  codes.Code
 		retry string
@@ -521,19 +521,19 @@ func TestOpenAIGoRetries(t *testing.T) {
 		if spans[i].Status().Code != w.code {
 			t.Errorf("attempt %d: status %v", i, spans[i].Status())
 		}
-		want(t, spans[i], map[string]string{"gen_ai.request.retry_attempt": w.retry, "session.id": "sess-1"})
+		chatWant(t, spans[i], map[string]string{"gen_ai.request.retry_attempt": w.retry, "session.id": "sess-1"})
 	}
-	want(t, spans[2], map[string]string{"output.value": "The capital of France is Paris."})
+	chatWant(t, spans[2], map[string]string{"output.value": "The capital of France is Paris."})
 }
 
-func TestSuppressTracing(t *testing.T) {
-	tp, sr := recorder()
-	s := newReplay(t, reply{200, "chat_response.json", nil})
-	oc := oaClient(s, tp)
-	if _, err := oc.Chat.Completions.New(fi.SuppressTracing(sessionCtx()), chatParams()); err != nil {
+func TestChatSuppressTracing(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_response.json", nil})
+	oc := chatOAClient(s, tp)
+	if _, err := oc.Chat.Completions.New(fi.SuppressTracing(chatCtx()), chatParams()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := goClient(s, tp).CreateChatCompletion(fi.SuppressTracing(context.Background()), goopenai.ChatCompletionRequest{Model: "m",
+	if _, err := chatGoClient(s, tp).CreateChatCompletion(fi.SuppressTracing(context.Background()), goopenai.ChatCompletionRequest{Model: "m",
 		Messages: []goopenai.ChatCompletionMessage{{Role: "user", Content: "hi"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -542,62 +542,233 @@ func TestSuppressTracing(t *testing.T) {
 	}
 }
 
-// TestAzure sends go-openai's Azure requests (api-key header, deployment
+// TestChatAzure sends go-openai's Azure requests (api-key header, deployment
 // path, api-version query) to a *.openai.azure.com host that resolves to
 // the test server.
-func TestAzure(t *testing.T) {
-	tp, sr := recorder()
-	s := newReplay(t, reply{200, "chat_response.json", nil})
+func TestChatAzure(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_response.json", nil})
 	addr := s.Listener.Addr().String()
 	base := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, network, addr)
 	}}
-	cfg := goopenai.DefaultAzureConfig(apiKey, "http://contoso-eu.openai.azure.com")
+	cfg := goopenai.DefaultAzureConfig(chatAPIKey, "http://contoso-eu.openai.azure.com")
 	cfg.HTTPClient = &http.Client{Transport: fiopenai.NewTransport(base, fiopenai.WithTracerProvider(tp))}
 	c := goopenai.NewClientWithConfig(cfg)
-	if _, err := c.CreateChatCompletion(sessionCtx(), goopenai.ChatCompletionRequest{Model: "gpt-4o-mini",
+	if _, err := c.CreateChatCompletion(chatCtx(), goopenai.ChatCompletionRequest{Model: "gpt-4o-mini",
 		Messages: []goopenai.ChatCompletionMessage{{Role: "user", Content: "hi"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if s.headers[0].Get("api-key") != apiKey || !strings.HasPrefix(s.paths[0], "/openai/deployments/") {
+	if s.headers[0].Get("api-key") != chatAPIKey || !strings.HasPrefix(s.paths[0], "/openai/deployments/") {
 		t.Fatalf("not an Azure request: %s %v", s.paths[0], s.headers[0])
 	}
-	want(t, oneSpan(t, sr), map[string]string{
+	chatWant(t, oneChatSpan(t, sr), map[string]string{
 		"gen_ai.provider.name":                     "azure",
 		"gen_ai.output.messages.0.message.content": "The capital of France is Paris.",
 	})
 
-	tp, sr = recorder()
-	s2 := newReplay(t, reply{401, "chat_error_401.json", nil})
+	tp, sr = chatRecorder()
+	s2 := newChatReplay(t, chatReply{401, "chat_error_401.json", nil})
 	addr = s2.Listener.Addr().String()
 	base.CloseIdleConnections()
 	cfg.HTTPClient = &http.Client{Transport: fiopenai.NewTransport(base, fiopenai.WithTracerProvider(tp))}
-	_, err := goopenai.NewClientWithConfig(cfg).CreateChatCompletion(sessionCtx(), goopenai.ChatCompletionRequest{Model: "gpt-4o-mini",
+	_, err := goopenai.NewClientWithConfig(cfg).CreateChatCompletion(chatCtx(), goopenai.ChatCompletionRequest{Model: "gpt-4o-mini",
 		Messages: []goopenai.ChatCompletionMessage{{Role: "user", Content: "hi"}}})
 	if err == nil {
 		t.Fatal("no error")
 	}
-	if d := oneSpan(t, sr).Status().Description; !strings.Contains(d, "azure: 401 invalid_request_error: Incorrect API key") {
+	if d := oneChatSpan(t, sr).Status().Description; !strings.Contains(d, "azure: 401 invalid_request_error: Incorrect API key") {
 		t.Errorf("status %q", d)
 	}
 }
 
-func TestMasking(t *testing.T) {
-	tp, sr := recorder()
-	s := newReplay(t, reply{200, "chat_response.json", nil})
+func TestChatMasking(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_response.json", nil})
 	cfg := fi.NewTraceConfig(fi.WithHideInputs(true), fi.WithHideOutputText(true))
-	c := openai.NewClient(option.WithBaseURL(s.URL+"/v1"), option.WithAPIKey(apiKey), option.WithMaxRetries(0),
+	c := openai.NewClient(option.WithBaseURL(s.URL+"/v1"), option.WithAPIKey(chatAPIKey), option.WithMaxRetries(0),
 		option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp), fiopenai.WithTraceConfig(cfg))))
-	if _, err := c.Chat.Completions.New(sessionCtx(), chatParams()); err != nil {
+	if _, err := c.Chat.Completions.New(chatCtx(), chatParams()); err != nil {
 		t.Fatal(err)
 	}
-	sp := oneSpan(t, sr)
-	want(t, sp, map[string]string{
+	sp := oneChatSpan(t, sr)
+	chatWant(t, sp, map[string]string{
 		"input.value":                              "__REDACTED__",
 		"input.mime_type":                          "",
 		"gen_ai.input.messages.0.message.role":     "",
 		"gen_ai.output.messages.0.message.content": "__REDACTED__",
 		"gen_ai.output.messages.0.message.role":    "assistant",
 		"session.id":                               "sess-1",
+	})
+}
+
+func chatStreamParams(usage bool) openai.ChatCompletionNewParams {
+	p := chatParams()
+	if usage {
+		p.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
+	}
+	return p
+}
+
+// chatOAStream reads a whole openai-go stream and returns what the SDK
+// accumulated.
+func chatOAStream(t *testing.T, c openai.Client, ctx context.Context, p openai.ChatCompletionNewParams) openai.ChatCompletionAccumulator {
+	t.Helper()
+	st := c.Chat.Completions.NewStreaming(ctx, p)
+	var acc openai.ChatCompletionAccumulator
+	for st.Next() {
+		acc.AddChunk(st.Current())
+	}
+	if err := st.Err(); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	return acc
+}
+
+func TestChatOpenAIGoStream(t *testing.T) {
+	for _, tc := range []struct {
+		usage   bool
+		fixture string
+		id      string
+	}{{false, "chat_stream.sse", "chatcmpl-Fs1aB2cD3eF4gH5iJ6kL7mN8oP"}, {true, "chat_stream_usage.sse", "chatcmpl-Gu2bC3dE4fG5hI6jK7lM8nO9pQ"}} {
+		tp, sr := chatRecorder()
+		s := newChatReplay(t, chatReply{200, tc.fixture, nil})
+		acc := chatOAStream(t, chatOAClient(s, tp), chatCtx(), chatStreamParams(tc.usage))
+		if acc.Choices[0].Message.Content != "The capital of France is Paris." {
+			t.Fatalf("SDK accumulated %+v", acc.Choices)
+		}
+		sp := oneChatSpan(t, sr)
+		if sp.Status().Code != codes.Ok || len(sp.Events()) != 1 || sp.Events()[0].Name != "First Token Stream Event" {
+			t.Errorf("usage=%v: status %v events %v", tc.usage, sp.Status(), sp.Events())
+		}
+		w := map[string]string{
+			"session.id":                               "sess-1",
+			"user.id":                                  "user-1",
+			"gen_ai.request.model":                     "gpt-4o-mini-2024-07-18",
+			"gen_ai.response.model":                    "gpt-4o-mini-2024-07-18",
+			"gen_ai.response.id":                       tc.id,
+			"gen_ai.response.finish_reasons":           `["stop"]`,
+			"gen_ai.output.messages.0.message.role":    "assistant",
+			"gen_ai.output.messages.0.message.content": "The capital of France is Paris.",
+			"output.value":                             "The capital of France is Paris.",
+			"output.mime_type":                         "text/plain",
+			"gen_ai.usage.input_tokens":                "",
+			"gen_ai.usage.total_tokens":                "",
+			"gen_ai.input.messages.1.message.content":  "What is the capital of France?",
+		}
+		if tc.usage {
+			w["gen_ai.usage.input_tokens"], w["gen_ai.usage.output_tokens"], w["gen_ai.usage.total_tokens"] = "31", "8", "39"
+			w["gen_ai.request.parameters"] = `{"model": "gpt-4o-mini", "max_tokens": 64, "temperature": 0.2, "stream_options": {"include_usage": true}, "stream": true}`
+		}
+		chatWant(t, sp, w)
+	}
+}
+
+func TestChatOpenAIGoStreamToolCalls(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_stream_tools.sse", nil})
+	p := chatStreamParams(true)
+	p.Tools = []openai.ChatCompletionToolUnionParam{chatWeatherTool()}
+	acc := chatOAStream(t, chatOAClient(s, tp), chatCtx(), p)
+	if len(acc.Choices[0].Message.ToolCalls) != 2 || acc.Choices[0].Message.ToolCalls[1].Function.Arguments != `{"city": "Tokyo"}` {
+		t.Fatalf("SDK accumulated %+v", acc.Choices[0].Message.ToolCalls)
+	}
+	o := "gen_ai.output.messages.0.message."
+	chatWant(t, oneChatSpan(t, sr), map[string]string{
+		o + "role":                      "assistant",
+		o + "content":                   "",
+		o + "tool_calls.0.tool_call.id": "call_Xq1bV7nK2mL9pR3sT5uW8yZ0",
+		o + "tool_calls.0.tool_call.function.name":      "get_weather",
+		o + "tool_calls.0.tool_call.function.arguments": `{"city": "Paris"}`,
+		o + "tool_calls.1.tool_call.id":                 "call_Ab4cD6eF8gH0iJ2kL4mN6oP8",
+		o + "tool_calls.1.tool_call.function.name":      "get_weather",
+		o + "tool_calls.1.tool_call.function.arguments": `{"city": "Tokyo"}`,
+		"gen_ai.response.finish_reasons":                `["tool_calls"]`,
+		"gen_ai.usage.input_tokens.cache_read":          "64",
+		"gen_ai.usage.total_tokens":                     "158",
+		"gen_ai.tool.definitions.0.tool.json_schema":    `{"function": {"name": "get_weather", "description": "Current weather for a city", "parameters": {"properties": {"city": {"description": "City name", "type": "string"}}, "required": ["city"], "type": "object"}}, "type": "function"}`,
+		"output.value": `Function: get_weather({"city": "Paris"}) ` + "\n" + ` Function: get_weather({"city": "Tokyo"})`,
+	})
+}
+
+func TestChatOpenAIGoStreamMultipleChoices(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_stream_n2.sse", nil})
+	p := chatStreamParams(false)
+	p.N = openai.Int(2)
+	acc := chatOAStream(t, chatOAClient(s, tp), chatCtx(), p)
+	if len(acc.Choices) != 2 {
+		t.Fatalf("SDK accumulated %d choices", len(acc.Choices))
+	}
+	chatWant(t, oneChatSpan(t, sr), map[string]string{
+		"gen_ai.output.messages.0.message.content": "Paris.",
+		"gen_ai.output.messages.1.message.content": "It is Paris.",
+		"gen_ai.output.messages.1.message.role":    "assistant",
+		"gen_ai.response.finish_reasons":           `["stop","stop"]`,
+		"output.value":                             "Paris.",
+	})
+}
+
+func TestChatOpenAIGoStreamErrorEvent(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_stream_error.sse", nil})
+	c := chatOAClient(s, tp)
+	st := c.Chat.Completions.NewStreaming(chatCtx(), chatStreamParams(false))
+	for st.Next() {
+	}
+	if st.Err() == nil {
+		t.Fatal("SDK saw no error")
+	}
+	st.Close()
+	sp := oneChatSpan(t, sr)
+	if sp.Status().Code != codes.Error || !strings.Contains(sp.Status().Description, "openai: server_error: The server had an error") {
+		t.Errorf("status %v", sp.Status())
+	}
+	chatWant(t, sp, map[string]string{
+		"gen_ai.output.messages.0.message.content": "The capital",
+		"gen_ai.response.id":                       "chatcmpl-Jx5eF6gH7iJ8kL9mN0oP1qR2sT",
+	})
+}
+
+func TestChatGoOpenAIStream(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "chat_stream_tools.sse", nil})
+	c := chatGoClient(s, tp)
+	st, err := c.CreateChatCompletionStream(chatCtx(), goopenai.ChatCompletionRequest{
+		Model:         "gpt-4o",
+		Messages:      []goopenai.ChatCompletionMessage{{Role: "user", Content: "Weather in Paris and Tokyo?"}},
+		StreamOptions: &goopenai.StreamOptions{IncludeUsage: true},
+		Tools: []goopenai.Tool{{Type: goopenai.ToolTypeFunction, Function: &goopenai.FunctionDefinition{
+			Name: "get_weather", Parameters: map[string]any{"type": "object"}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args strings.Builder
+	for {
+		r, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ch := range r.Choices {
+			for _, tc := range ch.Delta.ToolCalls {
+				args.WriteString(tc.Function.Arguments)
+			}
+		}
+	}
+	st.Close()
+	if args.String() != `{"city": "Paris"}{"city": "Tokyo"}` {
+		t.Fatalf("client read %q", args.String())
+	}
+	chatWant(t, oneChatSpan(t, sr), map[string]string{
+		"session.id": "sess-1",
+		"gen_ai.output.messages.0.message.tool_calls.1.tool_call.function.arguments": `{"city": "Tokyo"}`,
+		"gen_ai.usage.output_tokens":                 "46",
+		"gen_ai.tool.definitions.0.tool.json_schema": `{"function": {"name": "get_weather", "parameters": {"type": "object"}}, "type": "function"}`,
+		"gen_ai.request.parameters":                  `{"model": "gpt-4o", "stream": true, "stream_options": {"include_usage": true}}`,
 	})
 }
