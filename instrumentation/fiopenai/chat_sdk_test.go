@@ -1,6 +1,7 @@
 package fiopenai_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,9 +10,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -144,9 +148,9 @@ func chatWant(t *testing.T, sp sdktrace.ReadOnlySpan, w map[string]string) {
 	}
 }
 
-// noChatSecrets fails when the API key appears in any attribute, event or
+// chatNoSecrets fails when the API key appears in any attribute, event or
 // status of the spans.
-func noChatSecrets(t *testing.T, spans []sdktrace.ReadOnlySpan) {
+func chatNoSecrets(t *testing.T, spans []sdktrace.ReadOnlySpan) {
 	t.Helper()
 	for _, sp := range spans {
 		for _, kv := range sp.Attributes() {
@@ -167,13 +171,13 @@ func noChatSecrets(t *testing.T, spans []sdktrace.ReadOnlySpan) {
 	}
 }
 
-func oneChatSpan(t *testing.T, sr *tracetest.SpanRecorder) sdktrace.ReadOnlySpan {
+func chatOneSpan(t *testing.T, sr *tracetest.SpanRecorder) sdktrace.ReadOnlySpan {
 	t.Helper()
 	spans := sr.Ended()
 	if len(spans) != 1 || len(sr.Started()) != 1 {
 		t.Fatalf("%d spans ended, %d started; chatWant 1", len(spans), len(sr.Started()))
 	}
-	noChatSecrets(t, spans)
+	chatNoSecrets(t, spans)
 	return spans[0]
 }
 
@@ -188,7 +192,7 @@ func TestChatOpenAIGo(t *testing.T) {
 	if res.Choices[0].Message.Content != "The capital of France is Paris." || res.Usage.TotalTokens != 39 {
 		t.Fatalf("client got %+v", res)
 	}
-	sp := oneChatSpan(t, sr)
+	sp := chatOneSpan(t, sr)
 	if sp.Name() != "ChatCompletion" || sp.Status().Code != codes.Ok {
 		t.Errorf("name %q status %v", sp.Name(), sp.Status())
 	}
@@ -245,7 +249,7 @@ func TestChatGoOpenAI(t *testing.T) {
 	if res.Choices[0].Message.Content != "The capital of France is Paris." {
 		t.Fatalf("client got %+v", res)
 	}
-	sp := oneChatSpan(t, sr)
+	sp := chatOneSpan(t, sr)
 	chatWant(t, sp, map[string]string{
 		"gen_ai.span.kind":                         "LLM",
 		"gen_ai.provider.name":                     "openai",
@@ -318,7 +322,7 @@ func TestChatOpenAIGoToolCalls(t *testing.T) {
 	if len(res.Choices[0].Message.ToolCalls) != 2 {
 		t.Fatalf("client got %+v", res.Choices[0].Message)
 	}
-	sp := oneChatSpan(t, sr)
+	sp := chatOneSpan(t, sr)
 	tool := `{"function": {"name": "get_weather", "description": "Current weather for a city", "parameters": {"properties": {"city": {"description": "City name", "type": "string"}}, "required": ["city"], "type": "object"}}, "type": "function"}`
 	chatWant(t, sp, map[string]string{
 		"gen_ai.tool.definitions":                                                    "[" + tool + "]",
@@ -365,7 +369,7 @@ func TestChatOpenAIGoMultiPartImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := oneChatSpan(t, sr)
+	sp := chatOneSpan(t, sr)
 	p := "gen_ai.input.messages.0.message."
 	chatWant(t, sp, map[string]string{
 		p + "role":                                 "user",
@@ -389,7 +393,7 @@ func TestChatOpenAIGoMultiPartImage(t *testing.T) {
 			openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: dataURL}),
 		})},
 	})
-	chatWant(t, oneChatSpan(t, sr2), map[string]string{p + "contents.0.message_content.image": dataURL})
+	chatWant(t, chatOneSpan(t, sr2), map[string]string{p + "contents.0.message_content.image": dataURL})
 }
 
 func TestChatOpenAIGoMultipleChoices(t *testing.T) {
@@ -402,7 +406,7 @@ func TestChatOpenAIGoMultipleChoices(t *testing.T) {
 	if err != nil || len(res.Choices) != 2 {
 		t.Fatal(err, res)
 	}
-	chatWant(t, oneChatSpan(t, sr), map[string]string{
+	chatWant(t, chatOneSpan(t, sr), map[string]string{
 		"gen_ai.output.messages.0.message.content": "Paris.",
 		"gen_ai.output.messages.1.message.role":    "assistant",
 		"gen_ai.output.messages.1.message.content": "It is Paris, on the Seine.",
@@ -420,7 +424,7 @@ func TestChatOpenAIGoRefusal(t *testing.T) {
 	if err != nil || res.Choices[0].Message.Refusal == "" {
 		t.Fatal(err, res)
 	}
-	sp := oneChatSpan(t, sr)
+	sp := chatOneSpan(t, sr)
 	chatWant(t, sp, map[string]string{
 		"gen_ai.output.messages.0.message.content": "I'm sorry, I can't help with that request.",
 		"output.value": "I'm sorry, I can't help with that request.",
@@ -437,7 +441,7 @@ func TestChatOpenAIGoReasoningUsage(t *testing.T) {
 	if _, err := c.Chat.Completions.New(chatCtx(), chatParams()); err != nil {
 		t.Fatal(err)
 	}
-	chatWant(t, oneChatSpan(t, sr), map[string]string{
+	chatWant(t, chatOneSpan(t, sr), map[string]string{
 		"gen_ai.usage.input_tokens":            "1540",
 		"gen_ai.usage.output_tokens":           "210",
 		"gen_ai.usage.total_tokens":            "1750",
@@ -465,7 +469,7 @@ func TestChatOpenAIGoHTTPErrors(t *testing.T) {
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != tc.status || apiErr.Message == "" {
 			t.Fatalf("%d: client error %v", tc.status, err)
 		}
-		sp := oneChatSpan(t, sr)
+		sp := chatOneSpan(t, sr)
 		if sp.Status().Code != codes.Error || !strings.Contains(sp.Status().Description, tc.desc) {
 			t.Errorf("%d: status %v", tc.status, sp.Status())
 		}
@@ -492,7 +496,7 @@ func TestChatGoOpenAIHTTPError(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != 429 || apiErr.Code != "rate_limit_exceeded" {
 		t.Fatalf("client error %v", err)
 	}
-	sp := oneChatSpan(t, sr)
+	sp := chatOneSpan(t, sr)
 	if sp.Status().Code != codes.Error || !strings.Contains(sp.Status().Description, "Rate limit reached") {
 		t.Errorf("status %v", sp.Status())
 	}
@@ -513,7 +517,7 @@ func TestChatOpenAIGoRetries(t *testing.T) {
 	if len(spans) != 3 {
 		t.Fatalf("%d spans for 3 attempts", len(spans))
 	}
-	noChatSecrets(t, spans)
+	chatNoSecrets(t, spans)
 	for i, w := range []struct {
 		code  codes.Code
 		retry string
@@ -562,7 +566,7 @@ func TestChatAzure(t *testing.T) {
 	if s.headers[0].Get("api-key") != chatAPIKey || !strings.HasPrefix(s.paths[0], "/openai/deployments/") {
 		t.Fatalf("not an Azure request: %s %v", s.paths[0], s.headers[0])
 	}
-	chatWant(t, oneChatSpan(t, sr), map[string]string{
+	chatWant(t, chatOneSpan(t, sr), map[string]string{
 		"gen_ai.provider.name":                     "azure",
 		"gen_ai.output.messages.0.message.content": "The capital of France is Paris.",
 	})
@@ -577,7 +581,7 @@ func TestChatAzure(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	if d := oneChatSpan(t, sr).Status().Description; !strings.Contains(d, "azure: 401 invalid_request_error: Incorrect API key") {
+	if d := chatOneSpan(t, sr).Status().Description; !strings.Contains(d, "azure: 401 invalid_request_error: Incorrect API key") {
 		t.Errorf("status %q", d)
 	}
 }
@@ -591,7 +595,7 @@ func TestChatMasking(t *testing.T) {
 	if _, err := c.Chat.Completions.New(chatCtx(), chatParams()); err != nil {
 		t.Fatal(err)
 	}
-	sp := oneChatSpan(t, sr)
+	sp := chatOneSpan(t, sr)
 	chatWant(t, sp, map[string]string{
 		"input.value":                              "__REDACTED__",
 		"input.mime_type":                          "",
@@ -638,7 +642,7 @@ func TestChatOpenAIGoStream(t *testing.T) {
 		if acc.Choices[0].Message.Content != "The capital of France is Paris." {
 			t.Fatalf("SDK accumulated %+v", acc.Choices)
 		}
-		sp := oneChatSpan(t, sr)
+		sp := chatOneSpan(t, sr)
 		if sp.Status().Code != codes.Ok || len(sp.Events()) != 1 || sp.Events()[0].Name != "First Token Stream Event" {
 			t.Errorf("usage=%v: status %v events %v", tc.usage, sp.Status(), sp.Events())
 		}
@@ -675,7 +679,7 @@ func TestChatOpenAIGoStreamToolCalls(t *testing.T) {
 		t.Fatalf("SDK accumulated %+v", acc.Choices[0].Message.ToolCalls)
 	}
 	o := "gen_ai.output.messages.0.message."
-	chatWant(t, oneChatSpan(t, sr), map[string]string{
+	chatWant(t, chatOneSpan(t, sr), map[string]string{
 		o + "role":                      "assistant",
 		o + "content":                   "",
 		o + "tool_calls.0.tool_call.id": "call_Xq1bV7nK2mL9pR3sT5uW8yZ0",
@@ -701,7 +705,7 @@ func TestChatOpenAIGoStreamMultipleChoices(t *testing.T) {
 	if len(acc.Choices) != 2 {
 		t.Fatalf("SDK accumulated %d choices", len(acc.Choices))
 	}
-	chatWant(t, oneChatSpan(t, sr), map[string]string{
+	chatWant(t, chatOneSpan(t, sr), map[string]string{
 		"gen_ai.output.messages.0.message.content": "Paris.",
 		"gen_ai.output.messages.1.message.content": "It is Paris.",
 		"gen_ai.output.messages.1.message.role":    "assistant",
@@ -721,7 +725,7 @@ func TestChatOpenAIGoStreamErrorEvent(t *testing.T) {
 		t.Fatal("SDK saw no error")
 	}
 	st.Close()
-	sp := oneChatSpan(t, sr)
+	sp := chatOneSpan(t, sr)
 	if sp.Status().Code != codes.Error || !strings.Contains(sp.Status().Description, "openai: server_error: The server had an error") {
 		t.Errorf("status %v", sp.Status())
 	}
@@ -764,11 +768,187 @@ func TestChatGoOpenAIStream(t *testing.T) {
 	if args.String() != `{"city": "Paris"}{"city": "Tokyo"}` {
 		t.Fatalf("client read %q", args.String())
 	}
-	chatWant(t, oneChatSpan(t, sr), map[string]string{
+	chatWant(t, chatOneSpan(t, sr), map[string]string{
 		"session.id": "sess-1",
 		"gen_ai.output.messages.0.message.tool_calls.1.tool_call.function.arguments": `{"city": "Tokyo"}`,
 		"gen_ai.usage.output_tokens":                 "46",
 		"gen_ai.tool.definitions.0.tool.json_schema": `{"function": {"name": "get_weather", "parameters": {"type": "object"}}, "type": "function"}`,
 		"gen_ai.request.parameters":                  `{"model": "gpt-4o", "stream": true, "stream_options": {"include_usage": true}}`,
 	})
+}
+
+// chatHeldStream serves the first two events of chat_stream.sse, then holds
+// the stream open until the request's context ends or release is closed.
+func chatHeldStream(t *testing.T, release chan struct{}) *httptest.Server {
+	events := bytes.SplitAfter(chatFixture(t, "chat_stream.sse"), []byte("\n\n"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write(bytes.Join(events[:2], nil))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// chatSettled waits until the number of goroutines is back to at most n.
+func chatSettled(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > n {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("goroutine leak: %d > %d\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestChatStreamCanceled cancels the context of an openai-go stream after
+// its first chunk: the span ends with ERROR and nothing is left running.
+func TestChatStreamCanceled(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	srv := chatHeldStream(t, release)
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	before := runtime.NumGoroutine()
+	tp, sr := chatRecorder()
+	c := openai.NewClient(option.WithBaseURL(srv.URL+"/v1"), option.WithAPIKey(chatAPIKey), option.WithMaxRetries(0),
+		option.WithHTTPClient(&http.Client{Transport: tr}),
+		option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp))))
+	ctx, cancel := context.WithCancel(chatCtx())
+	st := c.Chat.Completions.NewStreaming(ctx, chatStreamParams(false))
+	if !st.Next() {
+		t.Fatalf("no first chunk: %v", st.Err())
+	}
+	if len(sr.Ended()) != 0 {
+		t.Fatal("span ended before the stream")
+	}
+	cancel()
+	for st.Next() {
+	}
+	if !errors.Is(st.Err(), context.Canceled) {
+		t.Errorf("client error %v, want context.Canceled", st.Err())
+	}
+	st.Close()
+	sp := chatOneSpan(t, sr)
+	if sp.Status().Code != codes.Error || !strings.Contains(sp.Status().Description, "context canceled") {
+		t.Errorf("status %v", sp.Status())
+	}
+	chatWant(t, sp, map[string]string{"gen_ai.response.id": "chatcmpl-Fs1aB2cD3eF4gH5iJ6kL7mN8oP", "session.id": "sess-1"})
+	tr.CloseIdleConnections()
+	chatSettled(t, before)
+}
+
+// TestChatStreamCanceledUnread cancels a stream whose body the application
+// never reads again nor closes: the span still ends, from the context.
+func TestChatStreamCanceledUnread(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	srv := chatHeldStream(t, release)
+	tp, sr := chatRecorder()
+	hc := &http.Client{Transport: fiopenai.NewTransport(nil, fiopenai.WithTracerProvider(tp))}
+	ctx, cancel := context.WithCancel(chatCtx())
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/v1/chat/completions", bytes.NewReader(chatFixture(t, "chat_request.json")))
+	res, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	cancel()
+	deadline := time.Now().Add(3 * time.Second)
+	for len(sr.Ended()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if sp := chatOneSpan(t, sr); sp.Status().Code != codes.Error {
+		t.Errorf("status %v", sp.Status())
+	}
+}
+
+// TestChatStreamClosedEarly closes an openai-go stream after its first
+// chunk: the span ends at Close with what had arrived.
+func TestChatStreamClosedEarly(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	srv := chatHeldStream(t, release)
+	tr := &http.Transport{}
+	before := runtime.NumGoroutine()
+	tp, sr := chatRecorder()
+	c := openai.NewClient(option.WithBaseURL(srv.URL+"/v1"), option.WithAPIKey(chatAPIKey), option.WithMaxRetries(0),
+		option.WithHTTPClient(&http.Client{Transport: tr}),
+		option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp))))
+	st := c.Chat.Completions.NewStreaming(chatCtx(), chatStreamParams(false))
+	if !st.Next() || !st.Next() {
+		t.Fatalf("no chunks: %v", st.Err())
+	}
+	st.Close()
+	sp := chatOneSpan(t, sr)
+	chatWant(t, sp, map[string]string{
+		"gen_ai.output.messages.0.message.content": "The",
+		"gen_ai.response.id":                       "chatcmpl-Fs1aB2cD3eF4gH5iJ6kL7mN8oP",
+		"gen_ai.response.finish_reasons":           "",
+	})
+	if len(sp.Events()) != 1 || sp.Events()[0].Name != "First Token Stream Event" {
+		t.Errorf("events %v", sp.Events())
+	}
+	tr.CloseIdleConnections()
+	chatSettled(t, before)
+}
+
+// TestChatStreamCut has the server drop the connection in the middle of
+// the stream: the client gets its read error and the span ends with it.
+func TestChatStreamCut(t *testing.T) {
+	sse := chatFixture(t, "chat_stream.sse")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Content-Length", strconv.Itoa(len(sse)))
+		w.Write(sse[:len(sse)/2])
+	}))
+	defer srv.Close()
+	tp, sr := chatRecorder()
+	c := openai.NewClient(option.WithBaseURL(srv.URL+"/v1"), option.WithAPIKey(chatAPIKey), option.WithMaxRetries(0),
+		option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp))))
+	st := c.Chat.Completions.NewStreaming(chatCtx(), chatStreamParams(false))
+	n := 0
+	for st.Next() {
+		n++
+	}
+	if !errors.Is(st.Err(), io.ErrUnexpectedEOF) || n == 0 {
+		t.Fatalf("client read %d chunks, error %v", n, st.Err())
+	}
+	st.Close()
+	sp := chatOneSpan(t, sr)
+	if sp.Status().Code != codes.Error || !strings.Contains(sp.Status().Description, "unexpected EOF") {
+		t.Errorf("status %v", sp.Status())
+	}
+	if chatAttrs(sp)["gen_ai.output.messages.0.message.content"] == "" {
+		t.Error("partial output lost")
+	}
+}
+
+// TestChatTransportError: a request that never reaches a server ends its
+// span with the transport's error, which the client gets unchanged.
+func TestChatTransportError(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	tp, sr := chatRecorder()
+	c := openai.NewClient(option.WithBaseURL(url+"/v1"), option.WithAPIKey(chatAPIKey), option.WithMaxRetries(0),
+		option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp))))
+	_, err := c.Chat.Completions.New(chatCtx(), chatParams())
+	var opErr *net.OpError
+	if !errors.As(err, &opErr) {
+		t.Fatalf("client error %v, want a *net.OpError", err)
+	}
+	sp := chatOneSpan(t, sr)
+	if sp.Status().Code != codes.Error || !strings.Contains(sp.Status().Description, "connection refused") {
+		t.Errorf("status %v", sp.Status())
+	}
+	chatWant(t, sp, map[string]string{"session.id": "sess-1", "gen_ai.input.messages.0.message.role": "system"})
 }
