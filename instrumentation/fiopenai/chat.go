@@ -3,6 +3,7 @@ package fiopenai
 import (
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/tidwall/gjson"
 	"go.opentelemetry.io/otel/attribute"
@@ -35,23 +36,42 @@ func parseChatRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) {
 		return nil, false, false
 	}
 	var model, messages, tools gjson.Result
+	// gen_ai.request.parameters: the other non-null fields in document
+	// order, gathered in the same pass (as requestParameters would, without
+	// a second scan of the body).
+	params := make([]byte, 1, 256)
+	params[0] = '{'
 	root.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
-		case "model":
-			model = v
 		case "messages":
 			messages = v
+			return true
 		case "tools":
 			tools = v
+			return true
+		case "functions":
+			return true
+		case "model":
+			model = v
 		case "stream":
 			stream = v.Type == gjson.True
 		}
+		if v.Type != gjson.Null {
+			if len(params) > 1 {
+				params = append(params, ',')
+			}
+			params = append(params, k.Raw...)
+			params = append(params, ':')
+			params = append(params, v.Raw...)
+		}
 		return true
 	})
-	attrs = make(llmparse.Attrs, 0, 16)
+	attrs = make(llmparse.Attrs, 0, 24)
 	attrs.Add(semconv.GenAIOperationName.String("chat"))
 	attrs.Str(semconv.GenAIRequestModel, model.String())
-	requestParameters(&attrs, body, "messages", "functions", "tools")
+	if len(params) > 1 {
+		attrs.Str(semconv.GenAIRequestParameters, llmparse.Format(append(params, '}')))
+	}
 	toolDefinitions(&attrs, tools)
 	var images []string
 	i := 0
@@ -75,21 +95,21 @@ func inputMessage(attrs *llmparse.Attrs, i int, m gjson.Result, images []string)
 	if !m.IsObject() {
 		return images
 	}
-	key := func(sub attribute.Key) attribute.Key { return semconv.InputMessageKey(i, sub) }
+	key := messageKeys(false, i)
 	m.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "role":
-			attrs.Str(key(semconv.MessageRole), v.String())
+			attrs.Str(key.msg(kRole), v.String())
 		case "name":
-			attrs.Str(key(semconv.MessageName), v.String())
+			attrs.Str(key.msg(kName), v.String())
 		case "tool_call_id":
-			attrs.Str(key(semconv.MessageToolCallID), v.String())
+			attrs.Str(key.msg(kToolCallID), v.String())
 		case "content":
 			images = inputContent(attrs, key, v, images)
 		case "function_call":
 			fn := gjson.GetMany(v.Raw, "name", "arguments")
-			attrs.Str(key(semconv.MessageFunctionCallName), fn[0].String())
-			attrs.Str(key(semconv.MessageFunctionCallArgumentsJSON), fn[1].String())
+			attrs.Str(key.msg(kFnName), fn[0].String())
+			attrs.Str(key.msg(kFnArgs), fn[1].String())
 		case "tool_calls":
 			n := 0
 			v.ForEach(func(_, tc gjson.Result) bool {
@@ -107,10 +127,10 @@ func inputMessage(attrs *llmparse.Attrs, i int, m gjson.Result, images []string)
 // inputContent records a message's content: a string as message.content,
 // a list of parts as message.contents.<j>.message_content.*, and a list of
 // anything else as its JSON text.
-func inputContent(attrs *llmparse.Attrs, key func(attribute.Key) attribute.Key, c gjson.Result, images []string) []string {
+func inputContent(attrs *llmparse.Attrs, key msgKeys, c gjson.Result, images []string) []string {
 	switch {
 	case c.Type == gjson.String:
-		attrs.Str(key(semconv.MessageContent), c.Str)
+		attrs.Str(key.msg(kContent), c.Str)
 		return images
 	case !c.IsArray():
 		return images
@@ -121,30 +141,29 @@ func inputContent(attrs *llmparse.Attrs, key func(attribute.Key) attribute.Key, 
 		return parts
 	})
 	if !parts {
-		attrs.Str(key(semconv.MessageContent), llmparse.Format([]byte(c.Raw)))
+		attrs.Str(key.msg(kContent), llmparse.Format([]byte(c.Raw)))
 		return images
 	}
 	j := 0
 	c.ForEach(func(_, p gjson.Result) bool {
-		ck := func(sub attribute.Key) attribute.Key { return key(semconv.MessageContentKey(j, sub)) }
 		f := gjson.GetMany(p.Raw, "type", "text", "image_url.url", "image_url", "input_audio.data")
 		switch f[0].Str {
 		case "text":
-			attrs.Str(ck(semconv.MessageContentType), "text")
-			attrs.Str(ck(semconv.MessageContentText), f[1].String())
+			attrs.Str(key.part(j, kType), "text")
+			attrs.Str(key.part(j, kText), f[1].String())
 		case "image_url":
 			url := f[2].String()
 			if url == "" && f[3].Type == gjson.String {
 				url = f[3].Str // some compatible servers take the URL itself
 			}
-			attrs.Str(ck(semconv.MessageContentType), "image")
-			attrs.Str(ck(semconv.MessageContentImage), url)
+			attrs.Str(key.part(j, kType), "image")
+			attrs.Str(key.part(j, kImage), url)
 			if url != "" {
 				images = append(images, url)
 			}
 		case "input_audio":
-			attrs.Str(ck(semconv.MessageContentType), "audio")
-			attrs.Str(ck(semconv.MessageContentAudio), f[4].String())
+			attrs.Str(key.part(j, kType), "audio")
+			attrs.Str(key.part(j, kAudio), f[4].String())
 		}
 		j++
 		return true
@@ -152,10 +171,10 @@ func inputContent(attrs *llmparse.Attrs, key func(attribute.Key) attribute.Key, 
 	return images
 }
 
-func toolCallAttrs(attrs *llmparse.Attrs, key func(attribute.Key) attribute.Key, k int, id, name, args string) {
-	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallID)), id)
-	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionName)), name)
-	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), args)
+func toolCallAttrs(attrs *llmparse.Attrs, key msgKeys, k int, id, name, args string) {
+	attrs.Str(key.call(k, kCallID), id)
+	attrs.Str(key.call(k, kCallName), name)
+	attrs.Str(key.call(k, kCallArgs), args)
 }
 
 // chatCall is one traced Chat Completions request.
@@ -437,45 +456,74 @@ func (r *chatResult) attrs() llmparse.Attrs {
 		}
 	}
 	if u := r.usage; u.IsObject() {
-		f := gjson.GetMany(u.Raw, "prompt_tokens", "completion_tokens", "total_tokens",
-			"prompt_tokens_details.cached_tokens", "completion_tokens_details.reasoning_tokens",
-			"prompt_tokens_details.audio_tokens", "completion_tokens_details.audio_tokens")
-		in, out := f[0].Int(), f[1].Int()
-		total := f[2].Int()
-		if !f[2].Exists() {
+		// One pass over usage and its details (GetMany would rescan it per path).
+		var in, out, total, cached, reasoning, inAudio, outAudio int64
+		hasTotal := false
+		u.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "prompt_tokens":
+				in = v.Int()
+			case "completion_tokens":
+				out = v.Int()
+			case "total_tokens":
+				total, hasTotal = v.Int(), true
+			case "prompt_tokens_details":
+				v.ForEach(func(k, v gjson.Result) bool {
+					switch k.Str {
+					case "cached_tokens":
+						cached = v.Int()
+					case "audio_tokens":
+						inAudio = v.Int()
+					}
+					return true
+				})
+			case "completion_tokens_details":
+				v.ForEach(func(k, v gjson.Result) bool {
+					switch k.Str {
+					case "reasoning_tokens":
+						reasoning = v.Int()
+					case "audio_tokens":
+						outAudio = v.Int()
+					}
+					return true
+				})
+			}
+			return true
+		})
+		if !hasTotal {
 			total = in + out
 		}
 		attrs.Int(semconv.GenAIUsageInputTokens, in)
 		attrs.Int(semconv.GenAIUsageOutputTokens, out)
 		attrs.Int(semconv.GenAIUsageTotalTokens, total)
-		attrs.PosInt(semconv.GenAIUsageInputTokensCacheRead, f[3].Int())
-		attrs.PosInt(semconv.GenAIUsageOutputTokensReasoning, f[4].Int())
-		attrs.PosInt(semconv.GenAIUsageInputTokensAudio, f[5].Int())
-		attrs.PosInt(semconv.GenAIUsageOutputTokensAudio, f[6].Int())
+		attrs.PosInt(semconv.GenAIUsageInputTokensCacheRead, cached)
+		attrs.PosInt(semconv.GenAIUsageOutputTokensReasoning, reasoning)
+		attrs.PosInt(semconv.GenAIUsageInputTokensAudio, inAudio)
+		attrs.PosInt(semconv.GenAIUsageOutputTokensAudio, outAudio)
 	}
 	return attrs
 }
 
 func (c *chatChoice) attrs(attrs *llmparse.Attrs) {
-	key := func(sub attribute.Key) attribute.Key { return semconv.OutputMessageKey(c.index, sub) }
+	key := messageKeys(true, c.index)
 	role := c.role
 	if role == "" {
 		role = "assistant"
 	}
-	attrs.Str(key(semconv.MessageRole), role)
+	attrs.Str(key.msg(kRole), role)
 	content := c.content.String()
 	if content == "" {
 		// A refusal is the model's answer: keep it where the answer goes.
 		content = c.refusal.String()
 	}
-	attrs.Str(key(semconv.MessageContent), content)
+	attrs.Str(key.msg(kContent), content)
 	if c.audio != "" || c.transc.Len() > 0 {
-		attrs.Str(key(semconv.MessageContentKey(0, semconv.MessageContentType)), "audio")
-		attrs.Str(key(semconv.MessageContentKey(0, semconv.MessageContentAudio)), c.audio)
-		attrs.Str(key(semconv.MessageContentKey(0, semconv.MessageAudioTranscript)), c.transc.String())
+		attrs.Str(key.part(0, kType), "audio")
+		attrs.Str(key.part(0, kAudio), c.audio)
+		attrs.Str(key.part(0, kTranscript), c.transc.String())
 	}
-	attrs.Str(key(semconv.MessageFunctionCallName), c.fnName)
-	attrs.Str(key(semconv.MessageFunctionCallArgumentsJSON), c.fnArgs.String())
+	attrs.Str(key.msg(kFnName), c.fnName)
+	attrs.Str(key.msg(kFnArgs), c.fnArgs.String())
 	for k, t := range c.calls {
 		toolCallAttrs(attrs, key, k, t.id, t.name, t.args.String())
 	}
@@ -502,4 +550,136 @@ func (c *chatChoice) outputValue() string {
 		return c.refusal.String()
 	}
 	return c.transc.String()
+}
+
+// Flattened keys of the first messages, content parts and tool calls,
+// built once on first use: most calls stay within them and then build no
+// key strings (a per-call allocation each otherwise).
+const (
+	cachedInMsgs  = 32
+	cachedOutMsgs = 4
+	cachedParts   = 4
+	cachedCalls   = 4
+)
+
+// Fields of a message, of a content part, of a tool call.
+const (
+	kRole = iota
+	kContent
+	kName
+	kToolCallID
+	kFnName
+	kFnArgs
+	kMsgFields
+)
+
+const (
+	kType = iota
+	kText
+	kImage
+	kAudio
+	kTranscript
+	kPartFields
+)
+
+const (
+	kCallID = iota
+	kCallName
+	kCallArgs
+	kCallFields
+)
+
+var (
+	msgSubs  = [kMsgFields]attribute.Key{semconv.MessageRole, semconv.MessageContent, semconv.MessageName, semconv.MessageToolCallID, semconv.MessageFunctionCallName, semconv.MessageFunctionCallArgumentsJSON}
+	partSubs = [kPartFields]attribute.Key{semconv.MessageContentType, semconv.MessageContentText, semconv.MessageContentImage, semconv.MessageContentAudio, semconv.MessageAudioTranscript}
+	callSubs = [kCallFields]attribute.Key{semconv.ToolCallID, semconv.ToolCallFunctionName, semconv.ToolCallFunctionArgumentsJSON}
+)
+
+type keyTable struct {
+	msg  [kMsgFields]attribute.Key
+	part [cachedParts][kPartFields]attribute.Key
+	call [cachedCalls][kCallFields]attribute.Key
+}
+
+var (
+	keysOnce sync.Once
+	inKeys   *[cachedInMsgs]keyTable
+	outKeys  *[cachedOutMsgs]keyTable
+)
+
+func buildKeys() {
+	in, out := new([cachedInMsgs]keyTable), new([cachedOutMsgs]keyTable)
+	for i := range in {
+		in[i] = msgKeys{i: i}.table()
+	}
+	for i := range out {
+		out[i] = msgKeys{i: i, out: true}.table()
+	}
+	inKeys, outKeys = in, out
+}
+
+// msgKeys names the fields of input or output message i.
+type msgKeys struct {
+	t   *keyTable // nil when i is past the cached messages
+	i   int
+	out bool
+}
+
+func messageKeys(out bool, i int) msgKeys {
+	keysOnce.Do(buildKeys)
+	k := msgKeys{i: i, out: out}
+	switch {
+	case i < 0:
+	case out && i < cachedOutMsgs:
+		k.t = &outKeys[i]
+	case !out && i < cachedInMsgs:
+		k.t = &inKeys[i]
+	}
+	return k
+}
+
+func (k msgKeys) table() keyTable {
+	var t keyTable
+	for f := range t.msg {
+		t.msg[f] = k.key(msgSubs[f])
+	}
+	for j := range t.part {
+		for f := range t.part[j] {
+			t.part[j][f] = k.key(semconv.MessageContentKey(j, partSubs[f]))
+		}
+	}
+	for j := range t.call {
+		for f := range t.call[j] {
+			t.call[j][f] = k.key(semconv.MessageToolCallKey(j, callSubs[f]))
+		}
+	}
+	return t
+}
+
+func (k msgKeys) key(sub attribute.Key) attribute.Key {
+	if k.out {
+		return semconv.OutputMessageKey(k.i, sub)
+	}
+	return semconv.InputMessageKey(k.i, sub)
+}
+
+func (k msgKeys) msg(f int) attribute.Key {
+	if k.t != nil {
+		return k.t.msg[f]
+	}
+	return k.key(msgSubs[f])
+}
+
+func (k msgKeys) part(j, f int) attribute.Key {
+	if k.t != nil && j < cachedParts {
+		return k.t.part[j][f]
+	}
+	return k.key(semconv.MessageContentKey(j, partSubs[f]))
+}
+
+func (k msgKeys) call(j, f int) attribute.Key {
+	if k.t != nil && j < cachedCalls {
+		return k.t.call[j][f]
+	}
+	return k.key(semconv.MessageToolCallKey(j, callSubs[f]))
 }

@@ -330,3 +330,42 @@ func TestChatStreamErrorEvent(t *testing.T) {
 		t.Errorf("attrs %v", attrs)
 	}
 }
+
+// TestChatParametersMatchShared: the parameters gathered while reading the
+// request are those the shared requestParameters helper computes.
+func TestChatParametersMatchShared(t *testing.T) {
+	bodies := [][]byte{chatTestFixture(t, "chat_request.json"), chatTestFixture(t, "chat_tools_request.json"), chatTestFixture(t, "chat_image_request.json"),
+		[]byte(`{"messages":[],"functions":[],"a":null,"b":{"x" : [1, 2.50, "é\u00e9"]},"c\u0041":"\n"}`), []byte(`{"messages":[]}`)}
+	for _, b := range bodies {
+		attrs, _, _ := parseChatRequest(b)
+		var shared llmparse.Attrs
+		requestParameters(&shared, b, "messages", "functions", "tools")
+		got, want := chatKVMap(attrs)["gen_ai.request.parameters"], chatKVMap(shared)["gen_ai.request.parameters"]
+		if got != want {
+			t.Errorf("%s: %q, shared helper %q", b, got, want)
+		}
+	}
+}
+
+// TestChatKeysPastCache: messages, parts, tool calls and choices past the
+// prebuilt keys get the same keys, built on the fly.
+func TestChatKeysPastCache(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"model":"m","messages":[`)
+	for i := 0; i < 40; i++ {
+		b.WriteString(`{"role":"user","content":"m` + string(rune('a'+i%26)) + `"},`)
+	}
+	b.WriteString(`{"role":"user","content":[{"type":"text","text":"0"},{"type":"text","text":"1"},{"type":"text","text":"2"},{"type":"text","text":"3"},{"type":"text","text":"4"},{"type":"text","text":"5"}]}]}`)
+	attrs, _, _ := parseChatRequest([]byte(b.String()))
+	m := chatKVMap(attrs)
+	if m["gen_ai.input.messages.39.message.content"] != "mn" || m["gen_ai.input.messages.40.message.contents.5.message_content.text"] != "5" ||
+		m["gen_ai.input.messages.3.message.role"] != "user" {
+		t.Errorf("keys past the cache: %v", m)
+	}
+	var r chatResult
+	r.chunk([]byte(`{"choices":[{"index":6,"message":{"content":"six","tool_calls":[{"id":"a"},{"id":"b"},{"id":"c"},{"id":"d"},{"id":"e","function":{"name":"f","arguments":"{}"}}]}}]}`))
+	m = chatKVMap(r.attrs())
+	if m["gen_ai.output.messages.6.message.content"] != "six" || m["gen_ai.output.messages.6.message.tool_calls.4.tool_call.function.name"] != "f" {
+		t.Errorf("output keys past the cache: %v", m)
+	}
+}
