@@ -83,7 +83,8 @@ func parseChatRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) {
 	if len(images) > 0 {
 		attrs.Str(semconv.InputImages, llmparse.Marshal(images))
 	}
-	// The whole request, not the reference's "first message text" (see doc.go).
+	// The whole request, where the reference ends up with the first
+	// message's text under a JSON mime type: a team decision.
 	attrs.Str(semconv.InputValue, llmparse.Format(body))
 	attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
 	return attrs, stream, true
@@ -214,7 +215,7 @@ func (c *chatCall) End() ([]attribute.KeyValue, error) {
 		return nil, apiError(c.provider, c.status, c.body)
 	}
 	if !c.sse {
-		c.acc.chunk(c.body)
+		c.acc.whole(c.body)
 	}
 	var err error
 	if c.acc.errMsg != "" || c.acc.errType != "" {
@@ -280,10 +281,23 @@ type chatToolCall struct {
 
 // chunk takes a whole completion or one stream chunk: the same fields, with
 // choices[].message in the first and choices[].delta in the second.
+//
+// Stream chunks are not validated first: gjson never panics on malformed
+// input, and a check would double the cost of each chunk. A whole body is.
 func (r *chatResult) chunk(b []byte) {
-	if len(b) == 0 || b[0] == '[' || !gjson.ValidBytes(b) { // "[DONE]" and junk
+	if len(b) == 0 || b[0] != '{' { // "[DONE]" and junk
 		return
 	}
+	r.read(b)
+}
+
+func (r *chatResult) whole(b []byte) {
+	if gjson.ValidBytes(b) {
+		r.read(b)
+	}
+}
+
+func (r *chatResult) read(b []byte) {
 	root := gjson.ParseBytes(b)
 	if !root.IsObject() {
 		return
