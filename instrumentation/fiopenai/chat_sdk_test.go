@@ -952,3 +952,24 @@ func TestChatTransportError(t *testing.T) {
 	}
 	chatWant(t, sp, map[string]string{"session.id": "sess-1", "gen_ai.input.messages.0.message.role": "system"})
 }
+
+// TestChatStreamHTTPError: a stream request answered with an HTTP error
+// (JSON, not events) ends its span with the API error.
+func TestChatStreamHTTPError(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{429, "chat_error_429.json", nil})
+	c := chatOAClient(s, tp)
+	st := c.Chat.Completions.NewStreaming(chatCtx(), chatStreamParams(true))
+	for st.Next() {
+	}
+	var apiErr *openai.Error
+	if !errors.As(st.Err(), &apiErr) || apiErr.StatusCode != 429 {
+		t.Fatalf("client error %v", st.Err())
+	}
+	st.Close()
+	sp := chatOneSpan(t, sr)
+	if sp.Status().Code != codes.Error || !strings.Contains(sp.Status().Description, "openai: 429 requests: Rate limit reached") {
+		t.Errorf("status %v", sp.Status())
+	}
+	chatWant(t, sp, map[string]string{"gen_ai.output.messages.0.message.role": "", "session.id": "sess-1"})
+}
