@@ -370,6 +370,9 @@ func TestChatOpenAIGoMultiPartImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	sp := chatOneSpan(t, sr)
+	if iv := chatAttrs(sp)["input.value"]; strings.Contains(iv, "iVBORw0KGgo") || !strings.Contains(iv, `"url": "__REDACTED__"`) || !strings.Contains(iv, "boardwalk.jpg") {
+		t.Errorf("oversize data URL in input.value: %s", iv)
+	}
 	p := "gen_ai.input.messages.0.message."
 	chatWant(t, sp, map[string]string{
 		p + "role":                                 "user",
@@ -380,7 +383,7 @@ func TestChatOpenAIGoMultiPartImage(t *testing.T) {
 		p + "contents.1.message_content.image":     "https://upload.example.org/boardwalk.jpg",
 		p + "contents.2.message_content.type":      "image",
 		p + "contents.2.message_content.image":     "__REDACTED__",
-		"gen_ai.input.images":                      `["https://upload.example.org/boardwalk.jpg", "` + dataURL + `"]`,
+		"gen_ai.input.images":                      `["https://upload.example.org/boardwalk.jpg", "__REDACTED__"]`,
 		"gen_ai.output.messages.0.message.content": "The capital of France is Paris.",
 	})
 
@@ -393,7 +396,28 @@ func TestChatOpenAIGoMultiPartImage(t *testing.T) {
 			openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: dataURL}),
 		})},
 	})
-	chatWant(t, chatOneSpan(t, sr2), map[string]string{p + "contents.0.message_content.image": dataURL})
+	chatWant(t, chatOneSpan(t, sr2), map[string]string{p + "contents.0.message_content.image": dataURL, "gen_ai.input.images": `["` + dataURL + `"]`})
+
+	// Hidden images leave neither the parts nor the list.
+	for _, cfg := range []fi.TraceConfig{fi.NewTraceConfig(fi.WithHideInputImages(true)), fi.NewTraceConfig(fi.WithHideInputs(true)), fi.NewTraceConfig(fi.WithHideInputMessages(true))} {
+		tp3, sr3 := chatRecorder()
+		c = openai.NewClient(option.WithBaseURL(s.URL+"/v1"), option.WithAPIKey(chatAPIKey), option.WithMaxRetries(0),
+			option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp3), fiopenai.WithTraceConfig(cfg))))
+		c.Chat.Completions.New(chatCtx(), openai.ChatCompletionNewParams{
+			Model: openai.ChatModelGPT4oMini,
+			Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage([]openai.ChatCompletionContentPartUnionParam{
+				openai.TextContentPart("What is this?"),
+				openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: dataURL}),
+			})},
+		})
+		sp := chatOneSpan(t, sr3)
+		chatWant(t, sp, map[string]string{p + "contents.1.message_content.image": "", "gen_ai.input.images": "", "session.id": "sess-1"})
+		// input.value (the whole request) follows HideInputs and HideInputImages,
+		// not HideInputMessages, as in the reference.
+		if strings.Contains(chatAttrs(sp)["input.value"], "iVBORw0KGgo") != cfg.HideInputMessages {
+			t.Errorf("hidden image kept in input.value")
+		}
+	}
 }
 
 func TestChatOpenAIGoMultipleChoices(t *testing.T) {

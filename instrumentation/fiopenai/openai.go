@@ -51,7 +51,8 @@ func newWire(opts []Option) *llmparse.Wire {
 	if c.cfgSet {
 		topts = append(topts, fi.WithTraceConfig(c.cfg))
 	}
-	return llmparse.NewWire(adapter{}, fi.NewTracer(topts...))
+	tracer := fi.NewTracer(topts...)
+	return llmparse.NewWire(adapter{cfg: tracer.TraceConfig()}, tracer)
 }
 
 // endpoint is one traced API operation: the path suffix that names it and
@@ -80,13 +81,15 @@ func lookup(path string) *endpoint {
 	return nil
 }
 
-type adapter struct{}
+type adapter struct {
+	cfg *fi.TraceConfig // for gen_ai.input.images, which fi's masking does not cover
+}
 
 func (adapter) Match(req *http.Request) bool {
 	return req.Method == http.MethodPost && lookup(req.URL.Path) != nil
 }
 
-func (adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {
+func (a adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {
 	ep := lookup(req.URL.Path)
 	if ep == nil {
 		return nil, false
@@ -100,7 +103,7 @@ func (adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {
 	if n, err := strconv.Atoi(req.Header.Get("X-Stainless-Retry-Count")); err == nil && n > 0 {
 		common = append(common, semconv.LLMRetryAttempt.Int64(int64(n)))
 	}
-	return withCommon{Call: call, common: common}, true
+	return withCommon{Call: call, common: common, cfg: a.cfg}, true
 }
 
 // provider names the service from the request's host. The Python reference
@@ -123,9 +126,10 @@ func provider(req *http.Request) string {
 type withCommon struct {
 	llmparse.Call
 	common []attribute.KeyValue
+	cfg    *fi.TraceConfig
 }
 
 func (w withCommon) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
 	name, kind, attrs := w.Call.Span()
-	return name, kind, append(w.common, attrs...)
+	return name, kind, maskInputImages(w.cfg, append(w.common, attrs...))
 }
