@@ -271,6 +271,23 @@ type chatChoice struct {
 	calls   []*chatToolCall
 	audio   string
 	transc  strings.Builder
+	// thinking is reasoning text some compatible servers return
+	// (reasoning_content, reasoning, thinking parts); OpenAI does not.
+	thinking strings.Builder
+}
+
+// partText is the text of a thinking part: a string, or the texts of its
+// text parts.
+func partText(r gjson.Result) string {
+	if r.Type == gjson.String {
+		return r.Str
+	}
+	var b strings.Builder
+	r.ForEach(func(_, p gjson.Result) bool {
+		b.WriteString(p.Get("text").String())
+		return true
+	})
+	return b.String()
 }
 
 type chatToolCall struct {
@@ -375,8 +392,26 @@ func (r *chatResult) choice(ch gjson.Result) {
 				c.role = s
 			}
 		case "content":
-			if v.Type == gjson.String {
+			switch {
+			case v.Type == gjson.String:
 				c.content.WriteString(v.Str)
+			case v.IsArray():
+				// Some compatible servers (Mistral) answer with content parts.
+				v.ForEach(func(_, p gjson.Result) bool {
+					f := gjson.GetMany(p.Raw, "type", "text", "thinking")
+					switch f[0].Str {
+					case "text":
+						c.content.WriteString(f[1].String())
+					case "thinking":
+						c.thinking.WriteString(partText(f[2]))
+					}
+					return true
+				})
+			}
+		case "reasoning_content", "reasoning":
+			// The reasoning text of DeepSeek, vLLM, Groq and OpenRouter.
+			if v.Type == gjson.String {
+				c.thinking.WriteString(v.Str)
 			}
 		case "refusal":
 			if v.Type == gjson.String {
@@ -532,10 +567,17 @@ func (c *chatChoice) attrs(attrs *llmparse.Attrs) {
 		content = c.refusal.String()
 	}
 	attrs.Str(key.msg(kContent), content)
+	j := 0
 	if c.audio != "" || c.transc.Len() > 0 {
-		attrs.Str(key.part(0, kType), "audio")
-		attrs.Str(key.part(0, kAudio), c.audio)
-		attrs.Str(key.part(0, kTranscript), c.transc.String())
+		attrs.Str(key.part(j, kType), "audio")
+		attrs.Str(key.part(j, kAudio), c.audio)
+		attrs.Str(key.part(j, kTranscript), c.transc.String())
+		j++
+	}
+	if c.thinking.Len() > 0 {
+		// As fianthropic records Claude's thinking blocks.
+		attrs.Str(key.part(j, kType), "thinking")
+		attrs.Str(key.part(j, kText), c.thinking.String())
 	}
 	attrs.Str(key.msg(kFnName), c.fnName)
 	attrs.Str(key.msg(kFnArgs), c.fnArgs.String())

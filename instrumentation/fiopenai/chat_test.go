@@ -390,3 +390,28 @@ func TestChatRedactDataURLs(t *testing.T) {
 		t.Errorf("unterminated: %s", got)
 	}
 }
+
+// TestChatCompatibleReasoning: reasoning text of OpenAI-compatible servers
+// (DeepSeek's reasoning_content in a stream, Mistral's content parts) is
+// kept as a thinking part; the answer stays the content.
+func TestChatCompatibleReasoning(t *testing.T) {
+	var s chatResult
+	for _, c := range []string{
+		`{"id":"d1","model":"deepseek-reasoner","choices":[{"index":0,"delta":{"role":"assistant","content":null,"reasoning_content":"Paris is "}}]}`,
+		`{"id":"d1","model":"deepseek-reasoner","choices":[{"index":0,"delta":{"content":null,"reasoning_content":"the capital."}}]}`,
+		`{"id":"d1","model":"deepseek-reasoner","choices":[{"index":0,"delta":{"content":"Paris."},"finish_reason":"stop"}]}`,
+	} {
+		s.chunk([]byte(c))
+	}
+	m := chatKVMap(s.attrs())
+	o := "gen_ai.output.messages.0.message."
+	if m[o+"content"] != "Paris." || m[o+"contents.0.message_content.type"] != "thinking" || m[o+"contents.0.message_content.text"] != "Paris is the capital." || m["output.value"] != "Paris." {
+		t.Errorf("deepseek stream: %v", m)
+	}
+	var w chatResult
+	w.whole([]byte(`{"id":"m1","model":"magistral-medium","choices":[{"index":0,"message":{"role":"assistant","content":[{"type":"thinking","thinking":[{"type":"text","text":"Think."}]},{"type":"text","text":"Paris."}]},"finish_reason":"stop"}]}`))
+	m = chatKVMap(w.attrs())
+	if m[o+"content"] != "Paris." || m[o+"contents.0.message_content.text"] != "Think." {
+		t.Errorf("mistral parts: %v", m)
+	}
+}
