@@ -2,9 +2,13 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +18,10 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
 )
 
 var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -369,4 +377,184 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil || d.Summary.Traces != 5 || d.Summary.Spans != 11 {
 		t.Fatalf("after a duplicate batch: %v %+v", err, d)
 	}
+}
+
+// TestIngestSplitOrderAndRetries checks that the aggregates do not depend on
+// how spans are batched: the same spans stored in one batch, and stored one
+// by one or in small shuffled batches with retried (duplicate) batches, give
+// identical sessions, users, turns and overview. One trace is finally
+// re-sent under another session and user, which must leave its old session
+// and user as if it had never been there.
+func TestIngestSplitOrderAndRetries(t *testing.T) {
+	ctx := context.Background()
+	type item struct {
+		res   *resourcepb.Resource
+		scope *commonpb.InstrumentationScope
+		sp    *tracepb.Span
+	}
+	var items []item
+	add := func(rs []*tracepb.ResourceSpans) {
+		for _, r := range rs {
+			for _, ss := range r.ScopeSpans {
+				for _, sp := range ss.Spans {
+					items = append(items, item{r.Resource, ss.Scope, sp})
+				}
+			}
+		}
+	}
+	if err := synth.Batch(synth.BatchOptions{Sessions: 12, Users: 3, TurnsPerSession: 5, SpansPerTurn: 4, Seed: 1}, 64,
+		func(rs []*tracepb.ResourceSpans) error { add(rs); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	mem := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(mem))
+	a := synth.Emit(ctx, tp, convA())
+	synth.EmitEvaluation(ctx, tp, a[0].LLM, "faithfulness", ptr(0.2), "fail", t0.Add(2*time.Hour))
+	synth.EmitEvaluation(ctx, tp, a[3].LLM, "faithfulness", ptr(0.7), "pass", t0.Add(2*time.Hour))
+	add(store.ToProto(mem.GetSpans().Snapshots()))
+
+	pack := func(its []item) []*tracepb.ResourceSpans {
+		var out []*tracepb.ResourceSpans
+		for _, it := range its {
+			out = append(out, &tracepb.ResourceSpans{Resource: it.res, ScopeSpans: []*tracepb.ScopeSpans{{Scope: it.scope, Spans: []*tracepb.Span{it.sp}}}})
+		}
+		return out
+	}
+	// The moved trace: the third turn of the first synthetic session.
+	moved := items[8].sp.TraceId
+	var movedItems []item
+	final := make([]item, len(items))
+	for i, it := range items {
+		final[i] = it
+		if string(it.sp.TraceId) != string(moved) {
+			continue
+		}
+		c := proto.Clone(it.sp).(*tracepb.Span)
+		for _, kv := range c.Attributes {
+			switch kv.Key {
+			case "session.id":
+				kv.Value = &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: "sess-moved"}}
+			case "user.id":
+				kv.Value = &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: "user-moved"}}
+			}
+		}
+		final[i].sp = c
+		movedItems = append(movedItems, final[i])
+	}
+	if len(movedItems) != 4 {
+		t.Fatalf("moved trace has %d spans", len(movedItems))
+	}
+
+	open := func() *store.Store {
+		st, err := store.Open(filepath.Join(t.TempDir(), "s.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	ref := open()
+	if _, err := ref.Ingest(ctx, pack(final)); err != nil {
+		t.Fatal(err)
+	}
+
+	split := open()
+	rng := rand.New(rand.NewPCG(5, 6))
+	shuffled := append([]item(nil), items...)
+	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	var sent [][]*tracepb.ResourceSpans
+	for len(shuffled) > 0 {
+		n := min(1+rng.IntN(40), len(shuffled))
+		if rng.IntN(4) == 0 {
+			n = 1
+		}
+		b := pack(shuffled[:n])
+		shuffled = shuffled[n:]
+		if _, err := split.Ingest(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, b)
+		if rng.IntN(3) == 0 {
+			// An exporter retry of an earlier batch.
+			if _, err := split.Ingest(ctx, sent[rng.IntN(len(sent))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := split.Ingest(ctx, pack(movedItems)); err != nil {
+		t.Fatal(err)
+	}
+
+	want, got := snapshot(t, ref), snapshot(t, split)
+	if want != got {
+		t.Errorf("split ingest differs from one batch:\n got %s\nwant %s", got, want)
+	}
+	if !strings.Contains(want, `"sess-moved"`) || !strings.Contains(want, `"user-moved"`) || !strings.Contains(want, `"faithfulness"`) {
+		t.Errorf("snapshot lacks the moved trace or the evaluations: %s", want)
+	}
+}
+
+// snapshot renders everything the pages show as canonical JSON (floats to
+// 9 significant digits: sums may be added in another order).
+func snapshot(t *testing.T, st *store.Store) string {
+	t.Helper()
+	ctx := context.Background()
+	var all []any
+	cur := ""
+	for {
+		page, next, err := st.ListSessions(ctx, store.SessionFilter{Limit: 7, Cursor: cur})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range page {
+			d, err := st.GetSession(ctx, s.SessionID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, s, d)
+		}
+		if next == "" {
+			break
+		}
+		cur = next
+	}
+	users, _, err := st.ListUsers(ctx, store.UserFilter{Limit: store.MaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := st.Overview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.Rankings(ctx, store.RankingQuery{By: "user", Metric: "latency_p95"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, users, o, r)
+	b, err := json.Marshal(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	var round func(v any) any
+	round = func(v any) any {
+		switch x := v.(type) {
+		case float64:
+			return strconv.FormatFloat(x, 'g', 9, 64)
+		case []any:
+			for i := range x {
+				x[i] = round(x[i])
+			}
+		case map[string]any:
+			for k := range x {
+				x[k] = round(x[k])
+			}
+		}
+		return v
+	}
+	b, _ = json.Marshal(round(v))
+	return string(b)
 }
