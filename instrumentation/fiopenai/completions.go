@@ -2,10 +2,222 @@ package fiopenai
 
 import (
 	"net/http"
+	"strings"
 
+	"github.com/tidwall/gjson"
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/internal/llmparse"
 )
 
-// startCompletion is being written (issue 4); until it lands, these requests pass
-// through untraced.
-func startCompletion(req *http.Request, body []byte) (llmparse.Call, bool) { return nil, false }
+// Legacy Completions (POST .../completions, not .../chat/completions): an
+// LLM span named Completion, whole or streamed.
+
+// startCompletion parses a Completions request. A body that is not a JSON
+// object passes through untraced.
+func startCompletion(req *http.Request, body []byte) (llmparse.Call, bool) {
+	attrs, stream, ok := parseCompletionRequest(body)
+	if !ok {
+		return nil, false
+	}
+	return &completionCall{attrs: attrs, stream: stream, provider: provider(req)}, true
+}
+
+func parseCompletionRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) {
+	if !gjson.ValidBytes(body) {
+		return nil, false, false
+	}
+	if !gjson.ParseBytes(body).IsObject() {
+		return nil, false, false
+	}
+	f := gjson.GetManyBytes(body, "model", "prompt", "stream")
+	prompt := f[1]
+	attrs = make(llmparse.Attrs, 0, 10)
+	attrs.Add(semconv.GenAIOperationName.String("text_completion"))
+	attrs.Str(semconv.GenAIRequestModel, f[0].String())
+	requestParameters(&attrs, body, "prompt")
+	// gen_ai.prompts: the text prompts; token-id prompts have none.
+	var prompts []string
+	switch {
+	case prompt.Type == gjson.String:
+		prompts = append(prompts, prompt.Str)
+		// The reference records a single prompt as its JSON text.
+		attrs.Str(semconv.InputValue, llmparse.Format([]byte(prompt.Raw)))
+	default:
+		prompt.ForEach(func(_, p gjson.Result) bool {
+			if p.Type == gjson.String {
+				prompts = append(prompts, p.Str)
+			}
+			return true
+		})
+		attrs.Str(semconv.InputValue, llmparse.Format(body))
+	}
+	attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
+	if len(prompts) > 0 {
+		attrs.Add(semconv.GenAIPrompts.StringSlice(prompts))
+	}
+	return attrs, f[2].Type == gjson.True, true
+}
+
+// completionCall is one traced Completions request.
+type completionCall struct {
+	attrs    llmparse.Attrs
+	stream   bool
+	provider string
+
+	status int
+	sse    bool
+	body   []byte
+	acc    completionResult
+}
+
+func (c *completionCall) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
+	return "Completion", semconv.SpanKindLLM, c.attrs
+}
+
+func (c *completionCall) Response(res *http.Response) llmparse.Framing {
+	c.status = res.StatusCode
+	if res.StatusCode >= 400 {
+		return llmparse.FramingJSON
+	}
+	ct := res.Header.Get("Content-Type")
+	if strings.HasPrefix(ct, "text/event-stream") || (ct == "" && c.stream) {
+		c.sse = true
+		return llmparse.FramingSSE
+	}
+	return llmparse.FramingJSON
+}
+
+func (c *completionCall) Body(b []byte) { c.body = b }
+
+func (c *completionCall) Event(b []byte) {
+	if len(b) > 0 && b[0] == '{' { // skips "[DONE]"
+		c.acc.read(b)
+	}
+}
+
+func (c *completionCall) End() ([]attribute.KeyValue, error) {
+	if c.status >= 400 {
+		return nil, apiError(c.provider, c.status, c.body)
+	}
+	if !c.sse && gjson.ValidBytes(c.body) {
+		c.acc.read(c.body)
+	}
+	var err error
+	if c.acc.errMsg != "" {
+		err = &llmparse.APIError{Provider: c.provider, Type: c.acc.errType, Message: c.acc.errMsg}
+	}
+	return c.acc.attrs(), err
+}
+
+// completionResult is a completion, whole or rebuilt from stream chunks.
+type completionResult struct {
+	seen      bool
+	id, model string
+	texts     []*completionChoice
+	usage     gjson.Result
+	errType   string
+	errMsg    string
+}
+
+type completionChoice struct {
+	index  int
+	text   strings.Builder
+	finish string
+}
+
+func (r *completionResult) read(b []byte) {
+	root := gjson.ParseBytes(b)
+	if !root.IsObject() {
+		return
+	}
+	r.seen = true
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "id":
+			if s := v.String(); s != "" {
+				r.id = s
+			}
+		case "model":
+			if s := v.String(); s != "" {
+				r.model = s
+			}
+		case "choices":
+			v.ForEach(func(_, ch gjson.Result) bool {
+				f := gjson.GetMany(ch.Raw, "index", "text", "finish_reason")
+				c := r.choice(int(f[0].Int()))
+				c.text.WriteString(f[1].String())
+				if s := f[2].String(); s != "" {
+					c.finish = s
+				}
+				return true
+			})
+		case "usage":
+			if v.IsObject() {
+				r.usage = v
+			}
+		case "error":
+			f := gjson.GetMany(v.Raw, "message", "type")
+			r.errMsg, r.errType = f[0].String(), f[1].String()
+			if v.Type == gjson.String {
+				r.errMsg = v.Str
+			}
+			if r.errMsg == "" {
+				r.errMsg = "error in stream"
+			}
+		}
+		return true
+	})
+}
+
+func (r *completionResult) choice(idx int) *completionChoice {
+	for _, c := range r.texts {
+		if c.index == idx {
+			return c
+		}
+	}
+	if len(r.texts) >= 128 {
+		return &completionChoice{}
+	}
+	c := &completionChoice{index: idx}
+	r.texts = append(r.texts, c)
+	return c
+}
+
+func (r *completionResult) attrs() llmparse.Attrs {
+	if !r.seen {
+		return nil
+	}
+	attrs := make(llmparse.Attrs, 0, 10)
+	// As for chat, the reference overwrites the request model with the response's.
+	attrs.Str(semconv.GenAIRequestModel, r.model)
+	attrs.Str(semconv.GenAIResponseModel, r.model)
+	attrs.Str(semconv.GenAIResponseID, r.id)
+	var finish []string
+	for _, c := range r.texts {
+		if c.finish != "" {
+			finish = append(finish, c.finish)
+		}
+	}
+	if len(finish) > 0 {
+		attrs.Add(semconv.GenAIResponseFinishReasons.StringSlice(finish))
+	}
+	for _, c := range r.texts {
+		if c.index == 0 {
+			attrs.Str(semconv.OutputValue, c.text.String())
+			attrs.Str(semconv.OutputMimeType, string(semconv.MimeTypeText))
+		}
+	}
+	if u := r.usage; u.IsObject() {
+		f := gjson.GetMany(u.Raw, "prompt_tokens", "completion_tokens", "total_tokens")
+		attrs.Int(semconv.GenAIUsageInputTokens, f[0].Int())
+		attrs.Int(semconv.GenAIUsageOutputTokens, f[1].Int())
+		total := f[2].Int()
+		if !f[2].Exists() {
+			total = f[0].Int() + f[1].Int()
+		}
+		attrs.Int(semconv.GenAIUsageTotalTokens, total)
+	}
+	return attrs
+}
