@@ -20,6 +20,7 @@ import (
 
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
+	"github.com/traceai-go/traceai/instrumentation/fiopenai"
 	"github.com/traceai-go/traceai/internal/standin"
 )
 
@@ -306,7 +307,7 @@ func simulate(ctx context.Context, c demoConfig, endpoint string, m model) (simS
 	}()
 	opts := []option.RequestOption{
 		option.WithAPIKey(m.apiKey),
-		option.WithMiddleware(llmMiddleware(tp)),
+		option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp))),
 		option.WithMaxRetries(2),
 		option.WithRequestTimeout(60 * time.Second),
 	}
@@ -382,7 +383,8 @@ func runSession(ctx context.Context, bot *chatbot, tp *sdktrace.TracerProvider, 
 		}
 		score, label, why := helpfulness(q, prev, res, err)
 		ev := fi.Evaluation{Name: "helpfulness", Score: fi.Score(score), Label: label, Explanation: why, Target: res.span}
-		if fi.RecordEvaluation(ctx, ev, fi.WithTracerProvider(tp)) == nil {
+		// A child of the evaluated span, so that it shows in the turn's trace.
+		if fi.RecordEvaluation(trace.ContextWithSpanContext(ctx, res.span), ev, fi.WithTracerProvider(tp)) == nil {
 			evals++
 		}
 		prev, last = q, res.span
@@ -394,7 +396,8 @@ func runSession(ctx context.Context, bot *chatbot, tp *sdktrace.TracerProvider, 
 	case fails == 1:
 		label, score = "unresolved", 0.5
 	}
-	if fi.RecordEvaluation(ctx, fi.Evaluation{Name: "resolution", Score: fi.Score(score), Label: label, Target: last}, fi.WithTracerProvider(tp)) == nil {
+	resolution := fi.Evaluation{Name: "resolution", Score: fi.Score(score), Label: label, Target: last}
+	if fi.RecordEvaluation(trace.ContextWithSpanContext(ctx, last), resolution, fi.WithTracerProvider(tp)) == nil {
 		evals++
 	}
 	return turns, fails, evals

@@ -174,6 +174,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		case strings.Contains(lastUser, PhraseFail):
 			s.sleep(r, 400*time.Millisecond)
 			s.count(http.StatusInternalServerError)
+			// A retry hint scaled like every latency, so clients that
+			// retry 500s (openai-go does) back off briefly in tests.
+			w.Header().Set("Retry-After-Ms", fmt.Sprint(int(500*s.opts.Speed)+1))
 			apiError(w, http.StatusInternalServerError, "server_error", "The server had an error while processing your request.")
 			return
 		case strings.Contains(lastUser, PhraseRateLimit):

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/traceai-go/traceai/explorer"
+	"github.com/traceai-go/traceai/explorer/store"
+	"github.com/traceai-go/traceai/internal/browsertest"
+)
+
+// TestDemoOnce runs "traceai demo --once" in-process against a temporary
+// database and checks the result through the explorer's HTTP API.
+func TestDemoOnce(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	c, err := parseDemoFlags([]string{"--once", "--http", "127.0.0.1:0", "--db", filepath.Join(dir, "demo.db"),
+		"--sessions", "8", "--users", "3", "--speed", "0.02"}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := false
+	c.afterRun = func(ex *explorer.Explorer) error {
+		checked = true
+		checkDemo(t, ex.UIURL())
+		if os.Getenv("TRACEAI_UPDATE_SCREENSHOTS") == "1" {
+			screenshots(t, ex.UIURL())
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := demo(ctx, c); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	if !checked {
+		t.Fatal("afterRun not called")
+	}
+	text := out.String()
+	for _, want := range []string{"8/8]", "8 sessions, 3 users", "worst sessions", "best sessions", brokenSessionID, "Open http://127.0.0.1:"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	// The worst table comes first and starts with the broken session.
+	worst := text[strings.Index(text, "worst sessions"):strings.Index(text, "best sessions")]
+	if lines := strings.Split(strings.TrimSpace(worst), "\n"); len(lines) < 3 || !strings.Contains(lines[2], brokenSessionID) {
+		t.Errorf("broken session not first in the worst table:\n%s", worst)
+	}
+}
+
+func checkDemo(t *testing.T, base string) {
+	t.Helper()
+	ctx := context.Background()
+	get := func(path string, v any) {
+		t.Helper()
+		if err := getJSON(ctx, base, path, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var sessions struct{ Sessions []store.SessionSummary }
+	get("/api/sessions?limit=100", &sessions)
+	if len(sessions.Sessions) != 8 {
+		t.Fatalf("%d sessions, want 8", len(sessions.Sessions))
+	}
+	var users struct{ Users []store.UserSummary }
+	get("/api/users?limit=100", &users)
+	if len(users.Users) < 2 || len(users.Users) > 3 {
+		t.Errorf("%d users, want 2..3 (of 3 drawn)", len(users.Users))
+	}
+
+	// Every LLM and embedding span carries the session and user of its
+	// conversation; every turn has retrieval, the model, and evaluations.
+	kinds := map[string]int{}
+	turns := 0
+	for _, s := range sessions.Sessions {
+		var d store.SessionDetail
+		get("/api/sessions/"+s.SessionID, &d)
+		for _, turn := range d.Turns {
+			turns++
+			var tr store.TraceDetail
+			get("/api/traces/"+turn.TraceID, &tr)
+			for _, sp := range tr.Spans {
+				kinds[sp.SpanKind]++
+				if sp.SpanKind == "LLM" || sp.SpanKind == "EMBEDDING" {
+					if sp.SessionID != s.SessionID || sp.UserID != s.UserID || sp.UserID == "" {
+						t.Errorf("%s span %s: session %q user %q, want %q %q", sp.SpanKind, sp.SpanID, sp.SessionID, sp.UserID, s.SessionID, s.UserID)
+					}
+				}
+			}
+		}
+	}
+	for _, k := range []string{"AGENT", "RETRIEVER", "LLM", "EMBEDDING", "TOOL", "EVALUATOR"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s spans (kinds %v)", k, kinds)
+		}
+	}
+	if kinds["LLM"] < turns {
+		t.Errorf("%d LLM spans for %d turns", kinds["LLM"], turns)
+	}
+
+	// The broken session ranks worst by error rate and by helpfulness; the
+	// smooth one is resolved.
+	for _, metric := range []string{"error_rate", "eval:helpfulness"} {
+		var r store.Ranking
+		get("/api/rankings?by=session&order=worst&limit=3&metric="+metric, &r)
+		if len(r.Rows) == 0 || r.Rows[0].ID != brokenSessionID {
+			t.Errorf("worst by %s: %+v, want %s first", metric, r.Rows, brokenSessionID)
+		}
+		get("/api/rankings?by=session&order=best&limit=3&metric="+metric, &r)
+		for _, row := range r.Rows {
+			if row.ID == brokenSessionID {
+				t.Errorf("broken session among the best by %s", metric)
+			}
+		}
+	}
+
+	// Evaluations aggregate per session ...
+	var broken, smooth store.SessionDetail
+	get("/api/sessions/"+brokenSessionID, &broken)
+	get("/api/sessions/"+goodSessionID, &smooth)
+	bh := broken.Summary.Evaluations["helpfulness"]
+	if bh.Count != len(broken.Turns) || bh.Mean == nil || *bh.Mean > 0.3 {
+		t.Errorf("broken helpfulness = %+v over %d turns", bh, len(broken.Turns))
+	}
+	if l := broken.Summary.Evaluations["resolution"].Labels; l["escalated"] != 1 {
+		t.Errorf("broken resolution labels %v", l)
+	}
+	sh := smooth.Summary.Evaluations["helpfulness"]
+	if sh.Count != 3 || sh.Mean == nil || *sh.Mean < 0.7 {
+		t.Errorf("smooth helpfulness = %+v", sh)
+	}
+	if l := smooth.Summary.Evaluations["resolution"].Labels; l["resolved"] != 1 {
+		t.Errorf("smooth resolution labels %v", l)
+	}
+	if broken.Summary.ErrorTraces == 0 || smooth.Summary.ErrorTraces != 0 {
+		t.Errorf("error turns: broken %d, smooth %d", broken.Summary.ErrorTraces, smooth.Summary.ErrorTraces)
+	}
+	if broken.Metadata["plan"] != "pro" {
+		t.Errorf("broken metadata %v", broken.Metadata)
+	}
+
+	// ... and per user: a user's helpfulness count is the sum of their
+	// sessions' turns.
+	for _, u := range users.Users {
+		var ud store.UserDetail
+		get("/api/users/"+u.UserID+"?limit=100", &ud)
+		want := 0
+		for _, s := range ud.Sessions {
+			want += s.Evaluations["helpfulness"].Count
+		}
+		got := ud.Summary.Evaluations["helpfulness"]
+		if got.Count != want || want == 0 || got.Mean == nil {
+			t.Errorf("user %s helpfulness %+v, want count %d", u.UserID, got, want)
+		}
+		if r := ud.Summary.Evaluations["resolution"]; r.Count != len(ud.Sessions) {
+			t.Errorf("user %s resolution count %d, want %d", u.UserID, r.Count, len(ud.Sessions))
+		}
+	}
+	var ur store.Ranking
+	get("/api/rankings?by=user&order=worst&limit=1&metric=eval:helpfulness", &ur)
+	if len(ur.Rows) != 1 || ur.Rows[0].ID != userName(0) {
+		t.Errorf("worst user %+v, want %s (owner of the broken session)", ur.Rows, userName(0))
+	}
+}
+
+// screenshots writes the README images from the demo data.
+func screenshots(t *testing.T, base string) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "docs", "images")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.ScreenshotSize(t, base+"/", filepath.Join(dir, "sessions.png"), 1400, 900)
+	browsertest.ScreenshotSize(t, fmt.Sprintf("%s/sessions/%s", base, brokenSessionID), filepath.Join(dir, "session-replay.png"), 1400, 900)
+}
+
+func TestDemoFlags(t *testing.T) {
+	var out bytes.Buffer
+	c, err := parseDemoFlags(nil, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.httpAddr != "127.0.0.1:7070" || c.once || c.real || c.sessions != 30 || !strings.HasSuffix(c.db, filepath.Join("traceai", "demo.db")) {
+		t.Errorf("defaults %+v", c)
+	}
+	t.Setenv("OPENAI_API_KEY", "")
+	for _, args := range [][]string{{"--real"}, {"--speed", "0"}, {"--sessions", "1"}, {"extra"}} {
+		if _, err := parseDemoFlags(args, &out); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
