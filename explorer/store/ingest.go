@@ -16,9 +16,69 @@ import (
 )
 
 type writeReq struct {
-	rs   []*tracepb.ResourceSpans
+	prep *prepared
 	n    int
 	done chan error
+}
+
+// prepared is a request made ready for the writer by the calling goroutine:
+// attributes extracted and spans encoded, so that the single writer only
+// writes rows, and concurrent exporters extract in parallel.
+type prepared struct {
+	resources []resourceRow
+	spans     []preparedSpan
+}
+
+type resourceRow struct {
+	id   int64
+	data []byte
+}
+
+type preparedSpan struct {
+	row  *spanRow
+	data []byte // the span as protobuf
+	rid  int64  // its resource
+}
+
+// prepare extracts and encodes the spans of rs.
+func prepare(rs []*tracepb.ResourceSpans, n int) (*prepared, error) {
+	p := &prepared{spans: make([]preparedSpan, 0, n)}
+	seen := map[int64]bool{}
+	var buf []byte
+	for _, r := range rs {
+		res := r.GetResource()
+		var err error
+		buf, err = proto.MarshalOptions{Deterministic: true}.MarshalAppend(buf[:0], res)
+		if err != nil {
+			return nil, fmt.Errorf("encode resource: %w", err)
+		}
+		h := fnv.New64a()
+		h.Write(buf)
+		rid := int64(h.Sum64() >> 1)
+		if !seen[rid] {
+			seen[rid] = true
+			p.resources = append(p.resources, resourceRow{rid, append([]byte(nil), buf...)})
+		}
+		for _, ss := range r.GetScopeSpans() {
+			scope := ss.GetScope().GetName()
+			if v := ss.GetScope().GetVersion(); v != "" {
+				scope += "@" + v
+			}
+			for _, sp := range ss.GetSpans() {
+				row := extract(res.GetAttributes(), scope, sp)
+				if len(row.traceID) != 32 || len(row.spanID) != 16 {
+					// The receiver rejects these before; skip defensively.
+					continue
+				}
+				data, err := proto.Marshal(sp)
+				if err != nil {
+					return nil, fmt.Errorf("encode span: %w", err)
+				}
+				p.spans = append(p.spans, preparedSpan{row, data, rid})
+			}
+		}
+	}
+	return p, nil
 }
 
 // writer is the single goroutine writing to the database. It commits the
@@ -68,6 +128,7 @@ func (s *Store) commit(batch []*writeReq) {
 }
 
 type txn struct {
+	s        *Store
 	tx       *sql.Tx
 	ctx      context.Context
 	stmts    map[string]*sql.Stmt
@@ -94,9 +155,16 @@ func (t *txn) stmt(q string) (*sql.Stmt, error) {
 	if st, ok := t.stmts[q]; ok {
 		return st, nil
 	}
-	st, err := t.tx.PrepareContext(t.ctx, q)
-	if err != nil {
-		return nil, err
+	var st *sql.Stmt
+	if ps := t.s.stmts[q]; ps != nil {
+		// Prepared once for the store: parsing every statement again in
+		// each transaction was a measurable part of a batch.
+		st = t.tx.StmtContext(t.ctx, ps)
+	} else {
+		var err error
+		if st, err = t.tx.PrepareContext(t.ctx, q); err != nil {
+			return nil, err
+		}
 	}
 	t.stmts[q] = st
 	return st, nil
@@ -128,10 +196,95 @@ func (t *txn) exec(q string, args ...any) error {
 	return err
 }
 
-const insertSpan = `INSERT OR REPLACE INTO spans (trace_id, span_id, parent_id, name, kind, span_kind,
+// spanCols are the spans columns in insert order.
+const spanCols = `trace_id, span_id, parent_id, name, kind, span_kind,
 	start_ns, end_ns, status_code, status_message, session_id, user_id, model, input_tokens,
 	output_tokens, total_tokens, cost, priced, retry, in_text, out_text, refused, empty, scope,
-	resource_id, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	resource_id, data`
+
+const traceCols = `trace_id, session_id, user_id, start_ns, end_ns,
+	root_name, spans, llm_calls, errors, error_message, input_tokens, output_tokens, total_tokens,
+	cost, unpriced, model, input, output, retries, refused, empty, llm_ms, eval_only, failed`
+
+// Rows are inserted rowsPerInsert at a time with one multi-row statement
+// (the remainder by halves): one statement per span cost more than the
+// insert itself.
+const rowsPerInsert = 32
+
+// insertRows returns the multi-row INSERT OR REPLACE of n rows of cols
+// (ncols columns) into table.
+func insertRows(table, cols string, ncols, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT OR REPLACE INTO " + table + " (" + cols + ") VALUES ")
+	row := "(" + strings.Repeat("?,", ncols-1) + "?)"
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+// traceLookup reads the session and user of up to lookupN traces at once
+// (the id list is padded by repeating the last id).
+const lookupN = 64
+
+var traceLookup = `SELECT trace_id, session_id, user_id FROM traces WHERE trace_id IN (?` +
+	strings.Repeat(",?", lookupN-1) + `)`
+
+const selectTraceSpans = `SELECT span_id, parent_id, span_kind, name, start_ns, end_ns, status_code,
+		status_message, session_id, user_id, model, input_tokens, output_tokens, total_tokens, cost,
+		priced, refused, empty, retry, in_text, out_text FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id`
+
+const updateEvalOwner = `UPDATE evaluations SET session_id = ?, user_id = ? WHERE target_trace_id = ?
+		AND (session_id != ? OR user_id != ?)`
+
+// writeQueries are prepared once for the store's writer connection.
+func writeQueries() []string {
+	q := []string{traceLookup, selectTraceSpans, updateEvalOwner}
+	for n := rowsPerInsert; n >= 1; n /= 2 {
+		q = append(q, insertRows("spans", spanCols, 26, n), insertRows("traces", traceCols, 24, n))
+	}
+	return q
+}
+
+// prepareWriter prepares writeQueries on the writer connection; it runs
+// outside any transaction (the writer pool has one connection).
+func (s *Store) prepareWriter() error {
+	if s.stmts != nil {
+		return nil
+	}
+	m := map[string]*sql.Stmt{}
+	for _, q := range writeQueries() {
+		st, err := s.wdb.Prepare(q)
+		if err != nil {
+			for _, st := range m {
+				st.Close()
+			}
+			return fmt.Errorf("prepare: %w", err)
+		}
+		m[q] = st
+	}
+	s.stmts = m
+	return nil
+}
+
+// insertMany inserts rows (each ncols values, flattened in args) with
+// multi-row statements.
+func (t *txn) insertMany(table, cols string, ncols int, args []any) error {
+	for len(args) > 0 {
+		n := rowsPerInsert
+		for n*ncols > len(args) {
+			n /= 2
+		}
+		if err := t.exec(insertRows(table, cols, ncols, n), args[:n*ncols]...); err != nil {
+			return err
+		}
+		args = args[n*ncols:]
+	}
+	return nil
+}
 
 func b2i(b bool) int {
 	if b {
@@ -142,11 +295,14 @@ func b2i(b bool) int {
 
 func (s *Store) write(batch []*writeReq) (err error) {
 	ctx := context.Background()
+	if err := s.prepareWriter(); err != nil {
+		return err
+	}
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &txn{tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{},
+	t := &txn{s: s, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{},
 		traces: map[string]bool{}, sessions: map[string]bool{}, users: map[string]bool{}}
 	newResources := map[uint64]bool{}
 	pending := s.pending
@@ -169,88 +325,151 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	}()
 
 	var evals []*spanRow
-	var buf []byte
 	defer func() {
 		if err == nil && t.evals {
 			s.haveEvals = true
 		}
 	}()
+	// The batch's spans, the last copy of a span sent twice winning as
+	// INSERT OR REPLACE would have it.
+	type spanKey struct{ trace, span string }
+	at := map[spanKey]int{}
+	var spans []*preparedSpan
 	for _, r := range batch {
-		for _, rs := range r.rs {
-			res := rs.GetResource()
-			buf, err = proto.MarshalOptions{Deterministic: true}.MarshalAppend(buf[:0], res)
-			if err != nil {
-				return fmt.Errorf("encode resource: %w", err)
-			}
-			h := fnv.New64a()
-			h.Write(buf)
-			rid := int64(h.Sum64() >> 1)
-			if !s.resources[uint64(rid)] && !newResources[uint64(rid)] {
-				if err = t.exec(`INSERT OR IGNORE INTO resources (id, data) VALUES (?, ?)`, rid, buf); err != nil {
+		for _, res := range r.prep.resources {
+			if !s.resources[uint64(res.id)] && !newResources[uint64(res.id)] {
+				if err = t.exec(`INSERT OR IGNORE INTO resources (id, data) VALUES (?, ?)`, res.id, res.data); err != nil {
 					return fmt.Errorf("insert resource: %w", err)
 				}
-				newResources[uint64(rid)] = true
+				newResources[uint64(res.id)] = true
 			}
-			for _, ss := range rs.GetScopeSpans() {
-				scope := ss.GetScope().GetName()
-				if v := ss.GetScope().GetVersion(); v != "" {
-					scope += "@" + v
-				}
-				for _, sp := range ss.GetSpans() {
-					row := extract(res.GetAttributes(), scope, sp)
-					if len(row.traceID) != 32 || len(row.spanID) != 16 {
-						// The receiver rejects these before; skip defensively.
-						continue
-					}
-					buf, err = proto.Marshal(sp)
-					if err != nil {
-						return fmt.Errorf("encode span: %w", err)
-					}
-					if err = t.exec(insertSpan, row.traceID, row.spanID, row.parentID, row.name, row.kind,
-						row.spanKind, row.startNS, row.endNS, row.statusCode, row.statusMessage,
-						row.sessionID, row.userID, row.model, row.inputTokens, row.outputTokens,
-						row.totalTokens, row.cost, b2i(row.priced), row.retry, row.inText, row.outText,
-						b2i(row.refused), b2i(row.empty), row.scope, rid, buf); err != nil {
-						return fmt.Errorf("insert span: %w", err)
-					}
-					t.traces[row.traceID] = true
-					if row.sessionID != "" {
-						// Spans of a session repeat its tags, model and
-						// metadata: write each once per batch.
-						for _, tag := range row.tags {
-							if t.once("t\x00" + row.sessionID + "\x00" + tag) {
-								if err = t.exec(`INSERT OR IGNORE INTO session_tags (session_id, tag) VALUES (?, ?)`, row.sessionID, tag); err != nil {
-									return err
-								}
-							}
-						}
-						if row.model != "" && t.once("m\x00"+row.sessionID+"\x00"+row.model) {
-							if err = t.exec(`INSERT OR IGNORE INTO session_models (session_id, model) VALUES (?, ?)`, row.sessionID, row.model); err != nil {
-								return err
-							}
-						}
-						for k, v := range row.metadata {
-							if t.once("k\x00" + row.sessionID + "\x00" + k + "\x00" + v) {
-								if err = t.exec(`INSERT OR REPLACE INTO session_meta (session_id, key, value) VALUES (?, ?, ?)`, row.sessionID, k, v); err != nil {
-									return err
-								}
-							}
-						}
-					}
-					if row.eval != nil {
-						t.evals = true
-						evals = append(evals, row)
-					}
-				}
+		}
+		for i := range r.prep.spans {
+			p := &r.prep.spans[i]
+			k := spanKey{p.row.traceID, p.row.spanID}
+			if j, ok := at[k]; ok {
+				spans[j] = p
+			} else {
+				at[k] = len(spans)
+				spans = append(spans, p)
+			}
+			if p.row.eval != nil {
+				t.evals = true
+				evals = append(evals, p.row)
 			}
 		}
 	}
 
-	for id := range t.traces {
-		if err = s.refreshTrace(t, id); err != nil {
-			return fmt.Errorf("trace %s: %w", id, err)
+	args := make([]any, 0, 26*min(len(spans), 4*rowsPerInsert))
+	flushSpans := func() error {
+		err := t.insertMany("spans", spanCols, 26, args)
+		args = args[:0]
+		return err
+	}
+	byTrace := map[string][]*spanRow{}
+	var traceIDs []string
+	for _, p := range spans {
+		row := p.row
+		args = append(args, row.traceID, row.spanID, row.parentID, row.name, row.kind,
+			row.spanKind, row.startNS, row.endNS, row.statusCode, row.statusMessage,
+			row.sessionID, row.userID, row.model, row.inputTokens, row.outputTokens,
+			row.totalTokens, row.cost, b2i(row.priced), row.retry, row.inText, row.outText,
+			b2i(row.refused), b2i(row.empty), row.scope, p.rid, p.data)
+		if len(args) == cap(args) {
+			if err = flushSpans(); err != nil {
+				return fmt.Errorf("insert span: %w", err)
+			}
+		}
+		if _, ok := byTrace[row.traceID]; !ok {
+			traceIDs = append(traceIDs, row.traceID)
+		}
+		byTrace[row.traceID] = append(byTrace[row.traceID], row)
+		t.traces[row.traceID] = true
+		if row.sessionID != "" {
+			// Spans of a session repeat its tags, model and
+			// metadata: write each once per batch.
+			for _, tag := range row.tags {
+				if t.once("t\x00" + row.sessionID + "\x00" + tag) {
+					if err = t.exec(`INSERT OR IGNORE INTO session_tags (session_id, tag) VALUES (?, ?)`, row.sessionID, tag); err != nil {
+						return err
+					}
+				}
+			}
+			if row.model != "" && t.once("m\x00"+row.sessionID+"\x00"+row.model) {
+				if err = t.exec(`INSERT OR IGNORE INTO session_models (session_id, model) VALUES (?, ?)`, row.sessionID, row.model); err != nil {
+					return err
+				}
+			}
+			for k, v := range row.metadata {
+				if t.once("k\x00" + row.sessionID + "\x00" + k + "\x00" + v) {
+					if err = t.exec(`INSERT OR REPLACE INTO session_meta (session_id, key, value) VALUES (?, ?, ?)`, row.sessionID, k, v); err != nil {
+						return err
+					}
+				}
+			}
 		}
 	}
+	if err = flushSpans(); err != nil {
+		return fmt.Errorf("insert span: %w", err)
+	}
+
+	old, err := t.lookupTraces(traceIDs)
+	if err != nil {
+		return fmt.Errorf("traces: %w", err)
+	}
+	targs := make([]any, 0, 24*len(traceIDs))
+	for _, id := range traceIDs {
+		o, existed := old[id]
+		var all []aggSpan
+		if existed {
+			// Spans stored before this batch belong to the trace too.
+			if all, err = t.traceSpans(id); err != nil {
+				return fmt.Errorf("trace %s: %w", id, err)
+			}
+		} else {
+			rows := byTrace[id]
+			all = make([]aggSpan, len(rows))
+			for i, r := range rows {
+				all[i] = aggSpan{spanID: r.spanID, parentID: r.parentID, spanKind: r.spanKind, name: r.name,
+					start: r.startNS, end: r.endNS, status: r.statusCode, statusMsg: r.statusMessage,
+					session: r.sessionID, user: r.userID, model: r.model, in: r.inputTokens,
+					out: r.outputTokens, total: r.totalTokens, cost: r.cost, priced: r.priced,
+					refused: r.refused, empty: r.empty, retry: r.retry, inText: r.inText, outText: r.outText}
+			}
+			sort.Slice(all, func(i, j int) bool {
+				if all[i].start != all[j].start {
+					return all[i].start < all[j].start
+				}
+				return all[i].spanID < all[j].spanID
+			})
+		}
+		tr := summarizeTrace(all)
+		targs = append(targs, id, tr.session, tr.user, tr.start, tr.end, tr.rootName, tr.spans, tr.llm,
+			tr.errs, truncate(tr.errMsg, 1000), tr.in, tr.out, tr.total, tr.cost, tr.unpriced, tr.model,
+			tr.input, tr.output, tr.retries, b2i(tr.refused), b2i(tr.empty), tr.llmMS, b2i(tr.evalOnly),
+			b2i(tr.failed))
+		for _, sid := range []string{o.session, tr.session} {
+			if sid != "" {
+				t.sessions[sid] = true
+			}
+		}
+		for _, uid := range []string{o.user, tr.user} {
+			if uid != "" {
+				t.users[uid] = true
+			}
+		}
+		// Evaluations of this trace's spans follow the trace's session and
+		// user. Only a trace stored before can have evaluations yet.
+		if existed && (s.haveEvals || t.evals) {
+			if err = t.exec(updateEvalOwner, tr.session, tr.user, id, tr.session, tr.user); err != nil {
+				return fmt.Errorf("trace %s: %w", id, err)
+			}
+		}
+	}
+	if err = t.insertMany("traces", traceCols, 24, targs); err != nil {
+		return fmt.Errorf("traces: %w", err)
+	}
+
 	for _, e := range evals {
 		resolved, err := s.putEvaluation(t, e)
 		if err != nil {
@@ -280,6 +499,39 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	return nil
 }
 
+type traceOwner struct{ session, user string }
+
+// lookupTraces returns the session and user of the ids already stored.
+func (t *txn) lookupTraces(ids []string) (map[string]traceOwner, error) {
+	out := map[string]traceOwner{}
+	args := make([]any, lookupN)
+	for len(ids) > 0 {
+		n := min(lookupN, len(ids))
+		for i := range lookupN {
+			args[i] = ids[min(i, n-1)]
+		}
+		ids = ids[n:]
+		rows, err := t.query(traceLookup, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			var o traceOwner
+			if err := rows.Scan(&id, &o.session, &o.user); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = o
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 type aggSpan struct {
 	spanID, parentID, spanKind, name string
 	start, end                       int64
@@ -293,18 +545,13 @@ type aggSpan struct {
 	inText, outText                  string
 }
 
-// refreshTrace recomputes the traces row of one trace from its spans.
-func (s *Store) refreshTrace(t *txn, traceID string) error {
-	st, err := t.stmt(`SELECT span_id, parent_id, span_kind, name, start_ns, end_ns, status_code,
-		status_message, session_id, user_id, model, input_tokens, output_tokens, total_tokens, cost,
-		priced, refused, empty, retry, in_text, out_text FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id`)
+// traceSpans reads the stored spans of a trace in start order.
+func (t *txn) traceSpans(traceID string) ([]aggSpan, error) {
+	rows, err := t.query(selectTraceSpans, traceID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rows, err := st.QueryContext(t.ctx, traceID)
-	if err != nil {
-		return err
-	}
+	defer rows.Close()
 	var all []aggSpan
 	for rows.Next() {
 		var a aggSpan
@@ -312,23 +559,30 @@ func (s *Store) refreshTrace(t *txn, traceID string) error {
 		if err := rows.Scan(&a.spanID, &a.parentID, &a.spanKind, &a.name, &a.start, &a.end, &a.status,
 			&a.statusMsg, &a.session, &a.user, &a.model, &a.in, &a.out, &a.total, &a.cost,
 			&priced, &refused, &empty, &a.retry, &a.inText, &a.outText); err != nil {
-			rows.Close()
-			return err
+			return nil, err
 		}
 		a.priced, a.refused, a.empty = priced != 0, refused != 0, empty != 0
 		all = append(all, a)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	return all, rows.Err()
+}
 
-	var old struct{ session, user string }
-	err = t.queryRow(`SELECT session_id, user_id FROM traces WHERE trace_id = ?`, traceID).Scan(&old.session, &old.user)
-	if err != nil && err != sql.ErrNoRows {
-		return err
-	}
+// traceSummary is a traces row.
+type traceSummary struct {
+	session, user, rootName          string
+	start, end                       int64
+	spans, llm, errs, retries        int
+	errMsg, model, input, output     string
+	in, out, total                   int64
+	cost                             float64
+	unpriced                         int
+	llmMS                            string
+	refused, empty, evalOnly, failed bool
+}
 
+// summarizeTrace computes the traces row of a trace from all its spans, in
+// start order.
+func summarizeTrace(all []aggSpan) traceSummary {
 	ids := make(map[string]bool, len(all))
 	for _, a := range all {
 		ids[a.spanID] = true
@@ -457,34 +711,10 @@ func (s *Store) refreshTrace(t *txn, traceID string) error {
 	if root != nil {
 		rootName = root.name
 	}
-	if err := t.exec(`INSERT OR REPLACE INTO traces (trace_id, session_id, user_id, start_ns, end_ns,
-		root_name, spans, llm_calls, errors, error_message, input_tokens, output_tokens, total_tokens,
-		cost, unpriced, model, input, output, retries, refused, empty, llm_ms, eval_only, failed)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		traceID, session, user, start, end, rootName, len(spans), llm, errs, truncate(errMsg, 1000),
-		in, out, total, cost, unpriced, model, input, output, retries, b2i(refused), b2i(empty),
-		strings.Join(llmMS, ","), b2i(evalOnly), b2i(failed)); err != nil {
-		return err
-	}
-	for _, id := range []string{old.session, session} {
-		if id != "" {
-			t.sessions[id] = true
-		}
-	}
-	for _, id := range []string{old.user, user} {
-		if id != "" {
-			t.users[id] = true
-		}
-	}
-	// Evaluations of this trace's spans follow the trace's session and user.
-	if !s.haveEvals && !t.evals {
-		return nil
-	}
-	if err := t.exec(`UPDATE evaluations SET session_id = ?, user_id = ? WHERE target_trace_id = ?
-		AND (session_id != ? OR user_id != ?)`, session, user, traceID, session, user); err != nil {
-		return err
-	}
-	return nil
+	return traceSummary{session: session, user: user, rootName: rootName, start: start, end: end,
+		spans: len(spans), llm: llm, errs: errs, retries: retries, errMsg: errMsg, model: model,
+		input: input, output: output, in: in, out: out, total: total, cost: cost, unpriced: unpriced,
+		llmMS: strings.Join(llmMS, ","), refused: refused, empty: empty, evalOnly: evalOnly, failed: failed}
 }
 
 // putEvaluation stores one evaluation span, resolved to its target span's

@@ -55,8 +55,9 @@ type Store struct {
 
 	// Writer goroutine state.
 	resources map[uint64]bool
-	pending   int  // evaluations whose target span has not arrived
-	haveEvals bool // the database holds evaluations
+	stmts     map[string]*sql.Stmt // writeQueries prepared on wdb
+	pending   int                  // evaluations whose target span has not arrived
+	haveEvals bool                 // the database holds evaluations
 }
 
 // Option configures Open.
@@ -101,8 +102,11 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, errors.New("store: empty database path")
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	// The writer keeps a small page cache: filling a large one allocates a
+	// fresh page for every page written, which cost more than the inserts
+	// (64 MiB: 35 ms of CPU per 512-span batch, 2 MiB: 26 ms).
 	wdsn := base + "?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(" + cfg.synchronous + ")&_pragma=foreign_keys(0)&_pragma=cache_size(-65536)"
+		"&_pragma=synchronous(" + cfg.synchronous + ")&_pragma=foreign_keys(0)&_pragma=cache_size(-2000)"
 	wdb, err := sql.Open("sqlite", wdsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -160,6 +164,9 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		close(s.closing)
 		<-s.writerEnd
+		for _, st := range s.stmts {
+			st.Close()
+		}
 		// Fold the WAL back into the main file so the database is one file
 		// at rest.
 		_, _ = s.wdb.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
@@ -176,7 +183,13 @@ func (s *Store) Ingest(ctx context.Context, rs []*tracepb.ResourceSpans) (int, e
 	if n == 0 {
 		return 0, nil
 	}
-	req := &writeReq{rs: rs, n: n, done: make(chan error, 1)}
+	// Extraction and encoding happen here, in the caller's goroutine, so
+	// that the single writer spends its time writing.
+	p, err := prepare(rs, n)
+	if err != nil {
+		return 0, err
+	}
+	req := &writeReq{prep: p, n: n, done: make(chan error, 1)}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
