@@ -59,16 +59,18 @@ func newWire(opts []Option) *llmparse.Wire {
 // the parser of its requests.
 type endpoint struct {
 	suffix string
+	name   string // the span name, the reference's response type name
+	kind   semconv.SpanKind
 	start  func(req *http.Request, body []byte) (llmparse.Call, bool)
 }
 
 // endpoints are tried in order; "/chat/completions" comes before
 // "/completions", which it ends with.
 var endpoints = []endpoint{
-	{"/chat/completions", startChat},
-	{"/completions", startCompletion},
-	{"/embeddings", startEmbeddings},
-	{"/responses", startResponses},
+	{"/chat/completions", "ChatCompletion", semconv.SpanKindLLM, startChat},
+	{"/completions", "Completion", semconv.SpanKindLLM, startCompletion},
+	{"/embeddings", "CreateEmbeddingResponse", semconv.SpanKindEmbedding, startEmbeddings},
+	{"/responses", "Response", semconv.SpanKindLLM, startResponses},
 }
 
 func lookup(path string) *endpoint {
@@ -87,6 +89,15 @@ type adapter struct {
 
 func (adapter) Match(req *http.Request) bool {
 	return req.Method == http.MethodPost && lookup(req.URL.Path) != nil
+}
+
+// SpanName names the span of a matching request before its body is read,
+// so that unsampled requests are not parsed.
+func (adapter) SpanName(req *http.Request) (string, semconv.SpanKind) {
+	if ep := lookup(req.URL.Path); ep != nil {
+		return ep.name, ep.kind
+	}
+	return "OpenAI", semconv.SpanKindLLM
 }
 
 func (a adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {

@@ -46,6 +46,13 @@ type Adapter interface {
 	Start(req *http.Request, body []byte) (Call, bool)
 }
 
+// Namer is implemented by Adapters that know a request's span name and kind
+// from its method and URL. The Wire then starts the span before parsing the
+// body, and skips the parsing when the span is not sampled.
+type Namer interface {
+	SpanName(req *http.Request) (name string, kind semconv.SpanKind)
+}
+
 // Call is one traced request.
 type Call interface {
 	// Span returns the span name, the traceAI span kind and the attributes
@@ -84,9 +91,11 @@ func (w *Wire) Do(req *http.Request, next func(*http.Request) (*http.Response, e
 	if req == nil || req.Body == nil || req.Body == http.NoBody || fi.IsTracingSuppressed(req.Context()) || !w.match(req) {
 		return next(req)
 	}
-	body, err := io.ReadAll(req.Body)
+	body, err := readAll(req.Body, req.ContentLength)
 	req.Body.Close()
-	out := req.Clone(req.Context())
+	// A shallow copy, as WithContext makes: the request's header and URL
+	// are shared, never changed.
+	out := req.WithContext(req.Context())
 	out.Body = io.NopCloser(bytes.NewReader(body))
 	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	if err != nil {
@@ -111,6 +120,9 @@ func (w *Wire) Do(req *http.Request, next func(*http.Request) (*http.Response, e
 	framing := FramingJSON
 	guard(func() { framing = call.Response(res) })
 	t := &tracked{ReadCloser: res.Body, call: call, span: span, framing: framing}
+	if framing == FramingJSON && res.ContentLength > 0 && res.ContentLength <= maxBody {
+		t.buf = make([]byte, 0, res.ContentLength)
+	}
 	if res.Body == nil || res.Body == http.NoBody {
 		t.finish(nil)
 		return res, nil
@@ -160,6 +172,9 @@ func (w *Wire) start(req *http.Request, body []byte) (call Call, span sink) {
 			call, span = nil, nil
 		}
 	}()
+	if n, ok := w.adapter.(Namer); ok && w.Adopt == nil {
+		return w.startNamed(n, req, body)
+	}
 	call, ok := w.adapter.Start(req, body)
 	if !ok {
 		return nil, nil
@@ -180,6 +195,47 @@ func (w *Wire) start(req *http.Request, body []byte) (call Call, span sink) {
 	return call, ours{s}
 }
 
+// startNamed starts the span first and parses the request only when the
+// span records. A body the adapter cannot parse still gets its span, with
+// the name, kind and context attributes only.
+func (w *Wire) startNamed(n Namer, req *http.Request, body []byte) (Call, sink) {
+	name, kind := n.SpanName(req)
+	_, s := w.tracer.Start(req.Context(), name, kind, trace.WithSpanKind(trace.SpanKindClient))
+	if !s.IsRecording() {
+		return nil, nil
+	}
+	var call Call
+	ok := false
+	guard(func() {
+		if call, ok = w.adapter.Start(req, body); ok {
+			_, _, attrs := call.Span()
+			s.SetAttributes(attrs...)
+		}
+	})
+	if !ok {
+		return &opaque{}, ours{s}
+	}
+	return call, ours{s}
+}
+
+// opaque is the Call of a request whose body could not be parsed: of the
+// response, only an HTTP error status is recorded.
+type opaque struct{ status int }
+
+func (*opaque) Span() (string, semconv.SpanKind, []attribute.KeyValue) { return "", "", nil }
+func (o *opaque) Response(res *http.Response) Framing {
+	o.status = res.StatusCode
+	return FramingJSON
+}
+func (*opaque) Body([]byte)  {}
+func (*opaque) Event([]byte) {}
+func (o *opaque) End() ([]attribute.KeyValue, error) {
+	if o.status >= 400 {
+		return nil, &APIError{Provider: "http", StatusCode: o.status, Message: http.StatusText(o.status)}
+	}
+	return nil, nil
+}
+
 func (w *Wire) match(req *http.Request) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -197,6 +253,28 @@ func guard(f func()) {
 		}
 	}()
 	f()
+}
+
+// readAll reads r to its end in one allocation when size (a
+// Content-Length, -1 when unknown) is right.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > maxBody {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1) // +1: EOF is seen without growing
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // longer than announced: grow
+		}
+	}
 }
 
 type errReader struct{ err error }

@@ -1,0 +1,138 @@
+package fiopenai_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/traceai-go/traceai/fi"
+	"github.com/traceai-go/traceai/instrumentation/fiopenai"
+)
+
+// discard is an exporter that drops spans, so that the benchmarks measure
+// the instrumentation and the SDK's pipeline, not an export.
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
+
+// benchProvider is a provider as fi.Register builds one: the fi span
+// processor, then a batch processor in front of an exporter.
+func benchProvider(b *testing.B) *sdktrace.TracerProvider {
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithSpanProcessor(fi.NewSpanProcessor()),
+		sdktrace.WithBatcher(discard{}),
+	)
+	b.Cleanup(func() { tp.Shutdown(context.Background()) })
+	return tp
+}
+
+func benchClient(url string, mw option.Middleware) openai.Client {
+	opts := []option.RequestOption{
+		option.WithBaseURL(url + "/v1"),
+		option.WithAPIKey(chatAPIKey),
+		option.WithMaxRetries(0),
+	}
+	if mw != nil {
+		opts = append(opts, option.WithMiddleware(mw))
+	}
+	return openai.NewClient(opts...)
+}
+
+func benchCtx() context.Context {
+	return fi.UsingAttributes(context.Background(), fi.Attributes{
+		SessionID: "bench-session", UserID: "bench-user",
+		Tags: []string{"bench"}, Metadata: map[string]any{"plan": "pro"},
+	})
+}
+
+// BenchmarkChatRoundTrip is one chat completion through openai-go v3 to a
+// local server, without (bare) and with the instrumentation.
+func BenchmarkChatRoundTrip(b *testing.B) {
+	resp := chatFixture(b, "chat_response.json")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body.Close()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(resp)
+	}))
+	defer srv.Close()
+	params := chatParams()
+	run := func(b *testing.B, c openai.Client) {
+		ctx := benchCtx()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Chat.Completions.New(ctx, params); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("bare", func(b *testing.B) { run(b, benchClient(srv.URL, nil)) })
+	b.Run("instrumented", func(b *testing.B) {
+		run(b, benchClient(srv.URL, fiopenai.Middleware(fiopenai.WithTracerProvider(benchProvider(b)))))
+	})
+	b.Run("unsampled", func(b *testing.B) {
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()), sdktrace.WithSpanProcessor(fi.NewSpanProcessor()))
+		run(b, benchClient(srv.URL, fiopenai.Middleware(fiopenai.WithTracerProvider(tp))))
+	})
+}
+
+// BenchmarkStream1000 is a streamed chat completion of 1,000 chunks, each
+// flushed on its own, read through openai-go v3's stream reader. It reports
+// the time to the first chunk (ttfc-ns) and the time per chunk.
+func BenchmarkStream1000(b *testing.B) {
+	const chunks = 1000
+	var sb strings.Builder
+	for i := range chunks {
+		fmt.Fprintf(&sb, "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1740000000,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok%d \"},\"finish_reason\":null}]}\n\n", i)
+	}
+	lines := strings.SplitAfter(sb.String(), "\n\n")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body.Close()
+		w.Header().Set("Content-Type", "text/event-stream")
+		fl := w.(http.Flusher)
+		for _, l := range lines {
+			if l == "" {
+				continue
+			}
+			w.Write([]byte(l))
+			fl.Flush()
+		}
+		w.Write([]byte("data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1740000000,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"))
+	}))
+	defer srv.Close()
+	params := chatParams()
+	run := func(b *testing.B, c openai.Client) {
+		ctx := benchCtx()
+		var first time.Duration
+		b.ReportAllocs()
+		for b.Loop() {
+			start := time.Now()
+			s := c.Chat.Completions.NewStreaming(ctx, params)
+			n := 0
+			for s.Next() {
+				if n == 0 {
+					first += time.Since(start)
+				}
+				n++
+			}
+			if err := s.Err(); err != nil || n != chunks+1 {
+				b.Fatalf("%d chunks, %v", n, err)
+			}
+			s.Close()
+		}
+		b.ReportMetric(float64(first.Nanoseconds())/float64(b.N), "ttfc-ns")
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/chunks, "ns/chunk")
+	}
+	b.Run("bare", func(b *testing.B) { run(b, benchClient(srv.URL, nil)) })
+	b.Run("instrumented", func(b *testing.B) {
+		run(b, benchClient(srv.URL, fiopenai.Middleware(fiopenai.WithTracerProvider(benchProvider(b)))))
+	})
+}
