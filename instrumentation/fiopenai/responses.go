@@ -515,9 +515,10 @@ func (r *respResult) attrs() llmparse.Attrs {
 	attrs.Str(semconv.GenAIRequestModel, r.model)
 	attrs.Str(semconv.GenAIResponseModel, r.model)
 	attrs.Str(semconv.GenAIResponseID, r.id)
-	if r.status != "" {
-		// Not in the reference: the response status stands for the
-		// finish reason the Responses API does not have.
+	if r.status != "" && r.status != "in_progress" && r.status != "queued" {
+		// Not in the reference: the final status (completed, incomplete,
+		// failed, cancelled) stands for the finish reason the Responses
+		// API does not have.
 		attrs.Add(semconv.GenAIResponseFinishReasons.StringSlice([]string{r.status}))
 	}
 	var text []string

@@ -3,9 +3,12 @@ package fiopenai_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -291,5 +294,246 @@ func TestResponsesListInput(t *testing.T) {
 	if v := w["input.value"]; !strings.HasPrefix(v, `{"model": "gpt-4o", "instructions": "You are a weather assistant.", "input": [{"role": "user", "content": [{"type": "input_text", `) ||
 		!strings.HasSuffix(v, `"temperature": 0.5, "store": false}`) || !strings.Contains(v, `"It is 18 °C and clear in Paris."`) {
 		t.Errorf("input.value %s", v)
+	}
+}
+
+func respStreamParams() responses.ResponseNewParams {
+	return respParams()
+}
+
+// respStream reads a whole openai-go stream, returning the text deltas the
+// app saw and the final response of response.completed, if any.
+func respStream(t *testing.T, c openai.Client, p responses.ResponseNewParams) (deltas string, args string, final *responses.Response, types []string) {
+	t.Helper()
+	st := c.Responses.NewStreaming(respCtx(), p)
+	for st.Next() {
+		ev := st.Current()
+		types = append(types, ev.Type)
+		switch ev.Type {
+		case "response.output_text.delta":
+			deltas += ev.Delta
+		case "response.function_call_arguments.delta":
+			args += ev.Delta
+		case "response.completed":
+			r := ev.AsResponseCompleted().Response
+			final = &r
+		}
+	}
+	if err := st.Err(); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	return deltas, args, final, types
+}
+
+func TestResponsesOpenAIGoStream(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "responses_stream.sse", nil})
+	text, _, final, types := respStream(t, chatOAClient(s, tp), respStreamParams())
+	if text != "The capital of France is Paris." || final == nil || final.OutputText() != text || len(types) != 15 {
+		t.Fatalf("app got %q %v %v", text, final, types)
+	}
+	if !strings.Contains(string(s.bodies[0]), `"stream":true`) {
+		t.Fatalf("not a stream request: %s", s.bodies[0])
+	}
+	sp := chatOneSpan(t, sr)
+	if sp.Name() != "Response" || sp.Status().Code != codes.Ok || len(sp.Events()) != 1 || sp.Events()[0].Name != "First Token Stream Event" {
+		t.Errorf("name %q status %v events %v", sp.Name(), sp.Status(), sp.Events())
+	}
+	o := "gen_ai.output.messages.0.message."
+	respExact(t, sp, respCommon(map[string]string{
+		"input.value":                         `{"instructions": "You are a concise assistant for a travel agency.", "max_output_tokens": 64, "temperature": 0.2, "input": "What is the capital of France?", "model": "gpt-4o-mini", "stream": true}`,
+		"gen_ai.request.parameters":           `{"max_output_tokens": 64, "temperature": 0.2, "model": "gpt-4o-mini", "stream": true}`,
+		"gen_ai.request.model":                "gpt-4o-mini-2024-07-18",
+		"gen_ai.response.model":               "gpt-4o-mini-2024-07-18",
+		"gen_ai.response.id":                  "resp_0b5d7f9a1c3e5a7c0068e4c40a7e3c8193b2a1c0d9e8f7a6b5",
+		"gen_ai.response.finish_reasons":      `["completed"]`,
+		o + "role":                            "assistant",
+		o + "contents.0.message_content.type": "text",
+		o + "contents.0.message_content.text": "The capital of France is Paris.",
+		"gen_ai.usage.input_tokens":           "31",
+		"gen_ai.usage.output_tokens":          "8",
+		"gen_ai.usage.total_tokens":           "39",
+		"output.value":                        "The capital of France is Paris.",
+		"output.mime_type":                    "text/plain",
+	}))
+}
+
+// TestResponsesOpenAIGoStreamToolCall: a function call streamed as
+// argument deltas; with no text, output.value is the final response's JSON.
+func TestResponsesOpenAIGoStreamToolCall(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "responses_stream_tools.sse", nil})
+	p := responses.ResponseNewParams{
+		Model: "gpt-4o",
+		Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("What's the weather in Paris?")},
+		Tools: []responses.ToolUnionParam{responses.ToolParamOfFunction("get_weather",
+			map[string]any{"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}}, "required": []string{"city"}, "additionalProperties": false}, true)},
+	}
+	_, args, final, _ := respStream(t, chatOAClient(s, tp), p)
+	if args != `{"city":"Paris"}` || final == nil || final.Output[0].AsFunctionCall().CallID != "call_Zk3mP8qR1sT6uV9wX2yA5bC7" {
+		t.Fatalf("app got %q %+v", args, final)
+	}
+	sp := chatOneSpan(t, sr)
+	if sp.Status().Code != codes.Ok {
+		t.Errorf("status %v", sp.Status())
+	}
+	a := chatAttrs(sp)
+	// output.value: the response of response.completed, in the Python layout.
+	var got, want any
+	sse := string(chatFixture(t, "responses_stream_tools.sse"))
+	last := sse[strings.LastIndex(sse, "data: ")+len("data: "):]
+	var ev struct{ Response json.RawMessage }
+	if err := json.Unmarshal([]byte(last), &ev); err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(ev.Response, &want)
+	if err := json.Unmarshal([]byte(a["output.value"]), &got); err != nil || !reflect.DeepEqual(got, want) || !strings.HasPrefix(a["output.value"], `{"id": "resp_0c8e0a2b4d6f8a0c0068e4c4f3b61c8191a9b8c7d6e5f4a3b2", "object": "response", `) {
+		t.Errorf("output.value %s (%v)", a["output.value"], err)
+	}
+	// In the order openai-go writes the fields.
+	tool := `{"strict": true, "parameters": {"additionalProperties": false, "properties": {"city": {"type": "string"}}, "required": ["city"], "type": "object"}, "name": "get_weather", "type": "function"}`
+	o := "gen_ai.output.messages.0.message."
+	respExact(t, sp, map[string]string{
+		"gen_ai.span.kind":                              "LLM",
+		"gen_ai.provider.name":                          "openai",
+		"gen_ai.operation.name":                         "chat",
+		"session.id":                                    "sess-1",
+		"gen_ai.conversation.id":                        "sess-1",
+		"user.id":                                       "user-1",
+		"gen_ai.input.messages.1.message.role":          "user",
+		"gen_ai.input.messages.1.message.content":       "What's the weather in Paris?",
+		"input.mime_type":                               "application/json",
+		"input.value":                                   `{"input": "What's the weather in Paris?", "model": "gpt-4o", "tools": [` + tool + `], "stream": true}`,
+		"gen_ai.request.parameters":                     `{"model": "gpt-4o", "stream": true}`,
+		"gen_ai.tool.definitions":                       "[" + tool + "]",
+		"gen_ai.tool.definitions.0.tool.json_schema":    tool,
+		"gen_ai.request.model":                          "gpt-4o-2024-08-06",
+		"gen_ai.response.model":                         "gpt-4o-2024-08-06",
+		"gen_ai.response.id":                            "resp_0c8e0a2b4d6f8a0c0068e4c4f3b61c8191a9b8c7d6e5f4a3b2",
+		"gen_ai.response.finish_reasons":                `["completed"]`,
+		o + "role":                                      "assistant",
+		o + "tool_calls.0.tool_call.id":                 "call_Zk3mP8qR1sT6uV9wX2yA5bC7",
+		o + "tool_calls.0.tool_call.function.name":      "get_weather",
+		o + "tool_calls.0.tool_call.function.arguments": `{"city":"Paris"}`,
+		"gen_ai.usage.input_tokens":                     "58",
+		"gen_ai.usage.output_tokens":                    "16",
+		"gen_ai.usage.total_tokens":                     "74",
+		"output.value":                                  a["output.value"],
+		"output.mime_type":                              "application/json",
+	})
+}
+
+// TestResponsesOpenAIGoStreamErrorEvent: an error event in the middle of
+// the stream ends the span in error, keeping the text seen before it.
+func TestResponsesOpenAIGoStreamErrorEvent(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "responses_stream_error.sse", nil})
+	text, _, final, types := respStream(t, chatOAClient(s, tp), respStreamParams())
+	// The documented error event has no "error" field, so openai-go hands
+	// it to the app as an event rather than failing the stream.
+	if text != "The capital" || final != nil || types[len(types)-1] != "error" {
+		t.Fatalf("app got %q %v %v", text, final, types)
+	}
+	sp := chatOneSpan(t, sr)
+	if sp.Status().Code != codes.Error || !strings.HasSuffix(sp.Status().Description, "openai: server_error: The server had an error while processing your request. Sorry about that!") {
+		t.Errorf("status %v", sp.Status())
+	}
+	o := "gen_ai.output.messages.0.message."
+	respExact(t, sp, respCommon(map[string]string{
+		"input.value":                         `{"instructions": "You are a concise assistant for a travel agency.", "max_output_tokens": 64, "temperature": 0.2, "input": "What is the capital of France?", "model": "gpt-4o-mini", "stream": true}`,
+		"gen_ai.request.parameters":           `{"max_output_tokens": 64, "temperature": 0.2, "model": "gpt-4o-mini", "stream": true}`,
+		"gen_ai.request.model":                "gpt-4o-mini-2024-07-18",
+		"gen_ai.response.model":               "gpt-4o-mini-2024-07-18",
+		"gen_ai.response.id":                  "resp_0d2f4b6c8e0a2c4e0068e4c5a1f2dc8190c9d8e7f6a5b4c3d2",
+		o + "role":                            "assistant",
+		o + "contents.0.message_content.type": "text",
+		o + "contents.0.message_content.text": "The capital",
+		"output.value":                        "The capital",
+		"output.mime_type":                    "text/plain",
+	}))
+}
+
+// respSSE answers a stream request with sse through NewTransport and
+// returns the span once the app has read the body.
+func respSSE(t *testing.T, sse string) sdktrace.ReadOnlySpan {
+	t.Helper()
+	tp, sr := chatRecorder()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, sse)
+	}))
+	defer srv.Close()
+	hc := &http.Client{Transport: fiopenai.NewTransport(nil, fiopenai.WithTracerProvider(tp))}
+	req, _ := http.NewRequestWithContext(respCtx(), http.MethodPost, srv.URL+"/v1/responses", strings.NewReader(`{"model":"gpt-4o-mini","input":"Hi","stream":true}`))
+	res, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(got) != sse {
+		t.Fatal("bytes changed")
+	}
+	return chatOneSpan(t, sr)
+}
+
+// TestResponsesStreamWithoutCompleted: a stream that ends before
+// response.completed still ends its span, with what the events brought:
+// the text deltas of an unfinished message, a function call whose item
+// came whole.
+func TestResponsesStreamWithoutCompleted(t *testing.T) {
+	sse := string(chatFixture(t, "responses_stream.sse"))
+	sse = sse[:strings.Index(sse, "event: response.output_text.done")]
+	tools := string(chatFixture(t, "responses_stream_tools.sse"))
+	tools = tools[strings.Index(tools, "event: response.output_item.added"):strings.Index(tools, "event: response.completed")]
+	sse += strings.ReplaceAll(tools, `"output_index":0`, `"output_index":1`)
+	sp := respSSE(t, sse)
+	if sp.Status().Code != codes.Ok {
+		t.Errorf("status %v", sp.Status())
+	}
+	o := "gen_ai.output.messages."
+	chatWant(t, sp, map[string]string{
+		"gen_ai.response.id":                                      "resp_0b5d7f9a1c3e5a7c0068e4c40a7e3c8193b2a1c0d9e8f7a6b5",
+		"gen_ai.response.finish_reasons":                          "",
+		o + "0.message.role":                                      "assistant",
+		o + "0.message.contents.0.message_content.text":           "The capital of France is Paris.",
+		o + "1.message.role":                                      "assistant",
+		o + "1.message.tool_calls.0.tool_call.id":                 "call_Zk3mP8qR1sT6uV9wX2yA5bC7",
+		o + "1.message.tool_calls.0.tool_call.function.arguments": `{"city":"Paris"}`,
+		"output.value":                                            "The capital of France is Paris.",
+		"gen_ai.usage.total_tokens":                               "",
+	})
+	// Arguments still streaming when the body ends: what came so far.
+	tools = string(chatFixture(t, "responses_stream_tools.sse"))
+	sp = respSSE(t, tools[:strings.Index(tools, "event: response.function_call_arguments.done")-len("\n")])
+	chatWant(t, sp, map[string]string{
+		o + "0.message.tool_calls.0.tool_call.function.name":      "get_weather",
+		o + "0.message.tool_calls.0.tool_call.function.arguments": `{"city":"Paris"}`,
+		"output.value": "",
+	})
+}
+
+// TestResponsesStreamFailures: response.failed, response.incomplete and an
+// error event in the form some servers send (nested) end the span in
+// error.
+func TestResponsesStreamFailures(t *testing.T) {
+	for _, tc := range []struct{ sse, desc, status string }{
+		{"event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"failed\",\"model\":\"gpt-4o-mini\",\"output\":[],\"error\":{\"code\":\"server_error\",\"message\":\"The model failed to generate a response.\"}},\"sequence_number\":3}\n\n",
+			"openai: server_error: The model failed to generate a response.", `["failed"]`},
+		{"event: response.incomplete\ndata: {\"type\":\"response.incomplete\",\"response\":{\"id\":\"resp_2\",\"object\":\"response\",\"status\":\"incomplete\",\"model\":\"gpt-4o-mini\",\"incomplete_details\":{\"reason\":\"max_output_tokens\"},\"output\":[{\"type\":\"message\",\"id\":\"msg_2\",\"status\":\"incomplete\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"The capital of\",\"annotations\":[]}]}],\"usage\":{\"input_tokens\":9,\"output_tokens\":4,\"total_tokens\":13}},\"sequence_number\":9}\n\n",
+			"openai: incomplete: max_output_tokens", `["incomplete"]`},
+		{"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"code\":null,\"message\":\"Bad input\"},\"sequence_number\":1}\n\n",
+			"openai: invalid_request_error: Bad input", ""},
+	} {
+		sp := respSSE(t, tc.sse)
+		if sp.Status().Code != codes.Error || !strings.HasSuffix(sp.Status().Description, ": "+tc.desc) {
+			t.Errorf("status %v, want %q", sp.Status(), tc.desc)
+		}
+		chatWant(t, sp, map[string]string{"gen_ai.response.finish_reasons": tc.status, "session.id": "sess-1"})
+		if tc.status == `["incomplete"]` {
+			chatWant(t, sp, map[string]string{"output.value": "The capital of", "gen_ai.usage.total_tokens": "13"})
+		}
 	}
 }
