@@ -39,6 +39,7 @@ type spanRow struct {
 	scope                     string
 	tags                      []string
 	metadata                  map[string]string
+	metadataJSON              string // parsed into metadata by prepare
 	eval                      *evalRow
 }
 
@@ -388,7 +389,7 @@ func extract(res []*commonpb.KeyValue, scope string, sp *tracepb.Span) *spanRow 
 		case string(semconv.TagTags):
 			r.tags = attrStrings(v)
 		case string(semconv.Metadata):
-			r.metadata = parseMetadata(attrString(v))
+			r.metadataJSON = attrString(v)
 		case string(semconv.GenAIEvaluationName):
 			ev.name, haveEval = attrString(v), true
 		case string(semconv.GenAIEvaluationScoreValue):

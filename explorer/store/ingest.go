@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,6 +45,9 @@ type preparedSpan struct {
 func prepare(rs []*tracepb.ResourceSpans, n int) (*prepared, error) {
 	p := &prepared{spans: make([]preparedSpan, 0, n)}
 	seen := map[int64]bool{}
+	// The spans of a session repeat its metadata: parse each text once
+	// (the maps are only read).
+	metadata := map[string]map[string]string{}
 	var buf []byte
 	for _, r := range rs {
 		res := r.GetResource()
@@ -69,6 +73,14 @@ func prepare(rs []*tracepb.ResourceSpans, n int) (*prepared, error) {
 				if len(row.traceID) != 32 || len(row.spanID) != 16 {
 					// The receiver rejects these before; skip defensively.
 					continue
+				}
+				if js := row.metadataJSON; js != "" {
+					m, ok := metadata[js]
+					if !ok {
+						m = parseMetadata(js)
+						metadata[js] = m
+					}
+					row.metadata = m
 				}
 				data, err := proto.Marshal(sp)
 				if err != nil {
@@ -129,6 +141,7 @@ func (s *Store) commit(batch []*writeReq) {
 
 type txn struct {
 	s        *Store
+	newRows  map[string]bool // sessions given a new tag or model row
 	tx       *sql.Tx
 	ctx      context.Context
 	stmts    map[string]*sql.Stmt
@@ -230,7 +243,8 @@ func insertRows(table, cols string, ncols, n int) string {
 // (the id list is padded by repeating the last id).
 const lookupN = 64
 
-var traceLookup = `SELECT trace_id, session_id, user_id FROM traces WHERE trace_id IN (?` +
+var traceLookup = `SELECT trace_id, session_id, user_id, start_ns, end_ns, spans, llm_calls, errors,
+	failed, input_tokens, output_tokens, total_tokens, cost, unpriced, eval_only FROM traces WHERE trace_id IN (?` +
 	strings.Repeat(",?", lookupN-1) + `)`
 
 const selectTraceSpans = `SELECT span_id, parent_id, span_kind, name, start_ns, end_ns, status_code,
@@ -242,9 +256,11 @@ const updateEvalOwner = `UPDATE evaluations SET session_id = ?, user_id = ? WHER
 
 // writeQueries are prepared once for the store's writer connection.
 func writeQueries() []string {
-	q := []string{traceLookup, selectTraceSpans, updateEvalOwner}
+	q := []string{traceLookup, selectTraceSpans, updateEvalOwner, sessionLookup, userLookup,
+		sessionTexts, userSessionSeen, percentileQuery("session_id"), percentileQuery("user_id")}
 	for n := rowsPerInsert; n >= 1; n /= 2 {
-		q = append(q, insertRows("spans", spanCols, 26, n), insertRows("traces", traceCols, 24, n))
+		q = append(q, insertRows("spans", spanCols, 26, n), insertRows("traces", traceCols, 24, n),
+			insertRows("sessions", sessionRowCols, 22, n), insertRows("users", userRowCols, 18, n))
 	}
 	return q
 }
@@ -390,13 +406,13 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			// metadata: write each once per batch.
 			for _, tag := range row.tags {
 				if t.once("t\x00" + row.sessionID + "\x00" + tag) {
-					if err = t.exec(`INSERT OR IGNORE INTO session_tags (session_id, tag) VALUES (?, ?)`, row.sessionID, tag); err != nil {
+					if err = t.insertNew(row.sessionID, `INSERT OR IGNORE INTO session_tags (session_id, tag) VALUES (?, ?)`, row.sessionID, tag); err != nil {
 						return err
 					}
 				}
 			}
 			if row.model != "" && t.once("m\x00"+row.sessionID+"\x00"+row.model) {
-				if err = t.exec(`INSERT OR IGNORE INTO session_models (session_id, model) VALUES (?, ?)`, row.sessionID, row.model); err != nil {
+				if err = t.insertNew(row.sessionID, `INSERT OR IGNORE INTO session_models (session_id, model) VALUES (?, ?)`, row.sessionID, row.model); err != nil {
 					return err
 				}
 			}
@@ -418,6 +434,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		return fmt.Errorf("traces: %w", err)
 	}
 	targs := make([]any, 0, 24*len(traceIDs))
+	var changes []traceChange
 	for _, id := range traceIDs {
 		o, existed := old[id]
 		var all []aggSpan
@@ -448,16 +465,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			tr.errs, truncate(tr.errMsg, 1000), tr.in, tr.out, tr.total, tr.cost, tr.unpriced, tr.model,
 			tr.input, tr.output, tr.retries, b2i(tr.refused), b2i(tr.empty), tr.llmMS, b2i(tr.evalOnly),
 			b2i(tr.failed))
-		for _, sid := range []string{o.session, tr.session} {
-			if sid != "" {
-				t.sessions[sid] = true
-			}
-		}
-		for _, uid := range []string{o.user, tr.user} {
-			if uid != "" {
-				t.users[uid] = true
-			}
-		}
+		changes = append(changes, traceChange{old: o, existed: existed, new: tr})
 		// Evaluations of this trace's spans follow the trace's session and
 		// user. Only a trace stored before can have evaluations yet.
 		if existed && (s.haveEvals || t.evals) {
@@ -465,6 +473,12 @@ func (s *Store) write(batch []*writeReq) (err error) {
 				return fmt.Errorf("trace %s: %w", id, err)
 			}
 		}
+	}
+	// Read what the aggregates need from before this batch, then write
+	// the traces.
+	plan, err := t.planAggregates(changes)
+	if err != nil {
+		return fmt.Errorf("aggregates: %w", err)
 	}
 	if err = t.insertMany("traces", traceCols, 24, targs); err != nil {
 		return fmt.Errorf("traces: %w", err)
@@ -486,24 +500,19 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		}
 		pending -= n
 	}
-	for id := range t.sessions {
-		if err = s.refreshSession(t, id); err != nil {
-			return fmt.Errorf("session %q: %w", id, err)
-		}
-	}
-	for id := range t.users {
-		if err = s.refreshUser(t, id); err != nil {
-			return fmt.Errorf("user %q: %w", id, err)
-		}
-	}
-	return nil
+	return s.applyAggregates(t, plan)
 }
 
-type traceOwner struct{ session, user string }
+// oldTrace is a traces row as stored before the batch.
+type oldTrace struct {
+	session, user string
+	a             agg // this trace alone (traces = 1 unless eval-only)
+	evalOnly      bool
+}
 
-// lookupTraces returns the session and user of the ids already stored.
-func (t *txn) lookupTraces(ids []string) (map[string]traceOwner, error) {
-	out := map[string]traceOwner{}
+// lookupTraces returns the stored rows of the ids already stored.
+func (t *txn) lookupTraces(ids []string) (map[string]oldTrace, error) {
+	out := map[string]oldTrace{}
 	args := make([]any, lookupN)
 	for len(ids) > 0 {
 		n := min(lookupN, len(ids))
@@ -517,10 +526,16 @@ func (t *txn) lookupTraces(ids []string) (map[string]traceOwner, error) {
 		}
 		for rows.Next() {
 			var id string
-			var o traceOwner
-			if err := rows.Scan(&id, &o.session, &o.user); err != nil {
+			var o oldTrace
+			var evalOnly int
+			if err := rows.Scan(&id, &o.session, &o.user, &o.a.start, &o.a.end, &o.a.spans, &o.a.llm,
+				&o.a.errors, &o.a.errTraces, &o.a.in, &o.a.out, &o.a.total, &o.a.cost, &o.a.unpriced, &evalOnly); err != nil {
 				rows.Close()
 				return nil, err
+			}
+			o.evalOnly = evalOnly != 0
+			if !o.evalOnly {
+				o.a.traces = 1
 			}
 			out[id] = o
 		}
@@ -792,7 +807,7 @@ func (s *Store) resolvePending(t *txn) (int, error) {
 const percentileWindow = 2000
 
 func (s *Store) llmPercentiles(t *txn, col, id string) (p50, p95 float64, err error) {
-	rows, err := t.query(`SELECT llm_ms FROM traces WHERE `+col+` = ? AND llm_ms != '' ORDER BY start_ns DESC LIMIT ?`, id, percentileWindow)
+	rows, err := t.query(percentileQuery(col), id, percentileWindow)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -803,17 +818,27 @@ func (s *Store) llmPercentiles(t *txn, col, id string) (p50, p95 float64, err er
 		if err := rows.Scan(&list); err != nil {
 			return 0, 0, err
 		}
-		for _, f := range strings.Split(list, ",") {
-			if v, err := strconv.ParseFloat(f, 64); err == nil {
-				ms = append(ms, v)
-			}
-		}
+		ms = appendMS(ms, list)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, 0, err
 	}
 	sort.Float64s(ms)
 	return percentile(ms, 0.50), percentile(ms, 0.95), nil
+}
+
+func percentileQuery(col string) string {
+	return `SELECT llm_ms FROM traces WHERE ` + col + ` = ? AND llm_ms != '' ORDER BY start_ns DESC LIMIT ?`
+}
+
+// appendMS appends the latencies of a traces.llm_ms list.
+func appendMS(ms []float64, list string) []float64 {
+	for _, f := range strings.Split(list, ",") {
+		if v, err := strconv.ParseFloat(f, 64); err == nil {
+			ms = append(ms, v)
+		}
+	}
+	return ms
 }
 
 // percentile of sorted values, nearest-rank with linear interpolation.
@@ -885,10 +910,7 @@ func (s *Store) refreshSession(t *txn, id string) error {
 	if err != nil {
 		return err
 	}
-	return t.exec(`INSERT OR REPLACE INTO sessions (session_id, user_id, traces, spans, llm_calls, errors,
-		error_traces, error_rate, input_tokens, output_tokens, total_tokens, cost, unpriced, first_input,
-		last_output, start_ns, end_ns, duration_ms, p50_ms, p95_ms, models, tags)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	return t.exec(insertRows("sessions", sessionRowCols, 22, 1),
 		id, user, a.traces, a.spans, a.llm, a.errors, a.errTraces, a.errorRate(), a.in, a.out, a.total,
 		a.cost, a.unpriced, first, last, a.start, a.end, float64(a.end-a.start)/1e6, p50, p95,
 		jsonList(models), jsonList(tags))
@@ -915,9 +937,7 @@ func (s *Store) refreshUser(t *txn, id string) error {
 		return err
 	}
 	sort.Strings(models)
-	return t.exec(`INSERT OR REPLACE INTO users (user_id, sessions, traces, spans, llm_calls, errors,
-		error_traces, error_rate, input_tokens, output_tokens, total_tokens, cost, unpriced, first_ns,
-		last_ns, p50_ms, p95_ms, models) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	return t.exec(insertRows("users", userRowCols, 18, 1),
 		id, sessions, a.traces, a.spans, a.llm, a.errors, a.errTraces, a.errorRate(), a.in, a.out,
 		a.total, a.cost, a.unpriced, a.start, a.end, p50, p95, jsonList(models))
 }
@@ -952,4 +972,371 @@ func jsonList(v []string) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// insertNew runs an INSERT OR IGNORE into session_tags or session_models
+// and notes the session when it added a row, so that the session's stored
+// tags and models are read again.
+func (t *txn) insertNew(session, q string, args ...any) error {
+	st, err := t.stmt(q)
+	if err != nil {
+		return err
+	}
+	res, err := st.ExecContext(t.ctx, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		if t.newRows == nil {
+			t.newRows = map[string]bool{}
+		}
+		t.newRows[session] = true
+	}
+	return nil
+}
+
+const sessionRowCols = `session_id, user_id, traces, spans, llm_calls, errors,
+	error_traces, error_rate, input_tokens, output_tokens, total_tokens, cost, unpriced, first_input,
+	last_output, start_ns, end_ns, duration_ms, p50_ms, p95_ms, models, tags`
+
+const userRowCols = `user_id, sessions, traces, spans, llm_calls, errors,
+	error_traces, error_rate, input_tokens, output_tokens, total_tokens, cost, unpriced, first_ns,
+	last_ns, p50_ms, p95_ms, models`
+
+var (
+	sessionLookup = `SELECT session_id, traces, spans, llm_calls, errors, error_traces, input_tokens,
+	output_tokens, total_tokens, cost, unpriced, start_ns, end_ns, models, tags FROM sessions
+	WHERE session_id IN (?` + strings.Repeat(",?", lookupN-1) + `)`
+	userLookup = `SELECT user_id, sessions, traces, spans, llm_calls, errors, error_traces, input_tokens,
+	output_tokens, total_tokens, cost, unpriced, first_ns, last_ns, models FROM users
+	WHERE user_id IN (?` + strings.Repeat(",?", lookupN-1) + `)`
+)
+
+// sessionTexts reads a session's user (of its latest turn with one) and its
+// first input and last output, as refreshSession does, in one statement.
+const sessionTexts = `SELECT
+	coalesce((SELECT user_id FROM traces WHERE session_id = ?1 AND user_id != '' ORDER BY start_ns DESC LIMIT 1), ''),
+	coalesce((SELECT input FROM traces WHERE session_id = ?1 AND input != '' AND eval_only = 0 ORDER BY start_ns LIMIT 1), ''),
+	coalesce((SELECT output FROM traces WHERE session_id = ?1 AND output != '' AND eval_only = 0 ORDER BY start_ns DESC LIMIT 1), '')`
+
+// userSessionSeen tells whether a user already has a turn in a session.
+const userSessionSeen = `SELECT count(*) FROM (SELECT 1 FROM traces WHERE session_id = ? AND user_id = ? AND eval_only = 0 LIMIT 1)`
+
+// traceChange is one trace of the batch: its row before (if it existed)
+// and after.
+type traceChange struct {
+	old     oldTrace
+	existed bool
+	new     traceSummary
+}
+
+// contribution is what the trace adds to its session's and user's sums.
+func (s *traceSummary) contribution() agg {
+	if s.evalOnly {
+		return agg{}
+	}
+	return agg{traces: 1, spans: int64(s.spans), llm: int64(s.llm), errors: int64(s.errs),
+		errTraces: int64(b2i(s.failed)), in: s.in, out: s.out, total: s.total, cost: s.cost,
+		unpriced: int64(s.unpriced), start: s.start, end: s.end}
+}
+
+// incremental reports whether the sessions and users aggregates can be
+// updated with the difference the trace makes: it stays in the same session
+// and user and its time range only grows (spans were added). Otherwise they
+// are recomputed from the traces table.
+func (c *traceChange) incremental() bool {
+	if !c.existed {
+		return true
+	}
+	o, n := &c.old, &c.new
+	if o.session != n.session || o.user != n.user {
+		return false
+	}
+	if o.evalOnly {
+		return true
+	}
+	return !n.evalOnly && n.start <= o.a.start && n.end >= o.a.end
+}
+
+// entityPlan is the update of one sessions or users row.
+type entityPlan struct {
+	full     bool // recompute from the traces table
+	had      bool // the row existed before the batch
+	a        agg
+	changes  []*traceChange // batch traces in this session or user
+	sessions int64          // users: sessions after the batch
+	models   string         // the stored lists
+	tags     string
+}
+
+type aggPlan struct {
+	sessions, users map[string]*entityPlan
+}
+
+func (p *aggPlan) entity(m map[string]*entityPlan, id string) *entityPlan {
+	e := m[id]
+	if e == nil {
+		e = &entityPlan{}
+		m[id] = e
+	}
+	return e
+}
+
+// planAggregates reads, before the batch's traces are written, the stored
+// sessions and users rows the batch changes, and adds the batch to them.
+func (t *txn) planAggregates(changes []traceChange) (*aggPlan, error) {
+	p := &aggPlan{sessions: map[string]*entityPlan{}, users: map[string]*entityPlan{}}
+	for i := range changes {
+		c := &changes[i]
+		inc := c.incremental()
+		for _, e := range []struct {
+			m        map[string]*entityPlan
+			old, new string
+		}{{p.sessions, c.old.session, c.new.session}, {p.users, c.old.user, c.new.user}} {
+			if e.old != "" && e.old != e.new {
+				p.entity(e.m, e.old).full = true
+			}
+			if e.new != "" {
+				ep := p.entity(e.m, e.new)
+				ep.changes = append(ep.changes, c)
+				if !inc {
+					ep.full = true
+				}
+			}
+		}
+	}
+	ids := func(m map[string]*entityPlan) []string {
+		var out []string
+		for id, e := range m {
+			if !e.full {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	err := t.lookupIn(sessionLookup, ids(p.sessions), func(rows *sql.Rows) error {
+		var id string
+		var a agg
+		var models, tags string
+		if err := rows.Scan(&id, &a.traces, &a.spans, &a.llm, &a.errors, &a.errTraces, &a.in, &a.out,
+			&a.total, &a.cost, &a.unpriced, &a.start, &a.end, &models, &tags); err != nil {
+			return err
+		}
+		e := p.sessions[id]
+		e.had, e.a, e.models, e.tags = true, a, models, tags
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = t.lookupIn(userLookup, ids(p.users), func(rows *sql.Rows) error {
+		var id string
+		var a agg
+		var sessions int64
+		var models string
+		if err := rows.Scan(&id, &sessions, &a.traces, &a.spans, &a.llm, &a.errors, &a.errTraces, &a.in,
+			&a.out, &a.total, &a.cost, &a.unpriced, &a.start, &a.end, &models); err != nil {
+			return err
+		}
+		e := p.users[id]
+		e.had, e.a, e.sessions, e.models = true, a, sessions, models
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range []map[string]*entityPlan{p.sessions, p.users} {
+		for _, e := range m {
+			if e.full {
+				continue
+			}
+			has := e.had && e.a.traces > 0
+			for _, c := range e.changes {
+				var before agg
+				if c.existed {
+					before = c.old.a
+				}
+				after := c.new.contribution()
+				e.a.traces += after.traces - before.traces
+				e.a.spans += after.spans - before.spans
+				e.a.llm += after.llm - before.llm
+				e.a.errors += after.errors - before.errors
+				e.a.errTraces += after.errTraces - before.errTraces
+				e.a.in += after.in - before.in
+				e.a.out += after.out - before.out
+				e.a.total += after.total - before.total
+				e.a.cost += after.cost - before.cost
+				e.a.unpriced += after.unpriced - before.unpriced
+				if after.traces > 0 {
+					if !has {
+						e.a.start, e.a.end, has = after.start, after.end, true
+					} else {
+						e.a.start, e.a.end = min(e.a.start, after.start), max(e.a.end, after.end)
+					}
+				}
+			}
+			if e.a.traces <= 0 {
+				e.full = true // the row goes away
+			}
+		}
+	}
+	// A user's session count grows by the sessions the batch gives them a
+	// first turn in.
+	for uid, e := range p.users {
+		if e.full {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, c := range e.changes {
+			sid := c.new.session
+			if sid == "" || c.new.evalOnly || seen[sid] {
+				continue
+			}
+			seen[sid] = true
+			had := 0
+			if e.had {
+				if err := t.queryRow(userSessionSeen, sid, uid).Scan(&had); err != nil {
+					return nil, err
+				}
+			}
+			if had == 0 {
+				e.sessions++
+			}
+		}
+	}
+	return p, nil
+}
+
+// lookupIn runs q, a query with lookupN placeholders, over ids (the last
+// chunk padded by repeating an id).
+func (t *txn) lookupIn(q string, ids []string, scan func(*sql.Rows) error) error {
+	args := make([]any, lookupN)
+	for len(ids) > 0 {
+		n := min(lookupN, len(ids))
+		for i := range lookupN {
+			args[i] = ids[min(i, n-1)]
+		}
+		ids = ids[n:]
+		rows, err := t.query(q, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batchPercentiles computes p50/p95 as llmPercentiles would, from the
+// batch's traces alone (for a row that did not exist: no turn stored before
+// had LLM calls).
+func batchPercentiles(changes []*traceChange) (p50, p95 float64) {
+	var ts []*traceSummary
+	for _, c := range changes {
+		if c.new.llmMS != "" {
+			ts = append(ts, &c.new)
+		}
+	}
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].start > ts[j].start })
+	if len(ts) > percentileWindow {
+		ts = ts[:percentileWindow]
+	}
+	var ms []float64
+	for _, tr := range ts {
+		ms = appendMS(ms, tr.llmMS)
+	}
+	sort.Float64s(ms)
+	return percentile(ms, 0.50), percentile(ms, 0.95)
+}
+
+// applyAggregates writes the sessions and users rows of the plan, after the
+// batch's traces.
+func (s *Store) applyAggregates(t *txn, p *aggPlan) error {
+	var args []any
+	for id, e := range p.sessions {
+		if e.full {
+			if err := s.refreshSession(t, id); err != nil {
+				return fmt.Errorf("session %q: %w", id, err)
+			}
+			continue
+		}
+		var user, first, last string
+		if err := t.queryRow(sessionTexts, id).Scan(&user, &first, &last); err != nil {
+			return fmt.Errorf("session %q: %w", id, err)
+		}
+		var p50, p95 float64
+		if e.had {
+			var err error
+			if p50, p95, err = s.llmPercentiles(t, "session_id", id); err != nil {
+				return fmt.Errorf("session %q: %w", id, err)
+			}
+		} else {
+			p50, p95 = batchPercentiles(e.changes)
+		}
+		models, tags := e.models, e.tags
+		if !e.had || t.newRows[id] {
+			m, err := t.strings(`SELECT model FROM session_models WHERE session_id = ? ORDER BY model LIMIT 50`, id)
+			if err != nil {
+				return err
+			}
+			tg, err := t.strings(`SELECT tag FROM session_tags WHERE session_id = ? ORDER BY tag LIMIT 100`, id)
+			if err != nil {
+				return err
+			}
+			models, tags = jsonList(m), jsonList(tg)
+		}
+		a := &e.a
+		args = append(args, id, user, a.traces, a.spans, a.llm, a.errors, a.errTraces, a.errorRate(), a.in,
+			a.out, a.total, a.cost, a.unpriced, first, last, a.start, a.end, float64(a.end-a.start)/1e6, p50,
+			p95, models, tags)
+	}
+	if err := t.insertMany("sessions", sessionRowCols, 22, args); err != nil {
+		return fmt.Errorf("sessions: %w", err)
+	}
+	args = args[:0]
+	for id, e := range p.users {
+		if e.full {
+			if err := s.refreshUser(t, id); err != nil {
+				return fmt.Errorf("user %q: %w", id, err)
+			}
+			continue
+		}
+		var p50, p95 float64
+		if e.had {
+			var err error
+			if p50, p95, err = s.llmPercentiles(t, "user_id", id); err != nil {
+				return fmt.Errorf("user %q: %w", id, err)
+			}
+		} else {
+			p50, p95 = batchPercentiles(e.changes)
+		}
+		var models []string
+		if e.models != "" {
+			_ = json.Unmarshal([]byte(e.models), &models)
+		}
+		for _, c := range e.changes {
+			if m := c.new.model; m != "" && !slices.Contains(models, m) {
+				models = append(models, m)
+			}
+		}
+		sort.Strings(models)
+		if len(models) > 50 {
+			models = models[:50]
+		}
+		a := &e.a
+		args = append(args, id, e.sessions, a.traces, a.spans, a.llm, a.errors, a.errTraces, a.errorRate(),
+			a.in, a.out, a.total, a.cost, a.unpriced, a.start, a.end, p50, p95, jsonList(models))
+	}
+	if err := t.insertMany("users", userRowCols, 18, args); err != nil {
+		return fmt.Errorf("users: %w", err)
+	}
+	return nil
 }

@@ -382,9 +382,9 @@ func TestReopenKeepsEverything(t *testing.T) {
 // TestIngestSplitOrderAndRetries checks that the aggregates do not depend on
 // how spans are batched: the same spans stored in one batch, and stored one
 // by one or in small shuffled batches with retried (duplicate) batches, give
-// identical sessions, users, turns and overview. One trace is finally
-// re-sent under another session and user, which must leave its old session
-// and user as if it had never been there.
+// identical sessions, users, turns and overview. Some traces are finally
+// re-sent changed (another session or user, a shorter time range), which
+// must leave the aggregates as if the first version had never been there.
 func TestIngestSplitOrderAndRetries(t *testing.T) {
 	ctx := context.Background()
 	type item struct {
@@ -420,29 +420,45 @@ func TestIngestSplitOrderAndRetries(t *testing.T) {
 		}
 		return out
 	}
-	// The moved trace: the third turn of the first synthetic session.
-	moved := items[8].sp.TraceId
+	// Traces re-sent changed: the third turn of the first synthetic
+	// session moves to another session and user, a turn of the third
+	// session to another user, and the root of the second session's first
+	// turn starts later and ends sooner (the session's start moves).
+	setStr := func(sp *tracepb.Span, key, v string) {
+		for _, kv := range sp.Attributes {
+			if kv.Key == key {
+				kv.Value = &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}
+			}
+		}
+	}
+	edits := map[string]func(*tracepb.Span){
+		string(items[8].sp.TraceId): func(sp *tracepb.Span) {
+			setStr(sp, "session.id", "sess-moved")
+			setStr(sp, "user.id", "user-moved")
+		},
+		string(items[44].sp.TraceId): func(sp *tracepb.Span) { setStr(sp, "user.id", "user-other") },
+		string(items[20].sp.TraceId): func(sp *tracepb.Span) {
+			if len(sp.ParentSpanId) == 0 {
+				sp.StartTimeUnixNano += uint64(time.Second)
+				sp.EndTimeUnixNano -= uint64(100 * time.Millisecond)
+			}
+		},
+	}
 	var movedItems []item
 	final := make([]item, len(items))
 	for i, it := range items {
 		final[i] = it
-		if string(it.sp.TraceId) != string(moved) {
+		edit := edits[string(it.sp.TraceId)]
+		if edit == nil {
 			continue
 		}
 		c := proto.Clone(it.sp).(*tracepb.Span)
-		for _, kv := range c.Attributes {
-			switch kv.Key {
-			case "session.id":
-				kv.Value = &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: "sess-moved"}}
-			case "user.id":
-				kv.Value = &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: "user-moved"}}
-			}
-		}
+		edit(c)
 		final[i].sp = c
 		movedItems = append(movedItems, final[i])
 	}
-	if len(movedItems) != 4 {
-		t.Fatalf("moved trace has %d spans", len(movedItems))
+	if len(movedItems) != 12 {
+		t.Fatalf("%d spans edited", len(movedItems))
 	}
 
 	open := func() *store.Store {
@@ -489,7 +505,8 @@ func TestIngestSplitOrderAndRetries(t *testing.T) {
 	if want != got {
 		t.Errorf("split ingest differs from one batch:\n got %s\nwant %s", got, want)
 	}
-	if !strings.Contains(want, `"sess-moved"`) || !strings.Contains(want, `"user-moved"`) || !strings.Contains(want, `"faithfulness"`) {
+	if !strings.Contains(want, `"sess-moved"`) || !strings.Contains(want, `"user-moved"`) ||
+		!strings.Contains(want, `"user-other"`) || !strings.Contains(want, `"faithfulness"`) {
 		t.Errorf("snapshot lacks the moved trace or the evaluations: %s", want)
 	}
 }
