@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/rand"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/responses"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -535,5 +537,82 @@ func TestResponsesStreamFailures(t *testing.T) {
 		if tc.status == `["incomplete"]` {
 			chatWant(t, sp, map[string]string{"output.value": "The capital of", "gen_ai.usage.total_tokens": "13"})
 		}
+	}
+}
+
+// TestResponsesStreamChunked: served in pieces of random sizes and read
+// with random buffer sizes, every stream fixture reaches the app byte for
+// byte and gives the span the same attributes as when served whole.
+func TestResponsesStreamChunked(t *testing.T) {
+	for _, name := range []string{"responses_stream.sse", "responses_stream_tools.sse", "responses_stream_error.sse"} {
+		sse := chatFixture(t, name)
+		whole := chatAttrs(respSSE(t, string(sse)))
+		for seed := int64(1); seed <= 20; seed++ {
+			rng := rand.New(rand.NewSource(seed))
+			tp, sr := chatRecorder()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				w.Header().Set("Content-Type", "text/event-stream")
+				chatChunked(w, sse, rng)
+			}))
+			hc := &http.Client{Transport: fiopenai.NewTransport(nil, fiopenai.WithTracerProvider(tp))}
+			req, _ := http.NewRequestWithContext(respCtx(), http.MethodPost, srv.URL+"/v1/responses", strings.NewReader(`{"model":"gpt-4o-mini","input":"Hi","stream":true}`))
+			res, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := chatReadRandom(res.Body, rand.New(rand.NewSource(seed)))
+			res.Body.Close()
+			srv.Close()
+			if err != nil || !bytes.Equal(got, sse) {
+				t.Fatalf("%s seed %d: bytes changed (%v)", name, seed, err)
+			}
+			if a := chatAttrs(chatOneSpan(t, sr)); !reflect.DeepEqual(a, whole) {
+				t.Fatalf("%s seed %d: attributes %v, whole %v", name, seed, a, whole)
+			}
+		}
+	}
+}
+
+// TestResponsesImageMasking: with input images hidden, the image of a list
+// input leaves no trace (message key, gen_ai.input.images, the data URL in
+// input.value); the text around it stays.
+func TestResponsesImageMasking(t *testing.T) {
+	tp, sr := chatRecorder()
+	s := newChatReplay(t, chatReply{200, "responses_response.json", nil})
+	cfg := fi.NewTraceConfig(fi.WithHideInputImages(true))
+	c := openai.NewClient(option.WithBaseURL(s.URL+"/v1"), option.WithAPIKey(chatAPIKey), option.WithMaxRetries(0),
+		option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp), fiopenai.WithTraceConfig(cfg))))
+	const dataURL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+	p := responses.ResponseNewParams{
+		Model: "gpt-4o",
+		Input: responses.ResponseNewParamsInputUnion{OfInputItemList: responses.ResponseInputParam{
+			responses.ResponseInputItemParamOfMessage(responses.ResponseInputMessageContentListParam{
+				responses.ResponseInputContentParamOfInputText("What is in this picture?"),
+				{OfInputImage: &responses.ResponseInputImageParam{ImageURL: openai.String(dataURL), Detail: responses.ResponseInputImageDetailAuto}},
+			}, responses.EasyInputMessageRoleUser),
+		}},
+	}
+	if _, err := c.Responses.New(respCtx(), p); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(s.bodies[0]), dataURL) {
+		t.Fatalf("server got %s", s.bodies[0])
+	}
+	sp := chatOneSpan(t, sr)
+	i := "gen_ai.input.messages.1.message.contents."
+	chatWant(t, sp, map[string]string{
+		"gen_ai.input.messages.1.message.role": "user",
+		i + "0.message_content.text":           "What is in this picture?",
+		i + "1.message_content.image":          "",
+		"gen_ai.input.images":                  "",
+	})
+	for k, v := range chatAttrs(sp) {
+		if strings.Contains(v, "iVBORw0KGgo") {
+			t.Errorf("image data in %s", k)
+		}
+	}
+	if !strings.Contains(chatAttrs(sp)["input.value"], `"What is in this picture?"`) {
+		t.Errorf("input.value %s", chatAttrs(sp)["input.value"])
 	}
 }
