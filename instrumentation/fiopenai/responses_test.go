@@ -616,3 +616,45 @@ func TestResponsesImageMasking(t *testing.T) {
 		t.Errorf("input.value %s", chatAttrs(sp)["input.value"])
 	}
 }
+
+// TestResponsesBuiltinToolOutputs: the output items of built-in tools, as
+// a stream's final response brings them: a generated image as an image
+// part with its status, the other calls as tool calls named by their item
+// type (or their function, for MCP), a computer call's action as its
+// arguments.
+func TestResponsesBuiltinToolOutputs(t *testing.T) {
+	resp := `{"id":"resp_9","object":"response","status":"completed","model":"gpt-4.1-2025-04-14","output":[` +
+		`{"id":"ws_1","type":"web_search_call","status":"completed","action":{"type":"search","query":"Paris weather"}},` +
+		`{"id":"ig_1","type":"image_generation_call","status":"completed","result":"iVBORw0KGgo="},` +
+		`{"id":"cu_1","type":"computer_call","call_id":"call_cu1","action":{"type":"click","button":"left","x":10,"y":20},"pending_safety_checks":[],"status":"completed"},` +
+		`{"id":"mcp_1","type":"mcp_call","name":"roll","server_label":"dice","arguments":"{\"sides\":6}","output":"4"},` +
+		`{"id":"fs_1","type":"file_search_call","status":"completed","queries":["refund policy"],"results":null}],` +
+		`"usage":{"input_tokens":20,"output_tokens":5,"total_tokens":25}}`
+	sp := respSSE(t, "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":"+resp+",\"sequence_number\":1}\n\n")
+	o := "gen_ai.output.messages."
+	chatWant(t, sp, map[string]string{
+		o + "0.message.role":                                      "assistant",
+		o + "0.message.tool_calls.0.tool_call.id":                 "ws_1",
+		o + "0.message.tool_calls.0.tool_call.function.name":      "web_search_call",
+		o + "0.message.tool_calls.0.tool_call.function.arguments": `{"type": "search", "query": "Paris weather"}`,
+		o + "1.message.role":                                      "assistant",
+		o + "1.message.contents.0.message_content.type":           "image",
+		o + "1.message.contents.0.message_content.image":          "iVBORw0KGgo=",
+		o + "1.message.contents.0.message_content.image.status":   "completed",
+		o + "2.message.tool_calls.0.tool_call.id":                 "call_cu1",
+		o + "2.message.tool_calls.0.tool_call.function.name":      "computer_call",
+		o + "2.message.tool_calls.0.tool_call.function.arguments": `{"type": "click", "button": "left", "x": 10, "y": 20}`,
+		o + "3.message.tool_calls.0.tool_call.id":                 "mcp_1",
+		o + "3.message.tool_calls.0.tool_call.function.name":      "roll",
+		o + "3.message.tool_calls.0.tool_call.function.arguments": `{"sides":6}`,
+		o + "3.message.content":                                   "",
+		o + "4.message.tool_calls.0.tool_call.id":                 "fs_1",
+		o + "4.message.tool_calls.0.tool_call.function.name":      "file_search_call",
+		o + "4.message.tool_calls.0.tool_call.function.arguments": "",
+		"output.mime_type":                                        "application/json",
+		"gen_ai.usage.total_tokens":                               "25",
+	})
+	if v := chatAttrs(sp)["output.value"]; !strings.HasPrefix(v, `{"id": "resp_9", "object": "response", `) {
+		t.Errorf("output.value %s", v)
+	}
+}
