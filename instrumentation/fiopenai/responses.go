@@ -488,7 +488,8 @@ func (r *respResult) item(idx int) *respItem {
 
 // err is the error the response reported: an error event, a failed
 // response, or an incomplete one (cut short by max_output_tokens or the
-// content filter), as the brief of this package has it.
+// content filter: not the whole answer asked for). Whole and streamed
+// responses follow the same rule.
 func (r *respResult) err(provider string) error {
 	switch {
 	case r.errType != "" || r.errMsg != "":
