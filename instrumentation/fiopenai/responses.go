@@ -321,7 +321,6 @@ func (c *responsesCall) End() ([]attribute.KeyValue, error) {
 // stream events.
 type respResult struct {
 	id, model, status string
-	incomplete        string // incomplete_details.reason
 	usage             gjson.Result
 	items             []*respItem
 	raw               string // the whole response object, when one came
@@ -363,8 +362,6 @@ func (r *respResult) response(v gjson.Result, output bool) {
 			if s := x.String(); s != "" {
 				r.status = s
 			}
-		case "incomplete_details":
-			r.incomplete = x.Get("reason").String()
 		case "usage":
 			if x.IsObject() {
 				r.usage = x
@@ -486,22 +483,17 @@ func (r *respResult) item(idx int) *respItem {
 	return it
 }
 
-// err is the error the response reported: an error event, a failed
-// response, or an incomplete one (cut short by max_output_tokens or the
-// content filter: not the whole answer asked for). Whole and streamed
-// responses follow the same rule.
+// err is the error the response reported: an error event or a failed
+// response. Whole and streamed responses follow the same rule. An
+// incomplete response (cut short by max_output_tokens or the content
+// filter) is not an error, as a chat completion that stops for "length" is
+// not: its finish reason says "incomplete".
 func (r *respResult) err(provider string) error {
 	switch {
 	case r.errType != "" || r.errMsg != "":
 		return &llmparse.APIError{Provider: provider, Type: r.errType, Message: r.errMsg}
 	case r.status == "failed":
 		return &llmparse.APIError{Provider: provider, Type: "failed", Message: "response failed"}
-	case r.status == "incomplete":
-		msg := r.incomplete
-		if msg == "" {
-			msg = "response incomplete"
-		}
-		return &llmparse.APIError{Provider: provider, Type: "incomplete", Message: msg}
 	}
 	return nil
 }
