@@ -187,8 +187,9 @@ type turnResult struct {
 	elapsed  time.Duration
 }
 
-// turn answers one user message inside an AGENT span: retrieval, a model
-// call that may ask for the order tool, the tool, and a streamed answer.
+// turn answers one user message inside an AGENT span: retrieval, the
+// prompt (a CHAIN span), a model call that may ask for the order tool, the
+// tool, and a streamed answer.
 func (b *chatbot) turn(ctx context.Context, history *[]openai.ChatCompletionMessageParamUnion, question string) (turnResult, error) {
 	var res turnResult
 	start := time.Now()
@@ -198,7 +199,11 @@ func (b *chatbot) turn(ctx context.Context, history *[]openai.ChatCompletionMess
 		if err != nil {
 			return "", err
 		}
-		msgs := append(*history, openai.SystemMessage("Relevant articles:\n"+strings.Join(docs, "\n")), openai.UserMessage(question))
+		msgs, _ := fi.Run(ctx, b.tracer, semconv.SpanKindChain, "build_prompt", question, func(ctx context.Context, span *fi.Span) ([]openai.ChatCompletionMessageParamUnion, error) {
+			articles := "Relevant articles:\n" + strings.Join(docs, "\n")
+			span.SetOutput(articles)
+			return append(append([]openai.ChatCompletionMessageParamUnion(nil), *history...), openai.SystemMessage(articles), openai.UserMessage(question)), nil
+		})
 		params := openai.ChatCompletionNewParams{
 			Model:    openai.ChatModel(b.model.name),
 			Messages: msgs,

@@ -97,7 +97,7 @@ func checkDemo(t *testing.T, base string) {
 			}
 		}
 	}
-	for _, k := range []string{"AGENT", "RETRIEVER", "LLM", "EMBEDDING", "TOOL", "EVALUATOR"} {
+	for _, k := range []string{"AGENT", "CHAIN", "RETRIEVER", "LLM", "EMBEDDING", "TOOL", "EVALUATOR"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s spans (kinds %v)", k, kinds)
 		}
