@@ -4,14 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/traceai-go/traceai/fi/semconv"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
@@ -41,13 +45,20 @@ type preparedSpan struct {
 	rid  int64  // its resource
 }
 
+// prepareChunk is how many spans one goroutine of prepare handles: large
+// batches are extracted and encoded on several cores.
+const prepareChunk = 128
+
 // prepare extracts and encodes the spans of rs.
 func prepare(rs []*tracepb.ResourceSpans, n int) (*prepared, error) {
-	p := &prepared{spans: make([]preparedSpan, 0, n)}
+	p := &prepared{spans: make([]preparedSpan, n)}
+	type source struct {
+		res   []*commonpb.KeyValue
+		scope string
+		sp    *tracepb.Span
+	}
+	src := make([]source, 0, n)
 	seen := map[int64]bool{}
-	// The spans of a session repeat its metadata: parse each text once
-	// (the maps are only read).
-	metadata := map[string]map[string]string{}
 	var buf []byte
 	for _, r := range rs {
 		res := r.GetResource()
@@ -69,27 +80,62 @@ func prepare(rs []*tracepb.ResourceSpans, n int) (*prepared, error) {
 				scope += "@" + v
 			}
 			for _, sp := range ss.GetSpans() {
-				row := extract(res.GetAttributes(), scope, sp)
-				if len(row.traceID) != 32 || len(row.spanID) != 16 {
-					// The receiver rejects these before; skip defensively.
-					continue
-				}
-				if js := row.metadataJSON; js != "" {
-					m, ok := metadata[js]
-					if !ok {
-						m = parseMetadata(js)
-						metadata[js] = m
-					}
-					row.metadata = m
-				}
-				data, err := proto.Marshal(sp)
-				if err != nil {
-					return nil, fmt.Errorf("encode span: %w", err)
-				}
-				p.spans = append(p.spans, preparedSpan{row, data, rid})
+				p.spans[len(src)].rid = rid
+				src = append(src, source{res.GetAttributes(), scope, sp})
 			}
 		}
 	}
+	one := func(lo, hi int) error {
+		// The spans of a session repeat its metadata: parse each text
+		// once (the maps are only read).
+		metadata := map[string]map[string]string{}
+		for i := lo; i < hi; i++ {
+			row := extract(src[i].res, src[i].scope, src[i].sp)
+			if js := row.metadataJSON; js != "" {
+				m, ok := metadata[js]
+				if !ok {
+					m = parseMetadata(js)
+					metadata[js] = m
+				}
+				row.metadata = m
+			}
+			data, err := proto.Marshal(src[i].sp)
+			if err != nil {
+				return fmt.Errorf("encode span: %w", err)
+			}
+			p.spans[i].row, p.spans[i].data = row, data
+		}
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), (len(src)+prepareChunk-1)/prepareChunk)
+	if workers <= 1 {
+		if err := one(0, len(src)); err != nil {
+			return nil, err
+		}
+	} else {
+		errs := make([]error, workers)
+		var wg sync.WaitGroup
+		per := (len(src) + workers - 1) / workers
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[w] = one(w*per, min((w+1)*per, len(src)))
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+	}
+	// Drop what the receiver rejects before anyway (invalid ids).
+	ok := p.spans[:0]
+	for _, sp := range p.spans[:len(src)] {
+		if len(sp.row.traceID) == 32 && len(sp.row.spanID) == 16 {
+			ok = append(ok, sp)
+		}
+	}
+	p.spans = ok
 	return p, nil
 }
 
@@ -1012,15 +1058,19 @@ var (
 	WHERE user_id IN (?` + strings.Repeat(",?", lookupN-1) + `)`
 )
 
-// sessionTexts reads a session's user (of its latest turn with one) and its
-// first input and last output, as refreshSession does, in one statement.
+// sessionTexts reads a session's user (of its latest turn with one), its
+// first input and last output, and its models and tags as JSON arrays, as
+// refreshSession does, in one statement.
 const sessionTexts = `SELECT
 	coalesce((SELECT user_id FROM traces WHERE session_id = ?1 AND user_id != '' ORDER BY start_ns DESC LIMIT 1), ''),
 	coalesce((SELECT input FROM traces WHERE session_id = ?1 AND input != '' AND eval_only = 0 ORDER BY start_ns LIMIT 1), ''),
-	coalesce((SELECT output FROM traces WHERE session_id = ?1 AND output != '' AND eval_only = 0 ORDER BY start_ns DESC LIMIT 1), '')`
+	coalesce((SELECT output FROM traces WHERE session_id = ?1 AND output != '' AND eval_only = 0 ORDER BY start_ns DESC LIMIT 1), ''),
+	(SELECT json_group_array(model) FROM (SELECT model FROM session_models WHERE session_id = ?1 ORDER BY model LIMIT 50)),
+	(SELECT json_group_array(tag) FROM (SELECT tag FROM session_tags WHERE session_id = ?1 ORDER BY tag LIMIT 100))`
 
 // userSessionSeen tells whether a user already has a turn in a session.
-const userSessionSeen = `SELECT count(*) FROM (SELECT 1 FROM traces WHERE session_id = ? AND user_id = ? AND eval_only = 0 LIMIT 1)`
+// (+user_id: through the session's index, a user may have many turns).
+const userSessionSeen = `SELECT count(*) FROM (SELECT 1 FROM traces WHERE session_id = ? AND +user_id = ? AND eval_only = 0 LIMIT 1)`
 
 // traceChange is one trace of the batch: its row before (if it existed)
 // and after.
@@ -1194,7 +1244,9 @@ func (t *txn) planAggregates(changes []traceChange) (*aggPlan, error) {
 			}
 			seen[sid] = true
 			had := 0
-			if e.had {
+			// Without a sessions row before the batch, the session had no
+			// turn at all.
+			if se := p.sessions[sid]; e.had && (se == nil || se.full || se.had) {
 				if err := t.queryRow(userSessionSeen, sid, uid).Scan(&had); err != nil {
 					return nil, err
 				}
@@ -1268,8 +1320,8 @@ func (s *Store) applyAggregates(t *txn, p *aggPlan) error {
 			}
 			continue
 		}
-		var user, first, last string
-		if err := t.queryRow(sessionTexts, id).Scan(&user, &first, &last); err != nil {
+		var user, first, last, modelsJSON, tagsJSON string
+		if err := t.queryRow(sessionTexts, id).Scan(&user, &first, &last, &modelsJSON, &tagsJSON); err != nil {
 			return fmt.Errorf("session %q: %w", id, err)
 		}
 		var p50, p95 float64
@@ -1283,13 +1335,13 @@ func (s *Store) applyAggregates(t *txn, p *aggPlan) error {
 		}
 		models, tags := e.models, e.tags
 		if !e.had || t.newRows[id] {
-			m, err := t.strings(`SELECT model FROM session_models WHERE session_id = ? ORDER BY model LIMIT 50`, id)
-			if err != nil {
-				return err
+			// Encoded again as refreshSession does.
+			var m, tg []string
+			if err := json.Unmarshal([]byte(modelsJSON), &m); err != nil {
+				return fmt.Errorf("session %q models: %w", id, err)
 			}
-			tg, err := t.strings(`SELECT tag FROM session_tags WHERE session_id = ? ORDER BY tag LIMIT 100`, id)
-			if err != nil {
-				return err
+			if err := json.Unmarshal([]byte(tagsJSON), &tg); err != nil {
+				return fmt.Errorf("session %q tags: %w", id, err)
 			}
 			models, tags = jsonList(m), jsonList(tg)
 		}
