@@ -273,6 +273,30 @@ const rowsPerInsert = 32
 // insertRows returns the multi-row INSERT OR REPLACE of n rows of cols
 // (ncols columns) into table.
 func insertRows(table, cols string, ncols, n int) string {
+	k := insertKey{table, n}
+	insertMu.Lock()
+	defer insertMu.Unlock()
+	if q, ok := insertSQL[k]; ok {
+		return q
+	}
+	q := buildInsert(table, cols, ncols, n)
+	insertSQL[k] = q
+	return q
+}
+
+type insertKey struct {
+	table string
+	n     int
+}
+
+// insertSQL caches insertRows: building the text for each statement
+// allocated more than the statement's own arguments.
+var (
+	insertMu  sync.Mutex
+	insertSQL = map[insertKey]string{}
+)
+
+func buildInsert(table, cols string, ncols, n int) string {
 	var b strings.Builder
 	b.WriteString("INSERT OR REPLACE INTO " + table + " (" + cols + ") VALUES ")
 	row := "(" + strings.Repeat("?,", ncols-1) + "?)"
@@ -348,7 +372,8 @@ func (t *txn) insertMany(table, cols string, ncols int, args []any) error {
 	return nil
 }
 
-func b2i(b bool) int {
+// b2i returns int64, the type database/sql passes without converting.
+func b2i(b bool) int64 {
 	if b {
 		return 1
 	}
@@ -432,8 +457,8 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	var traceIDs []string
 	for _, p := range spans {
 		row := p.row
-		args = append(args, row.traceID, row.spanID, row.parentID, row.name, row.kind,
-			row.spanKind, row.startNS, row.endNS, row.statusCode, row.statusMessage,
+		args = append(args, row.traceID, row.spanID, row.parentID, row.name, int64(row.kind),
+			row.spanKind, row.startNS, row.endNS, int64(row.statusCode), row.statusMessage,
 			row.sessionID, row.userID, row.model, row.inputTokens, row.outputTokens,
 			row.totalTokens, row.cost, b2i(row.priced), row.retry, row.inText, row.outText,
 			b2i(row.refused), b2i(row.empty), row.scope, p.rid, p.data)
@@ -507,9 +532,9 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			})
 		}
 		tr := summarizeTrace(all)
-		targs = append(targs, id, tr.session, tr.user, tr.start, tr.end, tr.rootName, tr.spans, tr.llm,
-			tr.errs, truncate(tr.errMsg, 1000), tr.in, tr.out, tr.total, tr.cost, tr.unpriced, tr.model,
-			tr.input, tr.output, tr.retries, b2i(tr.refused), b2i(tr.empty), tr.llmMS, b2i(tr.evalOnly),
+		targs = append(targs, id, tr.session, tr.user, tr.start, tr.end, tr.rootName, int64(tr.spans),
+			int64(tr.llm), int64(tr.errs), truncate(tr.errMsg, 1000), tr.in, tr.out, tr.total, tr.cost,
+			int64(tr.unpriced), tr.model, tr.input, tr.output, int64(tr.retries), b2i(tr.refused), b2i(tr.empty), tr.llmMS, b2i(tr.evalOnly),
 			b2i(tr.failed))
 		changes = append(changes, traceChange{old: o, existed: existed, new: tr})
 		// Evaluations of this trace's spans follow the trace's session and
