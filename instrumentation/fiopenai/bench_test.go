@@ -1,8 +1,10 @@
 package fiopenai_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/instrumentation/fiopenai"
@@ -135,4 +138,61 @@ func BenchmarkStream1000(b *testing.B) {
 	b.Run("instrumented", func(b *testing.B) {
 		run(b, benchClient(srv.URL, fiopenai.Middleware(fiopenai.WithTracerProvider(benchProvider(b)))))
 	})
+}
+
+// BenchmarkMiddlewareOnly is the instrumentation's own cost per chat call:
+// the middleware around a next that answers from memory, no network.
+func BenchmarkMiddlewareOnly(b *testing.B) {
+	reqBody := chatFixture(b, "chat_request.json")
+	resp := chatFixture(b, "chat_response.json")
+	next := func(r *http.Request) (*http.Response, error) {
+		io.Copy(io.Discard, r.Body)
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(bytes.NewReader(resp)), ContentLength: int64(len(resp)), Request: r}, nil
+	}
+	run := func(b *testing.B, mw func(*http.Request, func(*http.Request) (*http.Response, error)) (*http.Response, error)) {
+		ctx := benchCtx()
+		b.ReportAllocs()
+		for b.Loop() {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://api.openai.com/v1/chat/completions", bytes.NewReader(reqBody))
+			res, err := mw(req, next)
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	}
+	b.Run("bare", func(b *testing.B) {
+		run(b, func(r *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+			return next(r)
+		})
+	})
+	b.Run("instrumented", func(b *testing.B) { run(b, fiopenai.Middleware(fiopenai.WithTracerProvider(benchProvider(b)))) })
+}
+
+// BenchmarkSpanFloor is the floor under the instrumented numbers: an SDK
+// span with the attributes of a traced chat call (recorded once), started
+// and ended through the same provider, without any parsing.
+func BenchmarkSpanFloor(b *testing.B) {
+	tp, sr := chatRecorder()
+	req, _ := http.NewRequestWithContext(benchCtx(), http.MethodPost, "https://api.openai.com/v1/chat/completions", bytes.NewReader(chatFixture(b, "chat_request.json")))
+	res, err := fiopenai.Middleware(fiopenai.WithTracerProvider(tp))(req, func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(bytes.NewReader(chatFixture(b, "chat_response.json")))}, nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	attrs := sr.Ended()[0].Attributes()
+	tracer := benchProvider(b).Tracer("floor")
+	ctx := benchCtx()
+	b.Logf("%d attributes", len(attrs))
+	b.ReportAllocs()
+	for b.Loop() {
+		_, span := tracer.Start(ctx, "ChatCompletion", trace.WithAttributes(attrs...))
+		span.End()
+	}
 }

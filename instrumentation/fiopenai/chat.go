@@ -67,7 +67,9 @@ func parseChatRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) {
 		}
 		return true
 	})
-	attrs = make(llmparse.Attrs, 0, 24)
+	// Room for the usual request and, appended by the Wire, the response:
+	// one allocation for the whole span.
+	attrs = make(llmparse.Attrs, 0, 64)
 	attrs.Add(semconv.GenAIOperationName.String("chat"))
 	attrs.Str(semconv.GenAIRequestModel, model.String())
 	if len(params) > 1 {

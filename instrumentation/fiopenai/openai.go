@@ -142,5 +142,6 @@ type withCommon struct {
 
 func (w withCommon) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
 	name, kind, attrs := w.Call.Span()
-	return name, kind, maskInputImages(w.cfg, append(w.common, attrs...))
+	// Appended to the call's slice, which has room to spare, not copied.
+	return name, kind, maskInputImages(w.cfg, append(attrs, w.common...))
 }

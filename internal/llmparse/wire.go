@@ -56,7 +56,7 @@ type Namer interface {
 // Call is one traced request.
 type Call interface {
 	// Span returns the span name, the traceAI span kind and the attributes
-	// known from the request.
+	// known from the request, in a slice the Wire may modify.
 	Span() (name string, kind semconv.SpanKind, attrs []attribute.KeyValue)
 	// Response sees the response head and says how its body is framed.
 	Response(res *http.Response) Framing
@@ -64,8 +64,9 @@ type Call interface {
 	Body(b []byte)
 	// Event takes one SSE event's data or one NDJSON line.
 	Event(b []byte)
-	// End returns the attributes of the response and the error it
-	// reported, if any (an HTTP error status, an error event).
+	// End returns the attributes of the response, in a slice the Wire may
+	// modify, and the error it reported, if any (an HTTP error status, an
+	// error event).
 	End() ([]attribute.KeyValue, error)
 }
 
@@ -108,8 +109,8 @@ func (w *Wire) Do(req *http.Request, next func(*http.Request) (*http.Response, e
 	if span == nil {
 		return next(out)
 	}
-	if s, ok := span.(ours); ok {
-		out = out.WithContext(trace.ContextWithSpan(out.Context(), s.Span))
+	if s, ok := span.(*ours); ok {
+		out = out.WithContext(trace.ContextWithSpan(out.Context(), s.span))
 	}
 	res, err := next(out)
 	if err != nil {
@@ -142,12 +143,34 @@ type sink interface {
 	end()
 }
 
-type ours struct{ *fi.Span }
+// ours is a span the Wire started. The request's attributes wait in
+// pending and go in with the response's in one SetAttributes at the end:
+// each call to the SDK grows the span's attribute slice again.
+type ours struct {
+	span    *fi.Span
+	cfg     *fi.TraceConfig
+	pending []attribute.KeyValue
+}
 
-func (o ours) set(kvs []attribute.KeyValue) { o.SetAttributes(kvs...) }
-func (o ours) event(name string)            { o.AddEvent(name) }
-func (o ours) fail(err error)               { o.RecordError(err) }
-func (o ours) end()                         { o.End() }
+func (o *ours) set(kvs []attribute.KeyValue) {
+	if len(o.pending) > 0 {
+		kvs = append(o.pending, kvs...)
+		o.pending = nil
+	}
+	// kvs is the Wire's own (built for this call, as Call.Span and
+	// Call.End promise), so it is masked in place, without fi.Span's copy.
+	if kvs = o.cfg.MaskAll(kvs); len(kvs) > 0 {
+		o.span.Span.SetAttributes(kvs...)
+	}
+}
+func (o *ours) event(name string) { o.span.AddEvent(name) }
+func (o *ours) fail(err error)    { o.span.RecordError(err) }
+func (o *ours) end() {
+	if len(o.pending) > 0 {
+		o.set(nil)
+	}
+	o.span.End()
+}
 
 // adopted fills a span someone else started and ends: attributes only,
 // masked like ours; its owner sets its status and ends it.
@@ -192,7 +215,7 @@ func (w *Wire) start(req *http.Request, body []byte) (call Call, span sink) {
 	if !s.IsRecording() {
 		return nil, nil
 	}
-	return call, ours{s}
+	return call, &ours{span: s, cfg: w.tracer.TraceConfig()}
 }
 
 // startNamed starts the span first and parses the request only when the
@@ -204,18 +227,18 @@ func (w *Wire) startNamed(n Namer, req *http.Request, body []byte) (Call, sink) 
 	if !s.IsRecording() {
 		return nil, nil
 	}
+	o := &ours{span: s, cfg: w.tracer.TraceConfig()}
 	var call Call
 	ok := false
 	guard(func() {
 		if call, ok = w.adapter.Start(req, body); ok {
-			_, _, attrs := call.Span()
-			s.SetAttributes(attrs...)
+			_, _, o.pending = call.Span()
 		}
 	})
 	if !ok {
-		return &opaque{}, ours{s}
+		return &opaque{}, o
 	}
-	return call, ours{s}
+	return call, o
 }
 
 // opaque is the Call of a request whose body could not be parsed: of the
