@@ -8,7 +8,6 @@ import (
 	"github.com/tidwall/gjson"
 	"go.opentelemetry.io/otel/attribute"
 
-	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/internal/llmparse"
 )
@@ -741,69 +740,4 @@ func (k msgKeys) call(j, f int) attribute.Key {
 		return k.t.call[j][f]
 	}
 	return k.key(semconv.MessageToolCallKey(j, callSubs[f]))
-}
-
-// maskInputImages applies the TraceConfig image rules where fi's masking,
-// which knows the keys inside messages only, does not reach:
-// gen_ai.input.images (the list of input image URLs) goes when input
-// messages or images are hidden, and in it and in input.value (the whole
-// request) a base64 image data URL becomes RedactedValue when images are
-// hidden or it is over the length limit, as it does inside the messages.
-func maskInputImages(cfg *fi.TraceConfig, attrs []attribute.KeyValue) []attribute.KeyValue {
-	if cfg == nil {
-		return attrs
-	}
-	limit := cfg.Base64ImageMaxLength
-	if limit <= 0 {
-		limit = fi.DefaultBase64ImageMaxLength
-	}
-	out := attrs[:0]
-	for _, kv := range attrs {
-		switch kv.Key {
-		case semconv.InputImages:
-			if cfg.HideInputs || cfg.HideInputMessages || cfg.HideInputImages {
-				continue
-			}
-			kv.Value = attribute.StringValue(redactDataURLs(kv.Value.AsString(), limit, false))
-		case semconv.InputValue:
-			kv.Value = attribute.StringValue(redactDataURLs(kv.Value.AsString(), limit, cfg.HideInputImages))
-		}
-		out = append(out, kv)
-	}
-	return out
-}
-
-// redactDataURLs replaces, in JSON text, each string holding a base64 image
-// data URL longer than limit (or every one, with all) by RedactedValue.
-func redactDataURLs(js string, limit int, all bool) string {
-	const mark = `"data:image/`
-	if !strings.Contains(js, mark) {
-		return js
-	}
-	var b strings.Builder
-	rest := js
-	for {
-		i := strings.Index(rest, mark)
-		if i < 0 {
-			break
-		}
-		end := strings.IndexByte(rest[i+1:], '"')
-		if end < 0 {
-			break
-		}
-		end += i + 2 // past the closing quote
-		url := rest[i+1 : end-1]
-		b.WriteString(rest[:i])
-		if strings.Contains(url, "base64") && (all || len(url) > limit) {
-			b.WriteString(`"` + fi.RedactedValue + `"`)
-		} else {
-			b.WriteString(rest[i:end])
-		}
-		rest = rest[end:]
-	}
-	if b.Len() == 0 {
-		return js
-	}
-	b.WriteString(rest)
-	return b.String()
 }

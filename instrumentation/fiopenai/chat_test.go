@@ -370,27 +370,6 @@ func TestChatKeysPastCache(t *testing.T) {
 	}
 }
 
-func TestChatRedactDataURLs(t *testing.T) {
-	long := "data:image/png;base64," + strings.Repeat("A", 50)
-	in := `{"a": "` + long + `", "b": "data:image/png;base64,AA", "c": "data:image/svg+xml,<svg/>", "d": "x"}`
-	for _, tc := range []struct {
-		limit int
-		all   bool
-		want  string
-	}{
-		{100, false, in},
-		{30, false, `{"a": "__REDACTED__", "b": "data:image/png;base64,AA", "c": "data:image/svg+xml,<svg/>", "d": "x"}`},
-		{100, true, `{"a": "__REDACTED__", "b": "__REDACTED__", "c": "data:image/svg+xml,<svg/>", "d": "x"}`},
-	} {
-		if got := redactDataURLs(in, tc.limit, tc.all); got != tc.want {
-			t.Errorf("limit %d all %v: %s", tc.limit, tc.all, got)
-		}
-	}
-	if got := redactDataURLs(`"data:image/png;base64,AAAA`, 1, true); got != `"data:image/png;base64,AAAA` {
-		t.Errorf("unterminated: %s", got)
-	}
-}
-
 // TestChatCompatibleReasoning: reasoning text of OpenAI-compatible servers
 // (DeepSeek's reasoning_content in a stream, Mistral's content parts) is
 // kept as a thinking part; the answer stays the content.

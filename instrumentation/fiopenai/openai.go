@@ -52,7 +52,7 @@ func newWire(opts []Option) *llmparse.Wire {
 		topts = append(topts, fi.WithTraceConfig(c.cfg))
 	}
 	tracer := fi.NewTracer(topts...)
-	return llmparse.NewWire(adapter{cfg: tracer.TraceConfig()}, tracer)
+	return llmparse.NewWire(adapter{}, tracer)
 }
 
 // endpoint is one traced API operation: the path suffix that names it and
@@ -83,9 +83,7 @@ func lookup(path string) *endpoint {
 	return nil
 }
 
-type adapter struct {
-	cfg *fi.TraceConfig // for gen_ai.input.images, which fi's masking does not cover
-}
+type adapter struct{}
 
 func (adapter) Match(req *http.Request) bool {
 	return req.Method == http.MethodPost && lookup(req.URL.Path) != nil
@@ -114,7 +112,7 @@ func (a adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {
 	if n, err := strconv.Atoi(req.Header.Get("X-Stainless-Retry-Count")); err == nil && n > 0 {
 		common = append(common, semconv.LLMRetryAttempt.Int64(int64(n)))
 	}
-	return withCommon{Call: call, common: common, cfg: a.cfg}, true
+	return withCommon{Call: call, common: common}, true
 }
 
 // provider names the service from the request's host. The Python reference
@@ -137,11 +135,10 @@ func provider(req *http.Request) string {
 type withCommon struct {
 	llmparse.Call
 	common []attribute.KeyValue
-	cfg    *fi.TraceConfig
 }
 
 func (w withCommon) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
 	name, kind, attrs := w.Call.Span()
 	// Appended to the call's slice, which has room to spare, not copied.
-	return name, kind, maskInputImages(w.cfg, append(attrs, w.common...))
+	return name, kind, append(attrs, w.common...)
 }

@@ -203,6 +203,7 @@ func (w *Wire) start(req *http.Request, body []byte) (call Call, span sink) {
 		return nil, nil
 	}
 	name, kind, attrs := call.Span()
+	attrs = MaskImages(w.tracer.TraceConfig(), attrs)
 	if w.Adopt != nil {
 		if s := w.Adopt(req.Context()); s != nil && s.IsRecording() {
 			a := adopted{span: s, cfg: w.tracer.TraceConfig()}
@@ -232,7 +233,8 @@ func (w *Wire) startNamed(n Namer, req *http.Request, body []byte) (Call, sink) 
 	ok := false
 	guard(func() {
 		if call, ok = w.adapter.Start(req, body); ok {
-			_, _, o.pending = call.Span()
+			_, _, attrs := call.Span()
+			o.pending = MaskImages(o.cfg, attrs)
 		}
 	})
 	if !ok {
