@@ -328,32 +328,45 @@ const updateEvalOwner = `UPDATE evaluations SET session_id = ?, user_id = ? WHER
 func writeQueries() []string {
 	q := []string{traceLookup, selectTraceSpans, updateEvalOwner, sessionLookup, userLookup,
 		sessionTexts, userSessionSeen, percentileQuery("session_id"), percentileQuery("user_id")}
-	for n := rowsPerInsert; n >= 1; n /= 2 {
-		q = append(q, insertRows("spans", spanCols, 26, n), insertRows("traces", traceCols, 24, n),
-			insertRows("sessions", sessionRowCols, 22, n), insertRows("users", userRowCols, 18, n))
-	}
+	q = append(q, insertRows("spans", spanCols, 26, 1), insertRows("traces", traceCols, 24, 1),
+		insertRows("sessions", sessionRowCols, 22, 1), insertRows("users", userRowCols, 18, 1))
 	return q
 }
 
-// prepareWriter prepares writeQueries on the writer connection; it runs
-// outside any transaction (the writer pool has one connection).
-func (s *Store) prepareWriter() error {
-	if s.stmts != nil {
-		return nil
+// prepareWriter prepares writeQueries and the queries in more on the
+// writer connection once; it runs outside any transaction (the writer pool
+// has one connection). A query it did not prepare is prepared in the
+// transaction that needs it.
+func (s *Store) prepareWriter(more []string) error {
+	if s.stmts == nil {
+		s.stmts = map[string]*sql.Stmt{}
+		more = append(writeQueries(), more...)
 	}
-	m := map[string]*sql.Stmt{}
-	for _, q := range writeQueries() {
+	for _, q := range more {
+		if s.stmts[q] != nil {
+			continue
+		}
 		st, err := s.wdb.Prepare(q)
 		if err != nil {
-			for _, st := range m {
-				st.Close()
-			}
 			return fmt.Errorf("prepare: %w", err)
 		}
-		m[q] = st
+		s.stmts[q] = st
 	}
-	s.stmts = m
 	return nil
+}
+
+// insertSizes appends the multi-row inserts insertMany uses for n rows:
+// preparing every size up front cost as much as a batch.
+func insertSizes(qs []string, table, cols string, ncols, n int) []string {
+	for n > 0 {
+		k := rowsPerInsert
+		for k > n {
+			k /= 2
+		}
+		qs = append(qs, insertRows(table, cols, ncols, k))
+		n -= k
+	}
+	return qs
 }
 
 // insertMany inserts rows (each ncols values, flattened in args) with
@@ -382,7 +395,36 @@ func b2i(b bool) int64 {
 
 func (s *Store) write(batch []*writeReq) (err error) {
 	ctx := context.Background()
-	if err := s.prepareWriter(); err != nil {
+	// The batch's spans, the last copy of a span sent twice winning as
+	// INSERT OR REPLACE would have it.
+	type spanKey struct{ trace, span string }
+	at := map[spanKey]int{}
+	var spans []*preparedSpan
+	var evals []*spanRow
+	traceSet, sessionSet, userSet := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, r := range batch {
+		for i := range r.prep.spans {
+			p := &r.prep.spans[i]
+			k := spanKey{p.row.traceID, p.row.spanID}
+			if j, ok := at[k]; ok {
+				spans[j] = p
+			} else {
+				at[k] = len(spans)
+				spans = append(spans, p)
+			}
+			if p.row.eval != nil {
+				evals = append(evals, p.row)
+			}
+			traceSet[p.row.traceID] = true
+			sessionSet[p.row.sessionID] = true
+			userSet[p.row.userID] = true
+		}
+	}
+	qs := insertSizes(nil, "spans", spanCols, 26, len(spans))
+	qs = insertSizes(qs, "traces", traceCols, 24, len(traceSet))
+	qs = insertSizes(qs, "sessions", sessionRowCols, 22, len(sessionSet))
+	qs = insertSizes(qs, "users", userRowCols, 18, len(userSet))
+	if err := s.prepareWriter(qs); err != nil {
 		return err
 	}
 	tx, err := s.wdb.BeginTx(ctx, nil)
@@ -411,17 +453,12 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		s.pending = pending
 	}()
 
-	var evals []*spanRow
+	t.evals = len(evals) > 0
 	defer func() {
 		if err == nil && t.evals {
 			s.haveEvals = true
 		}
 	}()
-	// The batch's spans, the last copy of a span sent twice winning as
-	// INSERT OR REPLACE would have it.
-	type spanKey struct{ trace, span string }
-	at := map[spanKey]int{}
-	var spans []*preparedSpan
 	for _, r := range batch {
 		for _, res := range r.prep.resources {
 			if !s.resources[uint64(res.id)] && !newResources[uint64(res.id)] {
@@ -429,20 +466,6 @@ func (s *Store) write(batch []*writeReq) (err error) {
 					return fmt.Errorf("insert resource: %w", err)
 				}
 				newResources[uint64(res.id)] = true
-			}
-		}
-		for i := range r.prep.spans {
-			p := &r.prep.spans[i]
-			k := spanKey{p.row.traceID, p.row.spanID}
-			if j, ok := at[k]; ok {
-				spans[j] = p
-			} else {
-				at[k] = len(spans)
-				spans = append(spans, p)
-			}
-			if p.row.eval != nil {
-				t.evals = true
-				evals = append(evals, p.row)
 			}
 		}
 	}
