@@ -186,16 +186,13 @@ func (s *Store) commit(batch []*writeReq) {
 }
 
 type txn struct {
-	s        *Store
-	newRows  map[string]bool // sessions given a new tag or model row
-	tx       *sql.Tx
-	ctx      context.Context
-	stmts    map[string]*sql.Stmt
-	traces   map[string]bool
-	sessions map[string]bool
-	users    map[string]bool
-	evals    bool // the batch has evaluations
-	seen     map[string]bool
+	s       *Store
+	newRows map[string]bool // sessions given a new tag or model row
+	tx      *sql.Tx
+	ctx     context.Context
+	stmts   map[string]*sql.Stmt
+	evals   bool // the batch has evaluations
+	seen    map[string]bool
 }
 
 // once reports whether key is new in this transaction.
@@ -431,8 +428,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &txn{s: s, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{},
-		traces: map[string]bool{}, sessions: map[string]bool{}, users: map[string]bool{}}
+	t := &txn{s: s, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
 	newResources := map[uint64]bool{}
 	pending := s.pending
 	defer func() {
@@ -494,7 +490,6 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			traceIDs = append(traceIDs, row.traceID)
 		}
 		byTrace[row.traceID] = append(byTrace[row.traceID], row)
-		t.traces[row.traceID] = true
 		if row.sessionID != "" {
 			// Spans of a session repeat its tags, model and
 			// metadata: write each once per batch.
