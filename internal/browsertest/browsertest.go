@@ -59,9 +59,29 @@ func args(t testing.TB, extra ...string) []string {
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
-		"--user-data-dir=" + t.TempDir(),
+		"--user-data-dir=" + profileDir(t),
 	}
 	return append(a, extra...)
+}
+
+// profileDir is a fresh Chromium profile directory, removed after the test.
+// Not t.TempDir: Chromium's helper processes may still write to the profile
+// for a moment after the browser exits, which fails TempDir's cleanup.
+func profileDir(t testing.TB) string {
+	dir, err := os.MkdirTemp("", "traceai-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("browsertest: profile %s left behind", dir)
+	})
+	return dir
 }
 
 func run(t testing.TB, extra ...string) []byte {
