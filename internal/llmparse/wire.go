@@ -94,23 +94,25 @@ func (w *Wire) Do(req *http.Request, next func(*http.Request) (*http.Response, e
 	}
 	body, err := readAll(req.Body, req.ContentLength)
 	req.Body.Close()
-	// A shallow copy, as WithContext makes: the request's header and URL
-	// are shared, never changed.
-	out := req.WithContext(req.Context())
-	out.Body = io.NopCloser(bytes.NewReader(body))
-	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	if err != nil {
 		// What was read goes on; the error surfaces as the transport's would.
+		out := req.WithContext(req.Context())
 		out.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
 		out.GetBody = nil
 		return next(out)
 	}
-	call, span := w.start(out, body)
+	call, span := w.start(req, body)
+	ctx := req.Context()
+	if s, ok := span.(*ours); ok {
+		ctx = trace.ContextWithSpan(ctx, s.span)
+	}
+	// A shallow copy, as WithContext makes: the request's header and URL
+	// are shared, never changed.
+	out := req.WithContext(ctx)
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	if span == nil {
 		return next(out)
-	}
-	if s, ok := span.(*ours); ok {
-		out = out.WithContext(trace.ContextWithSpan(out.Context(), s.span))
 	}
 	res, err := next(out)
 	if err != nil {
