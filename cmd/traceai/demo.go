@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/traceai-go/traceai/explorer"
+	"github.com/traceai-go/traceai/explorer/store"
 	"github.com/traceai-go/traceai/internal/standin"
 )
 
@@ -28,6 +29,10 @@ type demoConfig struct {
 	speed    float64
 	seed     uint64
 	out      io.Writer
+	// idPrefix goes before every session id: empty on a fresh database,
+	// "run2-", "run3-", ... when earlier runs left their sessions there, so
+	// that a new run adds conversations instead of continuing old ones.
+	idPrefix string
 	// afterRun, when set, is called with the running explorer once every
 	// conversation is stored (tests query the API there).
 	afterRun func(ex *explorer.Explorer) error
@@ -125,12 +130,23 @@ func demo(ctx context.Context, c demoConfig) error {
 		fmt.Fprintf(c.out, "traceai demo: stand-in model at %s\n", llm.URL)
 	}
 
+	before, err := ex.Store().Overview(ctx)
+	if err != nil {
+		return err
+	}
+	if c.idPrefix, err = runPrefix(ctx, ex.Store()); err != nil {
+		return err
+	}
+	if c.idPrefix != "" {
+		fmt.Fprintf(c.out, "traceai demo: the database holds earlier runs; this run's sessions start with %q\n", c.idPrefix)
+	}
+
 	start := time.Now()
 	stats, err := simulate(ctx, c, ex.OTLPHTTPEndpoint(), m)
 	if err != nil {
 		return err
 	}
-	if err := waitStored(ctx, ex, stats.evaluations); err != nil {
+	if err := waitStored(ctx, ex, int(before.Evaluations)+stats.evaluations); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.out, "\n%d sessions, %d users, %d turns (%d failed) in %s\n",
@@ -154,4 +170,24 @@ func demo(ctx context.Context, c demoConfig) error {
 		return err
 	}
 	return nil
+}
+
+// runPrefix returns the session id prefix of this run: none while the
+// database has no broken session of the demo, else "runN-" for the first N
+// not used yet.
+func runPrefix(ctx context.Context, st *store.Store) (string, error) {
+	for n := 1; n < 10000; n++ {
+		prefix := ""
+		if n > 1 {
+			prefix = fmt.Sprintf("run%d-", n)
+		}
+		_, err := st.GetSession(ctx, prefix+brokenSessionID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return prefix, nil
+		case err != nil:
+			return "", err
+		}
+	}
+	return "", errors.New("demo: too many runs in one database")
 }

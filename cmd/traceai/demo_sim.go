@@ -87,10 +87,13 @@ func scripts(c demoConfig) []script {
 			"Thanks! What is your return policy?",
 		}},
 	}
+	for i := range out {
+		out[i].id = c.idPrefix + out[i].id
+	}
 	plans := []string{"free", "pro", "enterprise"}
 	for i := 2; i < c.sessions; i++ {
 		n := 3 + r.IntN(10)
-		s := script{id: fmt.Sprintf("session-%03d", i+1), user: userName(r.IntN(c.users)), plan: plans[r.IntN(len(plans))]}
+		s := script{id: fmt.Sprintf("%ssession-%03d", c.idPrefix, i+1), user: userName(r.IntN(c.users)), plan: plans[r.IntN(len(plans))]}
 		for range n {
 			q := questions[r.IntN(len(questions))]
 			if strings.Contains(q, "%d") {

@@ -198,3 +198,45 @@ func TestDemoFlags(t *testing.T) {
 		}
 	}
 }
+
+// A second run on the same database adds its own sessions (run2-...) and
+// leaves the first run's conversations as they were.
+func TestDemoRerun(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	var turns [2]int
+	for run := range 2 {
+		var out bytes.Buffer
+		c, err := parseDemoFlags([]string{"--once", "--http", "127.0.0.1:0", "--db", db,
+			"--sessions", "4", "--users", "2", "--speed", "0.02"}, &out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.afterRun = func(ex *explorer.Explorer) error {
+			var sessions struct{ Sessions []store.SessionSummary }
+			if err := getJSON(context.Background(), ex.UIURL(), "/api/sessions?limit=100", &sessions); err != nil {
+				return err
+			}
+			if len(sessions.Sessions) != 4*(run+1) {
+				t.Errorf("run %d: %d sessions stored, want %d", run+1, len(sessions.Sessions), 4*(run+1))
+			}
+			var d store.SessionDetail
+			if err := getJSON(context.Background(), ex.UIURL(), "/api/sessions/"+brokenSessionID, &d); err != nil {
+				return err
+			}
+			turns[run] = len(d.Turns)
+			return nil
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err = demo(ctx, c)
+		cancel()
+		if err != nil {
+			t.Fatalf("run %d: %v\n%s", run+1, err, out.String())
+		}
+		if run == 1 && !strings.Contains(out.String(), `sessions start with "run2-"`) {
+			t.Errorf("second run output:\n%s", out.String())
+		}
+	}
+	if turns[0] != 7 || turns[1] != 7 {
+		t.Errorf("broken session turns after each run: %v, want 7 and 7", turns)
+	}
+}
