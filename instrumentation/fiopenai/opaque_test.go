@@ -8,7 +8,10 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/instrumentation/fiopenai"
 )
 
@@ -43,4 +46,27 @@ func TestUnparsableRequestBody(t *testing.T) {
 		"input.value":          "",
 		"gen_ai.request.model": "",
 	})
+}
+
+// An unsampled call makes no recording span and reaches the caller
+// unchanged; the server gets the request as sent.
+func TestUnsampled(t *testing.T) {
+	s := newChatReplay(t, chatReply{status: 200, fixture: "chat_response.json"})
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()), sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSpanProcessor(sr))
+	hc := &http.Client{Transport: fiopenai.NewTransport(nil, fiopenai.WithTracerProvider(tp))}
+	body := chatFixture(t, "chat_request.json")
+	req, _ := http.NewRequestWithContext(chatCtx(), http.MethodPost, s.URL+"/v1/chat/completions", bytes.NewReader(body))
+	res, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !bytes.Equal(got, chatFixture(t, "chat_response.json")) || !bytes.Equal(s.bodies[0], body) {
+		t.Error("bytes changed")
+	}
+	if n := len(sr.Started()) + len(sr.Ended()); n != 0 {
+		t.Errorf("%d spans recorded", n)
+	}
 }

@@ -1,0 +1,62 @@
+package fiopenai
+
+import "testing"
+
+// FuzzEmbeddings: any embeddings request or response body parses without
+// panicking; a request that parses names its model.
+func FuzzEmbeddings(f *testing.F) {
+	for _, b := range chatFuzzSeeds(f, "embeddings_*response.json") {
+		f.Add([]byte(`{"model":"text-embedding-3-small","input":["a","b"]}`), b)
+	}
+	f.Add([]byte(`{"input":[[1,2],3,"x",null]}`), []byte(`{"data":[{"embedding":"AAA="},{"embedding":"!!"},{"embedding":{"a":1}},{"index":-1,"embedding":[1,"x",null]}],"usage":[]}`))
+	f.Add([]byte(`[]`), []byte(`"x"`))
+	f.Fuzz(func(t *testing.T, req, res []byte) {
+		attrs, ok := parseEmbeddingsRequest(req)
+		if ok && chatKVMap(attrs)["input.mime_type"] == "" {
+			t.Fatal("parsed request without input.mime_type")
+		}
+		_ = parseEmbeddingsResponse(res)
+	})
+}
+
+// FuzzCompletion: any legacy completions request, response or stream
+// chunk parses without panicking.
+func FuzzCompletion(f *testing.F) {
+	for _, b := range chatFuzzSeeds(f, "completion_*") {
+		f.Add([]byte(`{"model":"gpt-3.5-turbo-instruct","prompt":"x"}`), b)
+	}
+	f.Add([]byte(`{"prompt":[1,[2],"a",{}]}`), []byte(`{"choices":[{"index":"x","text":5},{"index":99999999999}],"usage":"x","error":7}`))
+	f.Fuzz(func(t *testing.T, req, res []byte) {
+		if _, _, ok := parseCompletionRequest(req); !ok {
+			return
+		}
+		var r completionResult
+		r.read(res)
+		for _, line := range splitLines(res) {
+			if len(line) > 0 && line[0] == '{' {
+				r.read(line)
+			}
+		}
+		_ = r.attrs()
+	})
+}
+
+func splitLines(b []byte) [][]byte {
+	var out [][]byte
+	for len(b) > 0 {
+		i := 0
+		for i < len(b) && b[i] != '\n' {
+			i++
+		}
+		line := b[:i]
+		if len(line) > 6 && string(line[:6]) == "data: " {
+			line = line[6:]
+		}
+		out = append(out, line)
+		if i == len(b) {
+			break
+		}
+		b = b[i+1:]
+	}
+	return out
+}
