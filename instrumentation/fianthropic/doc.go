@@ -15,4 +15,8 @@
 // or into any *http.Client with NewTransport. Streamed responses are passed
 // through unbuffered; the span ends when the stream ends, fails, or is
 // closed.
+//
+// The spans go to the global tracer provider unless WithTracerProvider says
+// otherwise: pass the provider fi.Register returns, or register it with
+// fi.WithSetGlobal(true).
 package fianthropic

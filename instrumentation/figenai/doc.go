@@ -11,4 +11,8 @@
 //		Backend:    genai.BackendGeminiAPI,
 //		HTTPClient: &http.Client{Transport: figenai.NewTransport(nil)},
 //	})
+//
+// The spans go to the global tracer provider unless WithTracerProvider says
+// otherwise: pass the provider fi.Register returns, or register it with
+// fi.WithSetGlobal(true).
 package figenai

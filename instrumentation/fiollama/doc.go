@@ -7,4 +7,8 @@
 // passed through unbuffered; the span ends with the stream.
 //
 //	client := api.NewClient(base, &http.Client{Transport: fiollama.NewTransport(nil)})
+//
+// The spans go to the global tracer provider unless WithTracerProvider says
+// otherwise: pass the provider fi.Register returns, or register it with
+// fi.WithSetGlobal(true).
 package fiollama

@@ -23,4 +23,8 @@
 // stream ends, fails, is closed, or its request's context is cancelled.
 // The response bytes the application reads are never changed, and the
 // Authorization and api-key headers are never recorded.
+//
+// The spans go to the global tracer provider unless WithTracerProvider says
+// otherwise: pass the provider fi.Register returns, or register it with
+// fi.WithSetGlobal(true).
 package fiopenai
