@@ -31,7 +31,7 @@ func parseChatRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) {
 	if !gjson.ValidBytes(body) {
 		return nil, false, false
 	}
-	root := gjson.ParseBytes(body)
+	root := llmparse.Parse(body)
 	if !root.IsObject() {
 		return nil, false, false
 	}
@@ -317,7 +317,7 @@ func (r *chatResult) whole(b []byte) {
 }
 
 func (r *chatResult) read(b []byte) {
-	root := gjson.ParseBytes(b)
+	root := llmparse.Parse(b)
 	if !root.IsObject() {
 		return
 	}

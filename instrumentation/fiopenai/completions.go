@@ -128,7 +128,7 @@ type completionChoice struct {
 }
 
 func (r *completionResult) read(b []byte) {
-	root := gjson.ParseBytes(b)
+	root := llmparse.Parse(b)
 	if !root.IsObject() {
 		return
 	}

@@ -405,7 +405,7 @@ func (r *respResult) event(b []byte) {
 	}
 	var typ, resp, item, delta, errObj, code, msg gjson.Result
 	idx := -1
-	gjson.ParseBytes(b).ForEach(func(k, v gjson.Result) bool {
+	llmparse.Parse(b).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "type":
 			typ = v
