@@ -22,7 +22,7 @@ func startChat(req *http.Request, body []byte) (llmparse.Call, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &chatCall{attrs: attrs, stream: stream, provider: provider(req)}, true
+	return &chatCall{exchange: exchange{stream: stream, provider: provider(req)}, attrs: attrs}, true
 }
 
 // parseChatRequest returns the start attributes of a Chat Completions
@@ -182,39 +182,20 @@ func toolCallAttrs(attrs *llmparse.Attrs, key msgKeys, k int, id, name, args str
 
 // chatCall is one traced Chat Completions request.
 type chatCall struct {
-	attrs    llmparse.Attrs
-	stream   bool
-	provider string
-
-	status int
-	sse    bool
-	body   []byte
-	acc    chatResult
+	exchange
+	attrs llmparse.Attrs
+	acc   chatResult
 }
 
 func (c *chatCall) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
 	return "ChatCompletion", semconv.SpanKindLLM, c.attrs
 }
 
-func (c *chatCall) Response(res *http.Response) llmparse.Framing {
-	c.status = res.StatusCode
-	if res.StatusCode >= 400 {
-		return llmparse.FramingJSON
-	}
-	ct := res.Header.Get("Content-Type")
-	if strings.HasPrefix(ct, "text/event-stream") || (ct == "" && c.stream) {
-		c.sse = true
-		return llmparse.FramingSSE
-	}
-	return llmparse.FramingJSON
-}
-
-func (c *chatCall) Body(b []byte)  { c.body = b }
 func (c *chatCall) Event(b []byte) { c.acc.chunk(b) }
 
 func (c *chatCall) End() ([]attribute.KeyValue, error) {
-	if c.status >= 400 {
-		return nil, apiError(c.provider, c.status, c.body)
+	if err := c.httpError(); err != nil {
+		return nil, err
 	}
 	if !c.sse {
 		c.acc.whole(c.body)

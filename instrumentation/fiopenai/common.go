@@ -1,6 +1,9 @@
 package fiopenai
 
 import (
+	"net/http"
+	"strings"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/traceai-go/traceai/fi/semconv"
@@ -43,4 +46,41 @@ func toolDefinitions(attrs *llmparse.Attrs, tools gjson.Result) {
 	if i > 0 {
 		attrs.Str(semconv.GenAIToolDefinitions, llmparse.Format([]byte(tools.Raw)))
 	}
+}
+
+// exchange is what every Call keeps of the HTTP exchange: whether the
+// request asked for a stream, the response's status and framing, and the
+// body of a whole response. Calls embed it for their Response and Body.
+type exchange struct {
+	stream   bool
+	provider string
+
+	status int
+	sse    bool
+	body   []byte
+}
+
+// Response frames an error response as JSON, and a response as SSE when it
+// says so or, without a Content-Type, when the request asked for a stream.
+func (e *exchange) Response(res *http.Response) llmparse.Framing {
+	e.status = res.StatusCode
+	if res.StatusCode >= 400 {
+		return llmparse.FramingJSON
+	}
+	ct := res.Header.Get("Content-Type")
+	if strings.HasPrefix(ct, "text/event-stream") || (ct == "" && e.stream) {
+		e.sse = true
+		return llmparse.FramingSSE
+	}
+	return llmparse.FramingJSON
+}
+
+func (e *exchange) Body(b []byte) { e.body = b }
+
+// httpError is the error of an HTTP error response, nil for a success.
+func (e *exchange) httpError() error {
+	if e.status >= 400 {
+		return apiError(e.provider, e.status, e.body)
+	}
+	return nil
 }

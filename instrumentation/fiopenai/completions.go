@@ -21,7 +21,7 @@ func startCompletion(req *http.Request, body []byte) (llmparse.Call, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &completionCall{attrs: attrs, stream: stream, provider: provider(req)}, true
+	return &completionCall{exchange: exchange{stream: stream, provider: provider(req)}, attrs: attrs}, true
 }
 
 func parseCompletionRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) {
@@ -62,34 +62,14 @@ func parseCompletionRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool)
 
 // completionCall is one traced Completions request.
 type completionCall struct {
-	attrs    llmparse.Attrs
-	stream   bool
-	provider string
-
-	status int
-	sse    bool
-	body   []byte
-	acc    completionResult
+	exchange
+	attrs llmparse.Attrs
+	acc   completionResult
 }
 
 func (c *completionCall) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
 	return "Completion", semconv.SpanKindLLM, c.attrs
 }
-
-func (c *completionCall) Response(res *http.Response) llmparse.Framing {
-	c.status = res.StatusCode
-	if res.StatusCode >= 400 {
-		return llmparse.FramingJSON
-	}
-	ct := res.Header.Get("Content-Type")
-	if strings.HasPrefix(ct, "text/event-stream") || (ct == "" && c.stream) {
-		c.sse = true
-		return llmparse.FramingSSE
-	}
-	return llmparse.FramingJSON
-}
-
-func (c *completionCall) Body(b []byte) { c.body = b }
 
 func (c *completionCall) Event(b []byte) {
 	if len(b) > 0 && b[0] == '{' { // skips "[DONE]"
@@ -98,8 +78,8 @@ func (c *completionCall) Event(b []byte) {
 }
 
 func (c *completionCall) End() ([]attribute.KeyValue, error) {
-	if c.status >= 400 {
-		return nil, apiError(c.provider, c.status, c.body)
+	if err := c.httpError(); err != nil {
+		return nil, err
 	}
 	if !c.sse && gjson.ValidBytes(c.body) {
 		c.acc.read(c.body)

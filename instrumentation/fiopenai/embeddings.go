@@ -27,7 +27,7 @@ func startEmbeddings(req *http.Request, body []byte) (llmparse.Call, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &embeddingsCall{attrs: attrs, provider: provider(req)}, true
+	return &embeddingsCall{exchange: exchange{provider: provider(req)}, attrs: attrs}, true
 }
 
 func parseEmbeddingsRequest(body []byte) (llmparse.Attrs, bool) {
@@ -70,27 +70,26 @@ func parseEmbeddingsRequest(body []byte) (llmparse.Attrs, bool) {
 
 // embeddingsCall is one traced embeddings request.
 type embeddingsCall struct {
-	attrs    llmparse.Attrs
-	provider string
-	status   int
-	body     []byte
+	exchange
+	attrs llmparse.Attrs
 }
 
 func (c *embeddingsCall) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
 	return "CreateEmbeddingResponse", semconv.SpanKindEmbedding, c.attrs
 }
 
+// Response: an embeddings answer is one JSON document, whatever its
+// Content-Type says.
 func (c *embeddingsCall) Response(res *http.Response) llmparse.Framing {
 	c.status = res.StatusCode
 	return llmparse.FramingJSON
 }
 
-func (c *embeddingsCall) Body(b []byte) { c.body = b }
-func (c *embeddingsCall) Event([]byte)  {}
+func (c *embeddingsCall) Event([]byte) {}
 
 func (c *embeddingsCall) End() ([]attribute.KeyValue, error) {
-	if c.status >= 400 {
-		return nil, apiError(c.provider, c.status, c.body)
+	if err := c.httpError(); err != nil {
+		return nil, err
 	}
 	return parseEmbeddingsResponse(c.body), nil
 }

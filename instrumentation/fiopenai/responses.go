@@ -25,7 +25,7 @@ func startResponses(req *http.Request, body []byte) (llmparse.Call, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &responsesCall{attrs: attrs, stream: stream, provider: provider(req)}, true
+	return &responsesCall{exchange: exchange{stream: stream, provider: provider(req)}, attrs: attrs}, true
 }
 
 // parseResponsesRequest returns the start attributes of a Responses API
@@ -277,39 +277,20 @@ func (it *respItem) attrs(attrs *llmparse.Attrs, key msgKeys) {
 
 // responsesCall is one traced Responses API request.
 type responsesCall struct {
-	attrs    llmparse.Attrs
-	stream   bool
-	provider string
-
-	status int
-	sse    bool
-	body   []byte
-	acc    respResult
+	exchange
+	attrs llmparse.Attrs
+	acc   respResult
 }
 
 func (c *responsesCall) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
 	return "Response", semconv.SpanKindLLM, c.attrs
 }
 
-func (c *responsesCall) Response(res *http.Response) llmparse.Framing {
-	c.status = res.StatusCode
-	if res.StatusCode >= 400 {
-		return llmparse.FramingJSON
-	}
-	ct := res.Header.Get("Content-Type")
-	if strings.HasPrefix(ct, "text/event-stream") || (ct == "" && c.stream) {
-		c.sse = true
-		return llmparse.FramingSSE
-	}
-	return llmparse.FramingJSON
-}
-
-func (c *responsesCall) Body(b []byte)  { c.body = b }
 func (c *responsesCall) Event(b []byte) { c.acc.event(b) }
 
 func (c *responsesCall) End() ([]attribute.KeyValue, error) {
-	if c.status >= 400 {
-		return nil, apiError(c.provider, c.status, c.body)
+	if err := c.httpError(); err != nil {
+		return nil, err
 	}
 	if !c.sse {
 		c.acc.whole(c.body)

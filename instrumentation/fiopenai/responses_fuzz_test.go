@@ -92,7 +92,7 @@ func FuzzResponsesResponse(f *testing.F) {
 	}
 	f.Add([]byte(`{"status":"failed","error":{"code":1},"output":[{"type":"message","content":"x"},{"type":"function_call","arguments":"{}"}]}`), 200)
 	f.Fuzz(func(t *testing.T, body []byte, status int) {
-		c := &responsesCall{provider: "openai"}
+		c := &responsesCall{exchange: exchange{provider: "openai"}}
 		c.Response(&http.Response{StatusCode: status, Header: http.Header{}})
 		c.Body(body)
 		attrs, err := c.End()
