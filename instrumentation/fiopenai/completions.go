@@ -189,15 +189,6 @@ func (r *completionResult) attrs() llmparse.Attrs {
 			attrs.Str(semconv.OutputMimeType, string(semconv.MimeTypeText))
 		}
 	}
-	if u := r.usage; u.IsObject() {
-		f := gjson.GetMany(u.Raw, "prompt_tokens", "completion_tokens", "total_tokens")
-		attrs.Int(semconv.GenAIUsageInputTokens, f[0].Int())
-		attrs.Int(semconv.GenAIUsageOutputTokens, f[1].Int())
-		total := f[2].Int()
-		if !f[2].Exists() {
-			total = f[0].Int() + f[1].Int()
-		}
-		attrs.Int(semconv.GenAIUsageTotalTokens, total)
-	}
+	usageAttrs(&attrs, r.usage)
 	return attrs
 }
