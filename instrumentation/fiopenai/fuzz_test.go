@@ -88,28 +88,7 @@ func FuzzChatStream(f *testing.F) {
 	f.Add([]byte(`{"stream":true}`), []byte("data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":-1},{\"index\":1e40}]}}]}\n\ndata: [DONE]"))
 	f.Add([]byte(`{}`), []byte("data: {\"error\":\"x\"}\r\ndata: {}\n\n\n:comment\nevent: x\ndata:"))
 	f.Fuzz(func(t *testing.T, req, res []byte) {
-		sr := tracetest.NewSpanRecorder()
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
-		var sent []byte
-		base := chatRoundTrip(func(r *http.Request) (*http.Response, error) {
-			sent, _ = io.ReadAll(r.Body)
-			h := http.Header{"Content-Type": {"text/event-stream"}}
-			return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(bytes.NewReader(res)), Request: r}, nil
-		})
-		hc := &http.Client{Transport: NewTransport(base, WithTracerProvider(tp))}
-		resp, err := hc.Post("http://x/v1/chat/completions", "application/json", bytes.NewReader(req))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || !bytes.Equal(got, res) || !bytes.Equal(sent, req) {
-			t.Fatalf("bytes changed (err %v)", err)
-		}
-		if len(sr.Started()) != len(sr.Ended()) {
-			t.Fatal("span not ended")
-		}
-		for _, s := range sr.Ended() {
+		for _, s := range fuzzStream(t, "chat/completions", req, res) {
 			for _, kv := range s.Attributes() {
 				if strings.HasPrefix(string(kv.Key), "gen_ai.output.messages.-") {
 					t.Fatalf("negative choice index key %s", kv.Key)
@@ -117,6 +96,35 @@ func FuzzChatStream(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzStream posts req to path through NewTransport and answers it with
+// the event stream res. It fails t when the bytes either way change or a
+// span is not ended, and returns the spans.
+func fuzzStream(t *testing.T, path string, req, res []byte) []sdktrace.ReadOnlySpan {
+	t.Helper()
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	var sent []byte
+	base := chatRoundTrip(func(r *http.Request) (*http.Response, error) {
+		sent, _ = io.ReadAll(r.Body)
+		h := http.Header{"Content-Type": {"text/event-stream"}}
+		return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(bytes.NewReader(res)), Request: r}, nil
+	})
+	hc := &http.Client{Transport: NewTransport(base, WithTracerProvider(tp))}
+	resp, err := hc.Post("http://x/v1/"+path, "application/json", bytes.NewReader(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || !bytes.Equal(got, res) || !bytes.Equal(sent, req) {
+		t.Fatalf("bytes changed (err %v)", err)
+	}
+	if len(sr.Started()) != len(sr.Ended()) {
+		t.Fatal("span not ended")
+	}
+	return sr.Ended()
 }
 
 type chatRoundTrip func(*http.Request) (*http.Response, error)

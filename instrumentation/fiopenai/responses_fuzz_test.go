@@ -1,14 +1,9 @@
 package fiopenai
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
-
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 // Fuzz targets of the Responses API parsing, seeded from the recorded
@@ -50,28 +45,7 @@ func FuzzResponsesStream(f *testing.F) {
 	f.Add([]byte(`{"stream":true}`), []byte("data: {\"type\":\"response.output_item.added\",\"output_index\":-3,\"item\":{}}\n\ndata: {\"type\":\"response.output_text.delta\",\"output_index\":1e40,\"delta\":7}\n\n"))
 	f.Add([]byte(`{}`), []byte("data: {\"type\":\"response.completed\",\"response\":{\"output\":[{\"type\":\"image_generation_call\",\"result\":1},{\"type\":\"x_call\"}],\"usage\":[]}}\r\ndata: {}\n\n:c\nevent: error\ndata: {\"type\":\"error\",\"error\":\"x\"}"))
 	f.Fuzz(func(t *testing.T, req, res []byte) {
-		sr := tracetest.NewSpanRecorder()
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
-		var sent []byte
-		base := chatRoundTrip(func(r *http.Request) (*http.Response, error) {
-			sent, _ = io.ReadAll(r.Body)
-			h := http.Header{"Content-Type": {"text/event-stream"}}
-			return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(bytes.NewReader(res)), Request: r}, nil
-		})
-		hc := &http.Client{Transport: NewTransport(base, WithTracerProvider(tp))}
-		resp, err := hc.Post("http://x/v1/responses", "application/json", bytes.NewReader(req))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || !bytes.Equal(got, res) || !bytes.Equal(sent, req) {
-			t.Fatalf("bytes changed (err %v)", err)
-		}
-		if len(sr.Started()) != len(sr.Ended()) {
-			t.Fatal("span not ended")
-		}
-		for _, s := range sr.Ended() {
+		for _, s := range fuzzStream(t, "responses", req, res) {
 			for _, kv := range s.Attributes() {
 				if strings.Contains(string(kv.Key), ".-") {
 					t.Fatalf("negative index key %s", kv.Key)
