@@ -288,20 +288,10 @@ func readAll(r io.Reader, size int64) ([]byte, error) {
 	if size <= 0 || size > maxBody {
 		return io.ReadAll(r)
 	}
-	b := make([]byte, 0, size+1) // +1: EOF is seen without growing
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // longer than announced: grow
-		}
-	}
+	var b bytes.Buffer
+	b.Grow(int(size) + bytes.MinRead) // ReadFrom grows unless MinRead bytes are free
+	_, err := b.ReadFrom(r)
+	return b.Bytes(), err
 }
 
 type errReader struct{ err error }
