@@ -14,25 +14,20 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/instrumentation/fiopenai"
 )
 
-// discard is an exporter that drops spans, so that the benchmarks measure
-// the instrumentation and the SDK's pipeline, not an export.
-type discard struct{}
-
-func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
-func (discard) Shutdown(context.Context) error                             { return nil }
-
 // benchProvider is a provider as fi.Register builds one: the fi span
-// processor, then a batch processor in front of an exporter.
+// processor, then a batch processor in front of an exporter, one that drops
+// the spans so that the benchmarks measure the pipeline, not an export.
 func benchProvider(b *testing.B) *sdktrace.TracerProvider {
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(fi.NewSpanProcessor()),
-		sdktrace.WithBatcher(discard{}),
+		sdktrace.WithBatcher(tracetest.NewNoopExporter()),
 	)
 	b.Cleanup(func() { tp.Shutdown(context.Background()) })
 	return tp
