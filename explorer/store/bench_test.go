@@ -60,38 +60,40 @@ func BenchmarkIngest(b *testing.B) {
 		})
 	}
 	// Four concurrent exporters: group commit shares the syncs.
-	b.Run("sync=FULL/parallel=4", func(b *testing.B) {
-		st, err := store.Open(filepath.Join(b.TempDir(), "b.db"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer st.Close()
-		batches := batches512(b, b.N, uint64(time.Now().UnixNano()))
-		ctx := context.Background()
-		var wg sync.WaitGroup
-		work := make(chan []*tracepb.ResourceSpans)
-		b.ResetTimer()
-		cpu := startCPU()
-		for range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for rs := range work {
-					if _, err := st.Ingest(ctx, rs); err != nil {
-						b.Error(err)
+	for _, mode := range []string{"FULL", "NORMAL"} {
+		b.Run("sync="+mode+"/parallel=4", func(b *testing.B) {
+			st, err := store.Open(filepath.Join(b.TempDir(), "b.db"), store.WithSynchronous(mode))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			batches := batches512(b, b.N, uint64(time.Now().UnixNano()))
+			ctx := context.Background()
+			var wg sync.WaitGroup
+			work := make(chan []*tracepb.ResourceSpans)
+			b.ResetTimer()
+			cpu := startCPU()
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for rs := range work {
+						if _, err := st.Ingest(ctx, rs); err != nil {
+							b.Error(err)
+						}
 					}
-				}
-			}()
-		}
-		for _, rs := range batches {
-			work <- rs
-		}
-		close(work)
-		wg.Wait()
-		b.StopTimer()
-		b.ReportMetric(float64(512*b.N)/b.Elapsed().Seconds(), "spans/s")
-		b.ReportMetric(cpu.ms()/float64(b.N), "cpu-ms/op")
-	})
+				}()
+			}
+			for _, rs := range batches {
+				work <- rs
+			}
+			close(work)
+			wg.Wait()
+			b.StopTimer()
+			b.ReportMetric(float64(512*b.N)/b.Elapsed().Seconds(), "spans/s")
+			b.ReportMetric(cpu.ms()/float64(b.N), "cpu-ms/op")
+		})
+	}
 }
 
 // BenchmarkIngestBaseline is the floor: the same spans marshaled and

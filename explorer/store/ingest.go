@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/traceai-go/traceai/fi/semconv"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -182,6 +183,43 @@ func (s *Store) commit(batch []*writeReq) {
 	}
 	for _, r := range batch {
 		r.done <- err
+	}
+	select {
+	case s.commits <- struct{}{}:
+	default:
+	}
+}
+
+// Checkpoints copy the WAL into the database file. SQLite runs them in the
+// committing connection once the WAL holds wal_autocheckpoint pages, which
+// put a checkpoint on the writer's path every few batches (a tenth of its
+// time). The checkpointer runs them on its own connection instead, on the
+// other core, at most every checkpointEvery; the writer's own threshold
+// (writerCheckpointPages) is a fallback for when the checkpointer cannot
+// catch up with a writer that never pauses.
+const (
+	checkpointEvery       = 50 * time.Millisecond
+	writerCheckpointPages = 8000
+)
+
+func (s *Store) checkpointer() {
+	defer close(s.ckptEnd)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.writerEnd:
+			return
+		case <-t.C:
+		}
+		select {
+		case <-s.commits:
+		default:
+			continue // nothing committed since the last checkpoint
+		}
+		if _, err := s.cdb.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			s.cfg.logger.Warn("traceai explorer: checkpoint failed", "err", err)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -574,4 +575,48 @@ func snapshot(t *testing.T, st *store.Store) string {
 	}
 	b, _ = json.Marshal(round(v))
 	return string(b)
+}
+
+// TestBackgroundCheckpoint checks that the WAL is copied into the database
+// file off the writer's path: the writer's own threshold is far above what
+// these batches write, so only the checkpointer can have grown the file.
+func TestBackgroundCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ckpt.db")
+	st, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	fileSize := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	empty := fileSize()
+	ctx := context.Background()
+	err = synth.Batch(synth.BatchOptions{Sessions: 32, Users: 4, TurnsPerSession: 8, SpansPerTurn: 4, Seed: 3}, 512,
+		func(rs []*tracepb.ResourceSpans) error {
+			_, err := st.Ingest(ctx, rs)
+			return err
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for fileSize() < wal.Size()/2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes (empty: %d) with a %d-byte WAL: no checkpoint ran", fileSize(), empty, wal.Size())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Reading while the checkpointer works is unaffected.
+	if _, _, err := st.ListSessions(ctx, store.SessionFilter{}); err != nil {
+		t.Fatal(err)
+	}
 }
