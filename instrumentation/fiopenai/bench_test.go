@@ -13,6 +13,7 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -53,7 +54,8 @@ func benchCtx() context.Context {
 }
 
 // BenchmarkChatRoundTrip is one chat completion through openai-go v3 to a
-// local server, without (bare) and with the instrumentation.
+// local server, without (bare) and with the instrumentation, and with an SDK
+// span alone (the floor under any instrumentation that records a span).
 func BenchmarkChatRoundTrip(b *testing.B) {
 	resp := chatFixture(b, "chat_response.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -76,10 +78,31 @@ func BenchmarkChatRoundTrip(b *testing.B) {
 	b.Run("instrumented", func(b *testing.B) {
 		run(b, benchClient(srv.URL, fiopenai.Middleware(fiopenai.WithTracerProvider(benchProvider(b)))))
 	})
+	// Two floors, through the same provider as instrumented: a middleware
+	// that only starts and ends an SDK span, empty or carrying the
+	// attributes the instrumentation records for this call, without
+	// reading either body.
+	b.Run("sdk-span-empty", func(b *testing.B) {
+		run(b, benchClient(srv.URL, spanOnly(benchProvider(b), nil)))
+	})
+	b.Run("sdk-span", func(b *testing.B) {
+		run(b, benchClient(srv.URL, spanOnly(benchProvider(b), recordedChatAttrs(b))))
+	})
 	b.Run("unsampled", func(b *testing.B) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()), sdktrace.WithSpanProcessor(fi.NewSpanProcessor()))
 		run(b, benchClient(srv.URL, fiopenai.Middleware(fiopenai.WithTracerProvider(tp))))
 	})
+}
+
+// spanOnly is a middleware that wraps each request in an SDK span with
+// attrs and does nothing else.
+func spanOnly(tp *sdktrace.TracerProvider, attrs []attribute.KeyValue) option.Middleware {
+	tracer := tp.Tracer("floor")
+	return func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+		ctx, span := tracer.Start(r.Context(), "ChatCompletion", trace.WithAttributes(attrs...))
+		defer span.End()
+		return next(r.WithContext(ctx))
+	}
 }
 
 // BenchmarkStream1000 is a streamed chat completion of 1,000 chunks, each
@@ -170,6 +193,20 @@ func BenchmarkMiddlewareOnly(b *testing.B) {
 // span with the attributes of a traced chat call (recorded once), started
 // and ended through the same provider, without any parsing.
 func BenchmarkSpanFloor(b *testing.B) {
+	attrs := recordedChatAttrs(b)
+	tracer := benchProvider(b).Tracer("floor")
+	ctx := benchCtx()
+	b.Logf("%d attributes", len(attrs))
+	b.ReportAllocs()
+	for b.Loop() {
+		_, span := tracer.Start(ctx, "ChatCompletion", trace.WithAttributes(attrs...))
+		span.End()
+	}
+}
+
+// recordedChatAttrs returns the attributes the instrumentation records for
+// the benchmarks' chat call.
+func recordedChatAttrs(b *testing.B) []attribute.KeyValue {
 	tp, sr := chatRecorder()
 	req, _ := http.NewRequestWithContext(benchCtx(), http.MethodPost, "https://api.openai.com/v1/chat/completions", bytes.NewReader(chatFixture(b, "chat_request.json")))
 	res, err := fiopenai.Middleware(fiopenai.WithTracerProvider(tp))(req, func(r *http.Request) (*http.Response, error) {
@@ -181,13 +218,5 @@ func BenchmarkSpanFloor(b *testing.B) {
 	}
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
-	attrs := sr.Ended()[0].Attributes()
-	tracer := benchProvider(b).Tracer("floor")
-	ctx := benchCtx()
-	b.Logf("%d attributes", len(attrs))
-	b.ReportAllocs()
-	for b.Loop() {
-		_, span := tracer.Start(ctx, "ChatCompletion", trace.WithAttributes(attrs...))
-		span.End()
-	}
+	return sr.Ended()[0].Attributes()
 }
