@@ -17,6 +17,7 @@ import (
 
 	"github.com/traceai-go/traceai/fi/semconv"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
@@ -291,10 +292,10 @@ func (t *txn) exec(q string, args ...any) error {
 }
 
 // spanCols are the spans columns in insert order.
-const spanCols = `trace_id, span_id, parent_id, name, kind, span_kind,
-	start_ns, end_ns, status_code, status_message, session_id, user_id, model, input_tokens,
-	output_tokens, total_tokens, cost, priced, retry, in_text, out_text, refused, empty, scope,
-	resource_id, data`
+const spanCols = `trace_id, span_id, start_ns, scope, resource_id, data`
+
+// spanColsN is the number of spanCols.
+const spanColsN = 6
 
 const traceCols = `trace_id, session_id, user_id, start_ns, end_ns,
 	root_name, spans, llm_calls, errors, error_message, input_tokens, output_tokens, total_tokens,
@@ -352,9 +353,7 @@ var traceLookup = `SELECT trace_id, session_id, user_id, start_ns, end_ns, spans
 	failed, input_tokens, output_tokens, total_tokens, cost, unpriced, eval_only FROM traces WHERE trace_id IN (?` +
 	strings.Repeat(",?", lookupN-1) + `)`
 
-const selectTraceSpans = `SELECT span_id, parent_id, span_kind, name, start_ns, end_ns, status_code,
-		status_message, session_id, user_id, model, input_tokens, output_tokens, total_tokens, cost,
-		priced, refused, empty, retry, in_text, out_text FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id`
+const selectTraceSpans = `SELECT span_id, scope, resource_id, data FROM spans WHERE trace_id = ?`
 
 const updateEvalOwner = `UPDATE evaluations SET session_id = ?, user_id = ? WHERE target_trace_id = ?
 		AND (session_id != ? OR user_id != ?)`
@@ -363,7 +362,7 @@ const updateEvalOwner = `UPDATE evaluations SET session_id = ?, user_id = ? WHER
 func writeQueries() []string {
 	q := []string{traceLookup, selectTraceSpans, updateEvalOwner, sessionLookup, userLookup,
 		sessionTexts, userSessionSeen, percentileQuery("session_id"), percentileQuery("user_id")}
-	q = append(q, insertRows("spans", spanCols, 26, 1), insertRows("traces", traceCols, 24, 1),
+	q = append(q, insertRows("spans", spanCols, spanColsN, 1), insertRows("traces", traceCols, 24, 1),
 		insertRows("sessions", sessionRowCols, 22, 1), insertRows("users", userRowCols, 18, 1))
 	return q
 }
@@ -455,7 +454,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			userSet[p.row.userID] = true
 		}
 	}
-	qs := insertSizes(nil, "spans", spanCols, 26, len(spans))
+	qs := insertSizes(nil, "spans", spanCols, spanColsN, len(spans))
 	qs = insertSizes(qs, "traces", traceCols, 24, len(traceSet))
 	qs = insertSizes(qs, "sessions", sessionRowCols, 22, len(sessionSet))
 	qs = insertSizes(qs, "users", userRowCols, 18, len(userSet))
@@ -504,9 +503,9 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		}
 	}
 
-	args := make([]any, 0, 26*min(len(spans), 4*rowsPerInsert))
+	args := make([]any, 0, spanColsN*min(len(spans), 4*rowsPerInsert))
 	flushSpans := func() error {
-		err := t.insertMany("spans", spanCols, 26, args)
+		err := t.insertMany("spans", spanCols, spanColsN, args)
 		args = args[:0]
 		return err
 	}
@@ -514,11 +513,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	var traceIDs []string
 	for _, p := range spans {
 		row := p.row
-		args = append(args, row.traceID, row.spanID, row.parentID, row.name, int64(row.kind),
-			row.spanKind, row.startNS, row.endNS, int64(row.statusCode), row.statusMessage,
-			row.sessionID, row.userID, row.model, row.inputTokens, row.outputTokens,
-			row.totalTokens, row.cost, b2i(row.priced), row.retry, row.inText, row.outText,
-			b2i(row.refused), b2i(row.empty), row.scope, p.rid, p.data)
+		args = append(args, row.traceID, row.spanID, row.startNS, row.scope, p.rid, p.data)
 		if len(args) == cap(args) {
 			if err = flushSpans(); err != nil {
 				return fmt.Errorf("insert span: %w", err)
@@ -567,25 +562,16 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		var all []aggSpan
 		if existed {
 			// Spans stored before this batch belong to the trace too.
-			if all, err = t.traceSpans(id); err != nil {
+			if all, err = t.traceSpans(id, byTrace[id]); err != nil {
 				return fmt.Errorf("trace %s: %w", id, err)
 			}
 		} else {
 			rows := byTrace[id]
 			all = make([]aggSpan, len(rows))
 			for i, r := range rows {
-				all[i] = aggSpan{spanID: r.spanID, parentID: r.parentID, spanKind: r.spanKind, name: r.name,
-					start: r.startNS, end: r.endNS, status: r.statusCode, statusMsg: r.statusMessage,
-					session: r.sessionID, user: r.userID, model: r.model, in: r.inputTokens,
-					out: r.outputTokens, total: r.totalTokens, cost: r.cost, priced: r.priced,
-					refused: r.refused, empty: r.empty, retry: r.retry, inText: r.inText, outText: r.outText}
+				all[i] = aggOf(r)
 			}
-			sort.Slice(all, func(i, j int) bool {
-				if all[i].start != all[j].start {
-					return all[i].start < all[j].start
-				}
-				return all[i].spanID < all[j].spanID
-			})
+			sortSpans(all)
 		}
 		tr := summarizeTrace(all)
 		targs = append(targs, id, tr.session, tr.user, tr.start, tr.end, tr.rootName, int64(tr.spans),
@@ -687,8 +673,33 @@ type aggSpan struct {
 	inText, outText                  string
 }
 
-// traceSpans reads the stored spans of a trace in start order.
-func (t *txn) traceSpans(traceID string) ([]aggSpan, error) {
+// aggOf is what summarizeTrace needs of a span.
+func aggOf(r *spanRow) aggSpan {
+	return aggSpan{spanID: r.spanID, parentID: r.parentID, spanKind: r.spanKind, name: r.name,
+		start: r.startNS, end: r.endNS, status: r.statusCode, statusMsg: r.statusMessage,
+		session: r.sessionID, user: r.userID, model: r.model, in: r.inputTokens,
+		out: r.outputTokens, total: r.totalTokens, cost: r.cost, priced: r.priced,
+		refused: r.refused, empty: r.empty, retry: r.retry, inText: r.inText, outText: r.outText}
+}
+
+// sortSpans puts spans in start order (span id breaking ties).
+func sortSpans(all []aggSpan) {
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].start != all[j].start {
+			return all[i].start < all[j].start
+		}
+		return all[i].spanID < all[j].spanID
+	})
+}
+
+// traceSpans reads the stored spans of a trace in start order. The spans of
+// fresh (this batch's, already inserted) are taken as extracted; the others
+// are decoded from their data and extracted again.
+func (t *txn) traceSpans(traceID string, fresh []*spanRow) ([]aggSpan, error) {
+	byID := make(map[string]*spanRow, len(fresh))
+	for _, r := range fresh {
+		byID[r.spanID] = r
+	}
 	rows, err := t.query(selectTraceSpans, traceID)
 	if err != nil {
 		return nil, err
@@ -696,17 +707,57 @@ func (t *txn) traceSpans(traceID string) ([]aggSpan, error) {
 	defer rows.Close()
 	var all []aggSpan
 	for rows.Next() {
-		var a aggSpan
-		var priced, refused, empty int
-		if err := rows.Scan(&a.spanID, &a.parentID, &a.spanKind, &a.name, &a.start, &a.end, &a.status,
-			&a.statusMsg, &a.session, &a.user, &a.model, &a.in, &a.out, &a.total, &a.cost,
-			&priced, &refused, &empty, &a.retry, &a.inText, &a.outText); err != nil {
+		var spanID, scope string
+		var rid int64
+		var data []byte
+		if err := rows.Scan(&spanID, &scope, &rid, &data); err != nil {
 			return nil, err
 		}
-		a.priced, a.refused, a.empty = priced != 0, refused != 0, empty != 0
-		all = append(all, a)
+		if r, ok := byID[spanID]; ok {
+			all = append(all, aggOf(r))
+			continue
+		}
+		var pb tracepb.Span
+		if err := proto.Unmarshal(data, &pb); err != nil {
+			return nil, fmt.Errorf("decode span %s: %w", spanID, err)
+		}
+		res, err := t.resourceAttrs(rid)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, aggOf(extract(res, scope, &pb)))
 	}
-	return all, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sortSpans(all)
+	return all, nil
+}
+
+// maxResourceCache bounds the writer's cache of decoded resources.
+const maxResourceCache = 256
+
+// resourceAttrs returns the attributes of a stored resource (none when it
+// is missing or unreadable: extraction only falls back to them).
+func (t *txn) resourceAttrs(id int64) ([]*commonpb.KeyValue, error) {
+	if kvs, ok := t.s.resourceCache[id]; ok {
+		return kvs, nil
+	}
+	var data []byte
+	switch err := t.queryRow(`SELECT data FROM resources WHERE id = ?`, id).Scan(&data); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, fmt.Errorf("resource %d: %w", id, err)
+	}
+	var r resourcepb.Resource
+	if proto.Unmarshal(data, &r) != nil {
+		return nil, nil
+	}
+	if len(t.s.resourceCache) >= maxResourceCache {
+		clear(t.s.resourceCache)
+	}
+	t.s.resourceCache[id] = r.GetAttributes()
+	return r.GetAttributes(), nil
 }
 
 // traceSummary is a traces row.

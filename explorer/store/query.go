@@ -691,46 +691,39 @@ const maxTraceSpans = 10000
 // GetTrace returns a trace with all its spans, or ErrNotFound.
 func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, error) {
 	traceID = strings.ToLower(traceID)
-	rows, err := s.rdb.QueryContext(ctx, `SELECT span_kind, session_id, user_id, model, input_tokens,
-		output_tokens, cost, scope, resource_id, data FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id LIMIT ?`, traceID, maxTraceSpans)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT scope, resource_id, data FROM spans
+		WHERE trace_id = ? ORDER BY start_ns, span_id LIMIT ?`, traceID, maxTraceSpans)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	resIDs := map[int64][]Attribute{}
-	var spans []Span
-	var spanRes []int64
+	type stored struct {
+		scope string
+		rid   int64
+		pb    *tracepb.Span
+	}
+	var found []stored
+	resources := map[int64]*resourcepb.Resource{}
 	for rows.Next() {
-		var sp Span
-		var rid int64
+		var st stored
 		var data []byte
-		if err := rows.Scan(&sp.SpanKind, &sp.SessionID, &sp.UserID, &sp.Model, &sp.InputTokens,
-			&sp.OutputTokens, &sp.Cost, &sp.Scope, &rid, &data); err != nil {
+		if err := rows.Scan(&st.scope, &st.rid, &data); err != nil {
 			return nil, err
 		}
-		var pb tracepb.Span
-		if err := proto.Unmarshal(data, &pb); err != nil {
+		st.pb = &tracepb.Span{}
+		if err := proto.Unmarshal(data, st.pb); err != nil {
 			return nil, fmt.Errorf("decode span: %w", err)
 		}
-		fillSpan(&sp, &pb)
-		if _, ok := resIDs[rid]; !ok {
-			resIDs[rid] = nil
-		}
-		sp.Resource = []Attribute{}
-		spans = append(spans, sp)
-		spanRes = append(spanRes, rid)
+		resources[st.rid] = nil
+		found = append(found, st)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(spans) == 0 {
+	if len(found) == 0 {
 		return nil, ErrNotFound
 	}
-	rids := make([]int64, 0, len(resIDs))
-	for rid := range resIDs {
-		rids = append(rids, rid)
-	}
-	for _, rid := range rids {
+	for rid := range resources {
 		var data []byte
 		if err := s.rdb.QueryRowContext(ctx, `SELECT data FROM resources WHERE id = ?`, rid).Scan(&data); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -740,13 +733,26 @@ func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, err
 		}
 		var r resourcepb.Resource
 		if proto.Unmarshal(data, &r) == nil {
-			resIDs[rid] = attributes(r.GetAttributes())
+			resources[rid] = &r
 		}
 	}
-	for i := range spans {
-		if a := resIDs[spanRes[i]]; a != nil {
-			spans[i].Resource = a
+	resAttrs := make(map[int64][]Attribute, len(resources))
+	for rid, r := range resources {
+		resAttrs[rid] = []Attribute{}
+		if r != nil {
+			resAttrs[rid] = attributes(r.GetAttributes())
 		}
+	}
+	spans := make([]Span, 0, len(found))
+	for _, st := range found {
+		res := resources[st.rid]
+		// The columns of the span list are what ingest extracts.
+		row := extract(res.GetAttributes(), st.scope, st.pb)
+		sp := Span{SpanKind: row.spanKind, SessionID: row.sessionID, UserID: row.userID, Model: row.model,
+			InputTokens: row.inputTokens, OutputTokens: row.outputTokens, Cost: row.cost, Scope: st.scope,
+			Resource: resAttrs[st.rid]}
+		fillSpan(&sp, st.pb)
+		spans = append(spans, sp)
 	}
 	d := &TraceDetail{TraceID: traceID, Spans: treeOrder(spans)}
 	for i, sp := range d.Spans {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -59,10 +60,11 @@ type Store struct {
 	closed    bool
 
 	// Writer goroutine state.
-	resources map[uint64]bool
-	stmts     map[string]*sql.Stmt // writeQueries prepared on wdb
-	pending   int                  // evaluations whose target span has not arrived
-	haveEvals bool                 // the database holds evaluations
+	resources     map[uint64]bool
+	resourceCache map[int64][]*commonpb.KeyValue // resourceAttrs
+	stmts         map[string]*sql.Stmt           // writeQueries prepared on wdb
+	pending       int                            // evaluations whose target span has not arrived
+	haveEvals     bool                           // the database holds evaluations
 }
 
 // Option configures Open.
@@ -144,17 +146,18 @@ func Open(path string, opts ...Option) (*Store, error) {
 	cdb.SetMaxIdleConns(1)
 	cdb.SetConnMaxLifetime(0)
 	s := &Store{
-		path:      path,
-		cfg:       cfg,
-		wdb:       wdb,
-		rdb:       rdb,
-		cdb:       cdb,
-		commits:   make(chan struct{}, 1),
-		ckptEnd:   make(chan struct{}),
-		reqs:      make(chan *writeReq, 64),
-		closing:   make(chan struct{}),
-		writerEnd: make(chan struct{}),
-		resources: map[uint64]bool{},
+		path:          path,
+		cfg:           cfg,
+		wdb:           wdb,
+		rdb:           rdb,
+		cdb:           cdb,
+		commits:       make(chan struct{}, 1),
+		ckptEnd:       make(chan struct{}),
+		reqs:          make(chan *writeReq, 64),
+		closing:       make(chan struct{}),
+		writerEnd:     make(chan struct{}),
+		resources:     map[uint64]bool{},
+		resourceCache: map[int64][]*commonpb.KeyValue{},
 	}
 	if err := wdb.QueryRow(`SELECT count(*) FROM evaluations WHERE target_trace_id = '' AND target_span_id != ''`).Scan(&s.pending); err != nil {
 		wdb.Close()

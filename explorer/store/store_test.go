@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -618,5 +619,99 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	// Reading while the checkpointer works is unaffected.
 	if _, _, err := st.ListSessions(ctx, store.SessionFilter{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// spansV1 is the spans table of schema version 1, with its extracted
+// columns, for the migration test.
+const spansV1 = `CREATE TABLE spans_v1 (
+	trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_id TEXT NOT NULL, name TEXT NOT NULL,
+	kind INTEGER NOT NULL, span_kind TEXT NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+	status_code INTEGER NOT NULL, status_message TEXT NOT NULL, session_id TEXT NOT NULL,
+	user_id TEXT NOT NULL, model TEXT NOT NULL, input_tokens INTEGER NOT NULL,
+	output_tokens INTEGER NOT NULL, total_tokens INTEGER NOT NULL, cost REAL NOT NULL,
+	priced INTEGER NOT NULL, retry INTEGER NOT NULL, in_text TEXT NOT NULL, out_text TEXT NOT NULL,
+	refused INTEGER NOT NULL, empty INTEGER NOT NULL, scope TEXT NOT NULL,
+	resource_id INTEGER NOT NULL, data BLOB NOT NULL);
+INSERT INTO spans_v1 SELECT trace_id, span_id, 'p', 'n', 1, 'LLM', start_ns, 0, 0, '', 's', 'u', 'm',
+	1, 1, 2, 0.5, 1, 0, 'in', 'out', 0, 0, scope, resource_id, data FROM spans;
+DROP TABLE spans;
+ALTER TABLE spans_v1 RENAME TO spans;
+CREATE UNIQUE INDEX spans_trace ON spans(trace_id, span_id);
+CREATE INDEX spans_span ON spans(span_id);
+PRAGMA user_version = 1;`
+
+// TestMigrateV1 opens a schema version 1 database (spans with extracted
+// columns): its spans move to the version 2 table, every page reads the
+// same, and a trace stored before the migration takes new spans.
+func TestMigrateV1(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	before := snapshot(t, f.st)
+	traceJSON := func(st *store.Store) string {
+		var all []*store.TraceDetail
+		for _, e := range append(f.a, f.b...) {
+			d, err := st.GetTrace(ctx, e.Root.TraceID().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, d)
+		}
+		b, _ := json.Marshal(all)
+		return string(b)
+	}
+	traces := traceJSON(f.st)
+	if err := f.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(spansV1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	st, err := store.Open(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if got := snapshot(t, st); got != before {
+		t.Errorf("pages after the migration:\n%s\nbefore:\n%s", got, before)
+	}
+	if got := traceJSON(st); got != traces {
+		t.Errorf("traces after the migration:\n%s\nbefore:\n%s", got, traces)
+	}
+	// A late span of a migrated trace: its stored spans are read back from
+	// data to summarize the trace again.
+	d0, err := st.GetSession(ctx, "sess-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr0, err := st.GetTrace(ctx, f.a[0].Root.TraceID().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(mem))
+	parent := trace.ContextWithSpanContext(ctx, f.a[0].Root)
+	_, late := tp.Tracer("late").Start(parent, "late tool call", trace.WithTimestamp(t0.Add(time.Second)))
+	late.End(trace.WithTimestamp(t0.Add(2 * time.Second)))
+	if _, err := st.Ingest(ctx, store.ToProto(mem.GetSpans().Snapshots())); err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.GetSession(ctx, "sess-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Summary.Spans != d0.Summary.Spans+1 || d.Summary.Traces != d0.Summary.Traces ||
+		d.Summary.InputTokens != d0.Summary.InputTokens || d.Turns[0].Input != "hello" || d.Turns[0].Output != d0.Turns[0].Output {
+		t.Errorf("after a late span:\n%+v\nbefore:\n%+v", d.Summary, d0.Summary)
+	}
+	tr, err := st.GetTrace(ctx, f.a[0].Root.TraceID().String())
+	if err != nil || len(tr.Spans) != len(tr0.Spans)+1 {
+		t.Fatalf("trace after a late span: %v, %d spans, before %d", err, len(tr.Spans), len(tr0.Spans))
 	}
 }
