@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"log/slog"
 )
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration
@@ -169,7 +170,7 @@ INSERT INTO spans (trace_id, span_id, start_ns, scope, resource_id, data)
 DROP TABLE spans_v1;
 `
 
-func migrate(db *sql.DB) error {
+func migrate(db *sql.DB, logger *slog.Logger) error {
 	var v int
 	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
 		return err
@@ -183,6 +184,7 @@ func migrate(db *sql.DB) error {
 	}
 	defer tx.Rollback()
 	if v == 1 {
+		logger.Info("traceai explorer: moving the database to schema 2, once (a large database takes a while)")
 		if _, err := tx.Exec(migrateV1); err != nil {
 			return fmt.Errorf("migrate schema 1 to 2: %w", err)
 		}

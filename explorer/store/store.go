@@ -124,7 +124,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
-	if err := migrate(wdb); err != nil {
+	if err := migrate(wdb, cfg.logger); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
