@@ -639,6 +639,10 @@ DROP TABLE spans;
 ALTER TABLE spans_v1 RENAME TO spans;
 CREATE UNIQUE INDEX spans_trace ON spans(trace_id, span_id);
 CREATE INDEX spans_span ON spans(span_id);
+DROP INDEX traces_session;
+DROP INDEX traces_user;
+CREATE INDEX traces_session ON traces(session_id, start_ns);
+CREATE INDEX traces_user ON traces(user_id, start_ns);
 PRAGMA user_version = 1;`
 
 // TestMigrateV1 opens a schema version 1 database (spans with extracted
@@ -678,6 +682,17 @@ func TestMigrateV1(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	db, err = sql.Open("sqlite", "file:"+f.path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, idx := range []string{"traces_session", "traces_user"} {
+		var ddl string
+		if err := db.QueryRow(`SELECT sql FROM sqlite_master WHERE name = ?`, idx).Scan(&ddl); err != nil || !strings.Contains(ddl, "llm_ms") {
+			t.Errorf("%s after the migration: %q, %v", idx, ddl, err)
+		}
+	}
+	db.Close()
 	if got := snapshot(t, st); got != before {
 		t.Errorf("pages after the migration:\n%s\nbefore:\n%s", got, before)
 	}
