@@ -195,7 +195,7 @@ func (s *Store) commit(batch []*writeReq) {
 // committing connection once the WAL holds wal_autocheckpoint pages, which
 // put a checkpoint on the writer's path every few batches (a tenth of its
 // time). The checkpointer runs them on its own connection instead, on the
-// other core, at most every checkpointEvery; the writer's own threshold
+// other core, checkpointEvery after a commit; the writer's own threshold
 // (writerCheckpointPages) is a fallback for when the checkpointer cannot
 // catch up with a writer that never pauses.
 const (
@@ -205,18 +205,22 @@ const (
 
 func (s *Store) checkpointer() {
 	defer close(s.ckptEnd)
-	t := time.NewTicker(checkpointEvery)
-	defer t.Stop()
 	for {
+		// Sleep until a commit, then let commits gather for
+		// checkpointEvery: an idle store never wakes this goroutine.
 		select {
 		case <-s.writerEnd:
 			return
-		case <-t.C:
+		case <-s.commits:
 		}
 		select {
-		case <-s.commits:
+		case <-s.writerEnd:
+			return // Close checkpoints what is left
+		case <-time.After(checkpointEvery):
+		}
+		select {
+		case <-s.commits: // covered by this checkpoint
 		default:
-			continue // nothing committed since the last checkpoint
 		}
 		if _, err := s.cdb.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
 			s.cfg.logger.Warn("traceai explorer: checkpoint failed", "err", err)
