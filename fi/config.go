@@ -233,6 +233,17 @@ func (c *TraceConfig) pii(kv attribute.KeyValue) attribute.KeyValue {
 // MaskAll applies Mask to every attribute of kvs, in place, and returns the
 // attributes to record (a prefix of kvs).
 func (c *TraceConfig) MaskAll(kvs []attribute.KeyValue) []attribute.KeyValue {
+	if *c == (TraceConfig{Base64ImageMaxLength: c.Base64ImageMaxLength}) {
+		// Nothing hidden or redacted (the default): of Mask's rules only
+		// the one for oversized images can apply.
+		for i, kv := range kvs {
+			if kv.Value.Type() == attribute.STRING && strings.HasPrefix(kv.Value.AsString(), "data:image/") &&
+				strings.Contains(string(kv.Key), "gen_ai.input.messages") && c.oversizeImage(string(kv.Key), kv.Value.AsString()) {
+				kvs[i] = kv.Key.String(RedactedValue)
+			}
+		}
+		return kvs
+	}
 	out := kvs[:0]
 	for _, kv := range kvs {
 		if m, ok := c.Mask(kv); ok {

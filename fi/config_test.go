@@ -2,6 +2,7 @@ package fi_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -350,5 +351,26 @@ func TestMaskAllInPlace(t *testing.T) {
 	out := cfg.MaskAll(kvs)
 	if len(out) != 2 || out[0].Value.AsString() != fi.RedactedValue || out[1].Key != "k" {
 		t.Errorf("MaskAll = %v", out)
+	}
+}
+
+// TestMaskAllMatchesMask checks that MaskAll, which skips most rules when
+// nothing is hidden, records what Mask does attribute by attribute.
+func TestMaskAllMatchesMask(t *testing.T) {
+	big := "data:image/png;base64," + strings.Repeat("A", 40000)
+	kvs := everything(big)
+	kvs = append(kvs, inImgURL.String("data:image/png;base64,AAAA"), semconv.InputValue.String(big),
+		inImgURL.String("data:image/png,"+strings.Repeat("A", 40000)), attribute.Int("n", 3))
+	for _, cfg := range []fi.TraceConfig{{}, {Base64ImageMaxLength: 50000}, {Base64ImageMaxLength: 10}, {HideInputText: true}, {PIIRedaction: true}} {
+		var want []attribute.KeyValue
+		for _, kv := range kvs {
+			if m, ok := cfg.Mask(kv); ok {
+				want = append(want, m)
+			}
+		}
+		got := cfg.MaskAll(append([]attribute.KeyValue(nil), kvs...))
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%+v: MaskAll = %v\nMask gives %v", cfg, got, want)
+		}
 	}
 }
