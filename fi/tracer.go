@@ -178,18 +178,40 @@ func (s *Span) SetStatus(code codes.Code, description string) {
 // RecordError records err as an exception event and sets status ERROR with
 // the description "<type>: <message>", as the reference does. A nil err is
 // ignored.
+//
+// An error with an ErrorType() string method names its own type, in the
+// event's exception.type and in the description: the errors of traceAI's
+// instrumentation read "openai.APIError", as the reference's read
+// "openai.RateLimitError", rather than the Go path of an internal package.
 func (s *Span) RecordError(err error, opts ...trace.EventOption) {
 	if err == nil {
 		return
 	}
-	s.Span.RecordError(err, opts...)
+	if name := namedType(err); name != "" {
+		s.Span.AddEvent("exception", append(opts, trace.WithAttributes(
+			attribute.String("exception.type", name), attribute.String("exception.message", err.Error())))...)
+	} else {
+		s.Span.RecordError(err, opts...)
+	}
 	s.SetStatus(codes.Error, ErrorDescription(err))
 }
 
 // ErrorDescription formats err as the reference formats exceptions in span
-// statuses: "<type>: <message>", with the Go type name.
+// statuses: "<type>: <message>", with the Go type name, or the name an
+// ErrorType() string method gives.
 func ErrorDescription(err error) string {
+	if name := namedType(err); name != "" {
+		return name + ": " + err.Error()
+	}
 	return strings.TrimPrefix(fmt.Sprintf("%T", err), "*") + ": " + err.Error()
+}
+
+// namedType returns the name err gives its type, or "".
+func namedType(err error) string {
+	if n, ok := err.(interface{ ErrorType() string }); ok {
+		return n.ErrorType()
+	}
+	return ""
 }
 
 // End ends the span, first setting status OK if nothing set a status.

@@ -296,3 +296,35 @@ func TestStartKindsAndScopesReuse(t *testing.T) {
 		}
 	}
 }
+
+// quotaError names its own type for traces.
+type quotaError struct{}
+
+func (quotaError) Error() string     { return "quota exceeded" }
+func (quotaError) ErrorType() string { return "billing.QuotaError" }
+
+func TestRecordErrorNamedType(t *testing.T) {
+	rp := newRecorderProvider(t, fi.NewSpanProcessor())
+	tr := fi.NewTracer(fi.WithTracerProvider(rp.tp))
+	_, span := tr.Start(context.Background(), "op", semconv.SpanKindLLM)
+	span.RecordError(quotaError{})
+	span.End()
+	s := ended(t, rp.rec, "op")
+	if s.Status().Code != codes.Error || s.Status().Description != "billing.QuotaError: quota exceeded" {
+		t.Errorf("status %+v", s.Status())
+	}
+	evs := s.Events()
+	if len(evs) != 1 || evs[0].Name != "exception" {
+		t.Fatalf("events %+v", evs)
+	}
+	got := map[attribute.Key]string{}
+	for _, kv := range evs[0].Attributes {
+		got[kv.Key] = kv.Value.Emit()
+	}
+	if got["exception.type"] != "billing.QuotaError" || got["exception.message"] != "quota exceeded" {
+		t.Errorf("exception attributes %v", got)
+	}
+	if d := fi.ErrorDescription(quotaError{}); d != "billing.QuotaError: quota exceeded" {
+		t.Errorf("ErrorDescription = %q", d)
+	}
+}

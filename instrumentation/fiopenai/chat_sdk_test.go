@@ -992,8 +992,21 @@ func TestChatStreamHTTPError(t *testing.T) {
 	}
 	st.Close()
 	sp := chatOneSpan(t, sr)
-	if sp.Status().Code != codes.Error || !strings.Contains(sp.Status().Description, "openai: 429 requests: Rate limit reached") {
+	if sp.Status().Code != codes.Error || !strings.HasPrefix(sp.Status().Description, "openai.APIError: openai: 429 requests: Rate limit reached") {
 		t.Errorf("status %v", sp.Status())
+	}
+	// The exception names the provider's error, not the internal package
+	// that builds it.
+	var excType string
+	for _, ev := range sp.Events() {
+		for _, kv := range ev.Attributes {
+			if ev.Name == "exception" && kv.Key == "exception.type" {
+				excType = kv.Value.AsString()
+			}
+		}
+	}
+	if excType != "openai.APIError" {
+		t.Errorf("exception.type = %q", excType)
 	}
 	chatWant(t, sp, map[string]string{"gen_ai.output.messages.0.message.role": "", "session.id": "sess-1"})
 }

@@ -444,6 +444,10 @@ type APIError struct {
 	Message    string
 }
 
+// ErrorType names the error in spans after its provider, such as
+// "openai.APIError" (see fi.Span.RecordError).
+func (e *APIError) ErrorType() string { return e.Provider + ".APIError" }
+
 // Error reads like "anthropic: 529 overloaded_error: Overloaded".
 func (e *APIError) Error() string {
 	head := e.Provider
