@@ -35,66 +35,57 @@ func batches512(b *testing.B, n int, seed uint64) [][]*tracepb.ResourceSpans {
 	return out
 }
 
-// BenchmarkIngest measures Store.Ingest with batches of 512 spans: decode,
+// BenchmarkIngest measures Store.Ingest with batches of 512 spans:
 // extraction, span rows, trace/session/user aggregates, commit with
-// synchronous=FULL. Compare with BenchmarkIngestBaseline.
+// synchronous=FULL (the default) or NORMAL. Compare with
+// BenchmarkIngestBaseline.
 func BenchmarkIngest(b *testing.B) {
-	for _, mode := range []string{"FULL", "NORMAL"} {
-		b.Run("sync="+mode, func(b *testing.B) {
-			st, err := store.Open(filepath.Join(b.TempDir(), "b.db"), store.WithSynchronous(mode))
-			if err != nil {
-				b.Fatal(err)
+	// One exporter waits for each commit before it sends again; four share
+	// the syncs (group commit).
+	for _, exporters := range []int{1, 4} {
+		for _, mode := range []string{"FULL", "NORMAL"} {
+			name := "sync=" + mode
+			if exporters > 1 {
+				name += "/parallel=" + strconv.Itoa(exporters)
 			}
-			defer st.Close()
-			batches := batches512(b, b.N, uint64(time.Now().UnixNano()))
-			ctx := context.Background()
-			b.ResetTimer()
-			cpu := startCPU()
-			for i := 0; i < b.N; i++ {
-				if _, err := st.Ingest(ctx, batches[i]); err != nil {
-					b.Fatal(err)
+			b.Run(name, func(b *testing.B) { benchIngest(b, mode, exporters) })
+		}
+	}
+}
+
+// benchIngest sends b.N batches of 512 spans from exporters goroutines into
+// a new store with the synchronous mode mode.
+func benchIngest(b *testing.B, mode string, exporters int) {
+	st, err := store.Open(filepath.Join(b.TempDir(), "b.db"), store.WithSynchronous(mode))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	batches := batches512(b, b.N, uint64(time.Now().UnixNano()))
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	work := make(chan []*tracepb.ResourceSpans)
+	b.ResetTimer()
+	cpu := startCPU()
+	for range exporters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rs := range work {
+				if _, err := st.Ingest(ctx, rs); err != nil {
+					b.Error(err)
 				}
 			}
-			b.StopTimer()
-			b.ReportMetric(float64(512*b.N)/b.Elapsed().Seconds(), "spans/s")
-			cpu.report(b)
-		})
+		}()
 	}
-	// Four concurrent exporters: group commit shares the syncs.
-	for _, mode := range []string{"FULL", "NORMAL"} {
-		b.Run("sync="+mode+"/parallel=4", func(b *testing.B) {
-			st, err := store.Open(filepath.Join(b.TempDir(), "b.db"), store.WithSynchronous(mode))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.Close()
-			batches := batches512(b, b.N, uint64(time.Now().UnixNano()))
-			ctx := context.Background()
-			var wg sync.WaitGroup
-			work := make(chan []*tracepb.ResourceSpans)
-			b.ResetTimer()
-			cpu := startCPU()
-			for range 4 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for rs := range work {
-						if _, err := st.Ingest(ctx, rs); err != nil {
-							b.Error(err)
-						}
-					}
-				}()
-			}
-			for _, rs := range batches {
-				work <- rs
-			}
-			close(work)
-			wg.Wait()
-			b.StopTimer()
-			b.ReportMetric(float64(512*b.N)/b.Elapsed().Seconds(), "spans/s")
-			cpu.report(b)
-		})
+	for _, rs := range batches {
+		work <- rs
 	}
+	close(work)
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(512*b.N)/b.Elapsed().Seconds(), "spans/s")
+	cpu.report(b)
 }
 
 // BenchmarkIngestBaseline is the floor: the same spans marshaled and

@@ -630,36 +630,23 @@ type oldTrace struct {
 // lookupTraces returns the stored rows of the ids already stored.
 func (t *txn) lookupTraces(ids []string) (map[string]oldTrace, error) {
 	out := map[string]oldTrace{}
-	args := make([]any, lookupN)
-	for len(ids) > 0 {
-		n := min(lookupN, len(ids))
-		for i := range lookupN {
-			args[i] = ids[min(i, n-1)]
+	err := t.lookupIn(traceLookup, ids, func(rows *sql.Rows) error {
+		var id string
+		var o oldTrace
+		var evalOnly int
+		if err := rows.Scan(&id, &o.session, &o.user, &o.a.start, &o.a.end, &o.a.spans, &o.a.llm,
+			&o.a.errors, &o.a.errTraces, &o.a.in, &o.a.out, &o.a.total, &o.a.cost, &o.a.unpriced, &evalOnly); err != nil {
+			return err
 		}
-		ids = ids[n:]
-		rows, err := t.query(traceLookup, args...)
-		if err != nil {
-			return nil, err
+		o.evalOnly = evalOnly != 0
+		if !o.evalOnly {
+			o.a.traces = 1
 		}
-		for rows.Next() {
-			var id string
-			var o oldTrace
-			var evalOnly int
-			if err := rows.Scan(&id, &o.session, &o.user, &o.a.start, &o.a.end, &o.a.spans, &o.a.llm,
-				&o.a.errors, &o.a.errTraces, &o.a.in, &o.a.out, &o.a.total, &o.a.cost, &o.a.unpriced, &evalOnly); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			o.evalOnly = evalOnly != 0
-			if !o.evalOnly {
-				o.a.traces = 1
-			}
-			out[id] = o
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		out[id] = o
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
