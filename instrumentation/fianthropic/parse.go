@@ -105,17 +105,7 @@ func parseRequest(body []byte) (attrs llmparse.Attrs, model string, stream bool)
 		// The reference records the system prompt as gen_ai.prompts, JSON-encoded.
 		attrs.Str(semconv.GenAIPrompts, llmparse.Format([]byte(system.Raw)))
 	}
-	if tools.IsArray() {
-		i := 0
-		tools.ForEach(func(_, t gjson.Result) bool {
-			attrs.Str(semconv.ToolDefinitionKey(i), llmparse.Format([]byte(t.Raw)))
-			i++
-			return true
-		})
-		if i > 0 {
-			attrs.Str(semconv.GenAIToolDefinitions, llmparse.Format([]byte(tools.Raw)))
-		}
-	}
+	attrs.ToolDefinitions(tools)
 	var images []string
 	i := 0
 	messages.ForEach(func(_, m gjson.Result) bool {
@@ -123,11 +113,7 @@ func parseRequest(body []byte) (attrs llmparse.Attrs, model string, stream bool)
 		i++
 		return true
 	})
-	if len(images) > 0 {
-		attrs.Str(semconv.InputImages, llmparse.Marshal(images))
-	}
-	attrs.Str(semconv.InputValue, llmparse.Format(body))
-	attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
+	attrs.RequestInput(body, images)
 	return attrs, model, stream
 }
 

@@ -74,7 +74,7 @@ func parseChatRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) {
 	if len(params) > 1 {
 		attrs.Str(semconv.GenAIRequestParameters, llmparse.Format(append(params, '}')))
 	}
-	toolDefinitions(&attrs, tools)
+	attrs.ToolDefinitions(tools)
 	var images []string
 	i := 0
 	messages.ForEach(func(_, m gjson.Result) bool {
@@ -82,13 +82,9 @@ func parseChatRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) {
 		i++
 		return true
 	})
-	if len(images) > 0 {
-		attrs.Str(semconv.InputImages, llmparse.Marshal(images))
-	}
 	// The whole request, where the reference ends up with the first
 	// message's text under a JSON mime type: a team decision.
-	attrs.Str(semconv.InputValue, llmparse.Format(body))
-	attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
+	attrs.RequestInput(body, images)
 	return attrs, stream, true
 }
 

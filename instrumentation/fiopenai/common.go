@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/internal/llmparse"
 )
@@ -26,25 +24,6 @@ func requestParameters(attrs *llmparse.Attrs, body []byte, exclude ...string) {
 	})
 	if ok && params != "{}" {
 		attrs.Str(semconv.GenAIRequestParameters, params)
-	}
-}
-
-// toolDefinitions adds gen_ai.tool.definitions (the JSON list) and
-// gen_ai.tool.definitions.<i>.tool.json_schema (each tool) when tools is a
-// non-empty array. The reference writes the string "null" when a request
-// has no tools; we leave the key out, as for every other absent field.
-func toolDefinitions(attrs *llmparse.Attrs, tools gjson.Result) {
-	if !tools.IsArray() {
-		return
-	}
-	i := 0
-	tools.ForEach(func(_, t gjson.Result) bool {
-		attrs.Str(semconv.ToolDefinitionKey(i), llmparse.Format([]byte(t.Raw)))
-		i++
-		return true
-	})
-	if i > 0 {
-		attrs.Str(semconv.GenAIToolDefinitions, llmparse.Format([]byte(tools.Raw)))
 	}
 }
 

@@ -58,7 +58,7 @@ func parseResponsesRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) 
 	attrs.Add(semconv.GenAIOperationName.String("chat"))
 	attrs.Str(semconv.GenAIRequestModel, model.String())
 	requestParameters(&attrs, body, "input", "instructions", "tools")
-	toolDefinitions(&attrs, tools)
+	attrs.ToolDefinitions(tools)
 	// Instructions are message 0 and the input starts at 1, whether or not
 	// instructions came, as in the reference.
 	if instructions.Type == gjson.String {
@@ -88,12 +88,8 @@ func parseResponsesRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) 
 			return true
 		})
 	}
-	if len(images) > 0 {
-		attrs.Str(semconv.InputImages, llmparse.Marshal(images))
-	}
 	// The whole request, as for chat: a team decision.
-	attrs.Str(semconv.InputValue, llmparse.Format(body))
-	attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
+	attrs.RequestInput(body, images)
 	return attrs, stream, true
 }
 
