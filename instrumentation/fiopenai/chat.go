@@ -483,61 +483,8 @@ func (r *chatResult) attrs() llmparse.Attrs {
 			attrs.Str(semconv.OutputMimeType, string(semconv.MimeTypeText))
 		}
 	}
-	usageAttrs(&attrs, r.usage)
+	usageAttrs(&attrs, r.usage, chatUsage)
 	return attrs
-}
-
-// usageAttrs adds the token counts of a Chat Completions or legacy
-// Completions usage object (nothing when u is not an object); a missing
-// total is input plus output.
-func usageAttrs(attrs *llmparse.Attrs, u gjson.Result) {
-	if !u.IsObject() {
-		return
-	}
-	// One pass over usage and its details (GetMany would rescan it per path).
-	var in, out, total, cached, reasoning, inAudio, outAudio int64
-	hasTotal := false
-	u.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "prompt_tokens":
-			in = v.Int()
-		case "completion_tokens":
-			out = v.Int()
-		case "total_tokens":
-			total, hasTotal = v.Int(), true
-		case "prompt_tokens_details":
-			v.ForEach(func(k, v gjson.Result) bool {
-				switch k.Str {
-				case "cached_tokens":
-					cached = v.Int()
-				case "audio_tokens":
-					inAudio = v.Int()
-				}
-				return true
-			})
-		case "completion_tokens_details":
-			v.ForEach(func(k, v gjson.Result) bool {
-				switch k.Str {
-				case "reasoning_tokens":
-					reasoning = v.Int()
-				case "audio_tokens":
-					outAudio = v.Int()
-				}
-				return true
-			})
-		}
-		return true
-	})
-	if !hasTotal {
-		total = in + out
-	}
-	attrs.Int(semconv.GenAIUsageInputTokens, in)
-	attrs.Int(semconv.GenAIUsageOutputTokens, out)
-	attrs.Int(semconv.GenAIUsageTotalTokens, total)
-	attrs.PosInt(semconv.GenAIUsageInputTokensCacheRead, cached)
-	attrs.PosInt(semconv.GenAIUsageOutputTokensReasoning, reasoning)
-	attrs.PosInt(semconv.GenAIUsageInputTokensAudio, inAudio)
-	attrs.PosInt(semconv.GenAIUsageOutputTokensAudio, outAudio)
 }
 
 func (c *chatChoice) attrs(attrs *llmparse.Attrs) {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/internal/llmparse"
 )
@@ -62,4 +64,70 @@ func (e *exchange) httpError() error {
 		return apiError(e.provider, e.status, e.body)
 	}
 	return nil
+}
+
+// usageKeys names the fields of a usage object: Chat Completions and
+// legacy Completions count prompt and completion tokens, the Responses API
+// input and output tokens, and records no audio tokens.
+type usageKeys struct {
+	in, out, inDetails, outDetails string
+	audio                          bool
+}
+
+var (
+	chatUsage = usageKeys{"prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details", true}
+	respUsage = usageKeys{"input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details", false}
+)
+
+// usageAttrs adds the token counts of usage object u, named as keys says
+// (nothing when u is not an object); a missing total is input plus output.
+func usageAttrs(attrs *llmparse.Attrs, u gjson.Result, keys usageKeys) {
+	if !u.IsObject() {
+		return
+	}
+	// One pass over usage and its details (GetMany would rescan it per path).
+	var in, out, total, cached, reasoning, inAudio, outAudio int64
+	hasTotal := false
+	u.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case keys.in:
+			in = v.Int()
+		case keys.out:
+			out = v.Int()
+		case "total_tokens":
+			total, hasTotal = v.Int(), true
+		case keys.inDetails:
+			cached, inAudio = detailTokens(v, "cached_tokens")
+		case keys.outDetails:
+			reasoning, outAudio = detailTokens(v, "reasoning_tokens")
+		}
+		return true
+	})
+	if !hasTotal {
+		total = in + out
+	}
+	attrs.Int(semconv.GenAIUsageInputTokens, in)
+	attrs.Int(semconv.GenAIUsageOutputTokens, out)
+	attrs.Int(semconv.GenAIUsageTotalTokens, total)
+	attrs.PosInt(semconv.GenAIUsageInputTokensCacheRead, cached)
+	attrs.PosInt(semconv.GenAIUsageOutputTokensReasoning, reasoning)
+	if keys.audio {
+		attrs.PosInt(semconv.GenAIUsageInputTokensAudio, inAudio)
+		attrs.PosInt(semconv.GenAIUsageOutputTokensAudio, outAudio)
+	}
+}
+
+// detailTokens reads a usage details object: the count named name, and
+// audio_tokens.
+func detailTokens(details gjson.Result, name string) (n, audio int64) {
+	details.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case name:
+			n = v.Int()
+		case "audio_tokens":
+			audio = v.Int()
+		}
+		return true
+	})
+	return n, audio
 }

@@ -189,6 +189,6 @@ func (r *completionResult) attrs() llmparse.Attrs {
 			attrs.Str(semconv.OutputMimeType, string(semconv.MimeTypeText))
 		}
 	}
-	usageAttrs(&attrs, r.usage)
+	usageAttrs(&attrs, r.usage, chatUsage)
 	return attrs
 }

@@ -201,6 +201,20 @@ func contentPart(p gjson.Result) respPart {
 	return respPart{}
 }
 
+// partAttrs flattens the item's content parts, images and texts.
+func (it *respItem) partAttrs(attrs *llmparse.Attrs, key msgKeys) {
+	for j, p := range it.parts {
+		switch {
+		case p.image != "":
+			attrs.Str(key.part(j, kType), "image")
+			attrs.Str(key.part(j, kImage), p.image)
+		case p.text != "":
+			attrs.Str(key.part(j, kType), "text")
+			attrs.Str(key.part(j, kText), p.text)
+		}
+	}
+}
+
 // attrs flattens the item as message key, as the reference does: items
 // of other types leave no keys.
 func (it *respItem) attrs(attrs *llmparse.Attrs, key msgKeys) {
@@ -208,16 +222,7 @@ func (it *respItem) attrs(attrs *llmparse.Attrs, key msgKeys) {
 	case "message":
 		attrs.Str(key.msg(kRole), it.role)
 		attrs.Str(key.msg(kContent), it.content)
-		for j, p := range it.parts {
-			switch {
-			case p.image != "":
-				attrs.Str(key.part(j, kType), "image")
-				attrs.Str(key.part(j, kImage), p.image)
-			case p.text != "":
-				attrs.Str(key.part(j, kType), "text")
-				attrs.Str(key.part(j, kText), p.text)
-			}
-		}
+		it.partAttrs(attrs, key)
 	case "reasoning":
 		attrs.Str(key.msg(kRole), "assistant")
 		for j, s := range it.summary {
@@ -234,16 +239,7 @@ func (it *respItem) attrs(attrs *llmparse.Attrs, key msgKeys) {
 		attrs.Str(key.msg(kToolCallID), it.callID)
 		if it.typ != "computer_call_output" {
 			attrs.Str(key.msg(kContent), it.content)
-			for j, p := range it.parts {
-				switch {
-				case p.image != "":
-					attrs.Str(key.part(j, kType), "image")
-					attrs.Str(key.part(j, kImage), p.image)
-				case p.text != "":
-					attrs.Str(key.part(j, kType), "text")
-					attrs.Str(key.part(j, kText), p.text)
-				}
-			}
+			it.partAttrs(attrs, key)
 		}
 	default:
 		if !strings.HasSuffix(it.typ, "_call") {
@@ -517,32 +513,6 @@ func (r *respResult) attrs() llmparse.Attrs {
 		attrs.Str(semconv.OutputValue, llmparse.Format([]byte(r.raw)))
 		attrs.Str(semconv.OutputMimeType, string(semconv.MimeTypeJSON))
 	}
-	if u := r.usage; u.IsObject() {
-		var in, out, total, cached, reasoning int64
-		hasTotal := false
-		u.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "input_tokens":
-				in = v.Int()
-			case "output_tokens":
-				out = v.Int()
-			case "total_tokens":
-				total, hasTotal = v.Int(), true
-			case "input_tokens_details":
-				cached = v.Get("cached_tokens").Int()
-			case "output_tokens_details":
-				reasoning = v.Get("reasoning_tokens").Int()
-			}
-			return true
-		})
-		if !hasTotal {
-			total = in + out
-		}
-		attrs.Int(semconv.GenAIUsageInputTokens, in)
-		attrs.Int(semconv.GenAIUsageOutputTokens, out)
-		attrs.Int(semconv.GenAIUsageTotalTokens, total)
-		attrs.PosInt(semconv.GenAIUsageInputTokensCacheRead, cached)
-		attrs.PosInt(semconv.GenAIUsageOutputTokensReasoning, reasoning)
-	}
+	usageAttrs(&attrs, r.usage, respUsage)
 	return attrs
 }
