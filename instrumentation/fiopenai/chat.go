@@ -22,7 +22,12 @@ func startChat(req *http.Request, body []byte) (llmparse.Call, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &chatCall{exchange: exchange{stream: stream, provider: provider(req)}, attrs: attrs}, true
+	return newChatCall(exchange{stream: stream, provider: provider(req)}, attrs), true
+}
+
+// newChatCall returns the Call of a Chat Completions request.
+func newChatCall(ex exchange, attrs llmparse.Attrs) *llmCall {
+	return &llmCall{exchange: ex, name: "ChatCompletion", attrs: attrs, acc: &chatResult{}}
 }
 
 // parseChatRequest returns the start attributes of a Chat Completions
@@ -176,33 +181,6 @@ func toolCallAttrs(attrs *llmparse.Attrs, key msgKeys, k int, id, name, args str
 	attrs.Str(key.call(k, kCallArgs), args)
 }
 
-// chatCall is one traced Chat Completions request.
-type chatCall struct {
-	exchange
-	attrs llmparse.Attrs
-	acc   chatResult
-}
-
-func (c *chatCall) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
-	return "ChatCompletion", semconv.SpanKindLLM, c.attrs
-}
-
-func (c *chatCall) Event(b []byte) { c.acc.chunk(b) }
-
-func (c *chatCall) End() ([]attribute.KeyValue, error) {
-	if err := c.httpError(); err != nil {
-		return nil, err
-	}
-	if !c.sse {
-		c.acc.whole(c.body)
-	}
-	var err error
-	if c.acc.errMsg != "" || c.acc.errType != "" {
-		err = &llmparse.APIError{Provider: c.provider, Type: c.acc.errType, Message: c.acc.errMsg}
-	}
-	return c.acc.attrs(), err
-}
-
 // apiError is the error of an HTTP error response: OpenAI's
 // {"error":{"message","type","code","param"}}, the {"object":"error",
 // "message","type"} of vLLM-like servers, or {"error":"text"}.
@@ -234,8 +212,7 @@ type chatResult struct {
 	choices   []*chatChoice
 	usage     gjson.Result // the usage object, when one came
 	seen      bool         // a completion or chunk was read
-	errType   string
-	errMsg    string
+	streamError
 }
 
 type chatChoice struct {
@@ -275,12 +252,13 @@ type chatToolCall struct {
 	args  strings.Builder
 }
 
-// chunk takes a whole completion or one stream chunk: the same fields, with
-// choices[].message in the first and choices[].delta in the second.
+// event takes one stream chunk and whole a whole completion; read parses
+// both: the same fields, with choices[].message in a whole completion and
+// choices[].delta in a chunk.
 //
 // Stream chunks are not validated first: gjson never panics on malformed
 // input, and a check would double the cost of each chunk. A whole body is.
-func (r *chatResult) chunk(b []byte) {
+func (r *chatResult) event(b []byte) {
 	if len(b) == 0 || b[0] != '{' { // "[DONE]" and junk
 		return
 	}

@@ -160,7 +160,7 @@ func TestChatRequestNotTraced(t *testing.T) {
 
 func TestChatResponseExact(t *testing.T) {
 	var r chatResult
-	r.chunk(chatTestFixture(t, "chat_tools_response.json"))
+	r.event(chatTestFixture(t, "chat_tools_response.json"))
 	o := "gen_ai.output.messages.0.message."
 	chatExact(t, r.attrs(), map[string]string{
 		"gen_ai.request.model":                          "gpt-4o-2024-08-06",
@@ -185,7 +185,7 @@ func TestChatResponseExact(t *testing.T) {
 
 func TestChatResponseAudioAndFunctionCall(t *testing.T) {
 	var r chatResult
-	r.chunk([]byte(`{"id":"c1","model":"gpt-4o-audio-preview","choices":[
+	r.event([]byte(`{"id":"c1","model":"gpt-4o-audio-preview","choices":[
 		{"index":0,"message":{"role":"assistant","content":null,"audio":{"id":"audio_1","data":"UklGRg==","transcript":"Hello there.","expires_at":1}},"finish_reason":"stop"},
 		{"index":1,"message":{"role":"assistant","content":null,"function_call":{"name":"lookup","arguments":"{}"}},"finish_reason":"function_call"}],
 		"usage":{"prompt_tokens":10,"completion_tokens":20,"prompt_tokens_details":{"audio_tokens":3},"completion_tokens_details":{"audio_tokens":15}}}`))
@@ -284,9 +284,9 @@ func TestChatStreamSameAsWhole(t *testing.T) {
 	for _, name := range []string{"chat_response.json", "chat_tools_response.json", "chat_n2_response.json", "chat_refusal_response.json", "chat_reasoning_response.json"} {
 		whole := chatTestFixture(t, name)
 		var w, s chatResult
-		w.chunk(whole)
+		w.event(whole)
 		for _, c := range chatToChunks(t, whole) {
-			s.chunk(c)
+			s.event(c)
 		}
 		want := chatKVMap(w.attrs())
 		chatExact(t, s.attrs(), want)
@@ -318,7 +318,7 @@ func TestChatAPIError(t *testing.T) {
 }
 
 func TestChatStreamErrorEvent(t *testing.T) {
-	c := &chatCall{exchange: exchange{provider: "azure"}}
+	c := newChatCall(exchange{provider: "azure"}, nil)
 	c.Response(&http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"text/event-stream"}}})
 	c.Event([]byte(`{"id":"x","model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}`))
 	c.Event([]byte(`{"error":{"message":"overloaded","type":"server_error"}}`))
@@ -363,7 +363,7 @@ func TestChatKeysPastCache(t *testing.T) {
 		t.Errorf("keys past the cache: %v", m)
 	}
 	var r chatResult
-	r.chunk([]byte(`{"choices":[{"index":6,"message":{"content":"six","tool_calls":[{"id":"a"},{"id":"b"},{"id":"c"},{"id":"d"},{"id":"e","function":{"name":"f","arguments":"{}"}}]}}]}`))
+	r.event([]byte(`{"choices":[{"index":6,"message":{"content":"six","tool_calls":[{"id":"a"},{"id":"b"},{"id":"c"},{"id":"d"},{"id":"e","function":{"name":"f","arguments":"{}"}}]}}]}`))
 	m = chatKVMap(r.attrs())
 	if m["gen_ai.output.messages.6.message.content"] != "six" || m["gen_ai.output.messages.6.message.tool_calls.4.tool_call.function.name"] != "f" {
 		t.Errorf("output keys past the cache: %v", m)
@@ -380,7 +380,7 @@ func TestChatCompatibleReasoning(t *testing.T) {
 		`{"id":"d1","model":"deepseek-reasoner","choices":[{"index":0,"delta":{"content":null,"reasoning_content":"the capital."}}]}`,
 		`{"id":"d1","model":"deepseek-reasoner","choices":[{"index":0,"delta":{"content":"Paris."},"finish_reason":"stop"}]}`,
 	} {
-		s.chunk([]byte(c))
+		s.event([]byte(c))
 	}
 	m := chatKVMap(s.attrs())
 	o := "gen_ai.output.messages.0.message."

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/internal/llmparse"
@@ -27,6 +28,51 @@ func requestParameters(attrs *llmparse.Attrs, body []byte, exclude ...string) {
 	if ok && params != "{}" {
 		attrs.Str(semconv.GenAIRequestParameters, params)
 	}
+}
+
+// llmCall is one traced chat, Responses or legacy completions request: an
+// LLM span named name, whose response acc reads.
+type llmCall struct {
+	exchange
+	name  string
+	attrs llmparse.Attrs
+	acc   result
+}
+
+// result is the response side of an llmCall: the events of a stream, or a
+// whole body, read into attributes and the error the response reported.
+type result interface {
+	event(b []byte)
+	whole(b []byte)
+	attrs() llmparse.Attrs
+	err(provider string) error
+}
+
+func (c *llmCall) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
+	return c.name, semconv.SpanKindLLM, c.attrs
+}
+
+func (c *llmCall) Event(b []byte) { c.acc.event(b) }
+
+func (c *llmCall) End() ([]attribute.KeyValue, error) {
+	if err := c.httpError(); err != nil {
+		return nil, err
+	}
+	if !c.sse {
+		c.acc.whole(c.body)
+	}
+	return c.acc.attrs(), c.acc.err(c.provider)
+}
+
+// streamError is an error a response reported in its body: an error event
+// in a stream, or an error object.
+type streamError struct{ errType, errMsg string }
+
+func (e *streamError) err(provider string) error {
+	if e.errType == "" && e.errMsg == "" {
+		return nil
+	}
+	return &llmparse.APIError{Provider: provider, Type: e.errType, Message: e.errMsg}
 }
 
 // exchange is what every Call keeps of the HTTP exchange: whether the

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
-	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/internal/llmparse"
@@ -21,7 +20,12 @@ func startCompletion(req *http.Request, body []byte) (llmparse.Call, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &completionCall{exchange: exchange{stream: stream, provider: provider(req)}, attrs: attrs}, true
+	return newCompletionCall(exchange{stream: stream, provider: provider(req)}, attrs), true
+}
+
+// newCompletionCall returns the Call of a legacy Completions request.
+func newCompletionCall(ex exchange, attrs llmparse.Attrs) *llmCall {
+	return &llmCall{exchange: ex, name: "Completion", attrs: attrs, acc: &completionResult{}}
 }
 
 func parseCompletionRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) {
@@ -60,45 +64,25 @@ func parseCompletionRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool)
 	return attrs, f[2].Type == gjson.True, true
 }
 
-// completionCall is one traced Completions request.
-type completionCall struct {
-	exchange
-	attrs llmparse.Attrs
-	acc   completionResult
-}
-
-func (c *completionCall) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
-	return "Completion", semconv.SpanKindLLM, c.attrs
-}
-
-func (c *completionCall) Event(b []byte) {
-	if len(b) > 0 && b[0] == '{' { // skips "[DONE]"
-		c.acc.read(b)
-	}
-}
-
-func (c *completionCall) End() ([]attribute.KeyValue, error) {
-	if err := c.httpError(); err != nil {
-		return nil, err
-	}
-	if !c.sse && gjson.ValidBytes(c.body) {
-		c.acc.read(c.body)
-	}
-	var err error
-	if c.acc.errMsg != "" {
-		err = &llmparse.APIError{Provider: c.provider, Type: c.acc.errType, Message: c.acc.errMsg}
-	}
-	return c.acc.attrs(), err
-}
-
 // completionResult is a completion, whole or rebuilt from stream chunks.
 type completionResult struct {
 	seen      bool
 	id, model string
 	texts     []*completionChoice
 	usage     gjson.Result
-	errType   string
-	errMsg    string
+	streamError
+}
+
+func (r *completionResult) event(b []byte) {
+	if len(b) > 0 && b[0] == '{' { // skips "[DONE]"
+		r.read(b)
+	}
+}
+
+func (r *completionResult) whole(b []byte) {
+	if gjson.ValidBytes(b) {
+		r.read(b)
+	}
 }
 
 type completionChoice struct {

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
-	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/internal/llmparse"
@@ -25,7 +24,12 @@ func startResponses(req *http.Request, body []byte) (llmparse.Call, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &responsesCall{exchange: exchange{stream: stream, provider: provider(req)}, attrs: attrs}, true
+	return newResponsesCall(exchange{stream: stream, provider: provider(req)}, attrs), true
+}
+
+// newResponsesCall returns the Call of a Responses API request.
+func newResponsesCall(ex exchange, attrs llmparse.Attrs) *llmCall {
+	return &llmCall{exchange: ex, name: "Response", attrs: attrs, acc: &respResult{}}
 }
 
 // parseResponsesRequest returns the start attributes of a Responses API
@@ -267,29 +271,6 @@ func (it *respItem) attrs(attrs *llmparse.Attrs, key msgKeys) {
 	}
 }
 
-// responsesCall is one traced Responses API request.
-type responsesCall struct {
-	exchange
-	attrs llmparse.Attrs
-	acc   respResult
-}
-
-func (c *responsesCall) Span() (string, semconv.SpanKind, []attribute.KeyValue) {
-	return "Response", semconv.SpanKindLLM, c.attrs
-}
-
-func (c *responsesCall) Event(b []byte) { c.acc.event(b) }
-
-func (c *responsesCall) End() ([]attribute.KeyValue, error) {
-	if err := c.httpError(); err != nil {
-		return nil, err
-	}
-	if !c.sse {
-		c.acc.whole(c.body)
-	}
-	return c.acc.attrs(), c.acc.err(c.provider)
-}
-
 // respResult is a response, whether it arrived whole or was rebuilt from
 // stream events.
 type respResult struct {
@@ -298,7 +279,7 @@ type respResult struct {
 	items             []*respItem
 	raw               string // the whole response object, when one came
 	seen              bool
-	errType, errMsg   string // an error event's, or a failed response's
+	streamError       // an error event's, or a failed response's
 }
 
 // maxRespItems bounds the output items kept, against absurd input.
@@ -462,10 +443,10 @@ func (r *respResult) item(idx int) *respItem {
 // filter) is not an error, as a chat completion that stops for "length" is
 // not: its finish reason says "incomplete".
 func (r *respResult) err(provider string) error {
-	switch {
-	case r.errType != "" || r.errMsg != "":
-		return &llmparse.APIError{Provider: provider, Type: r.errType, Message: r.errMsg}
-	case r.status == "failed":
+	if err := r.streamError.err(provider); err != nil {
+		return err
+	}
+	if r.status == "failed" {
 		return &llmparse.APIError{Provider: provider, Type: "failed", Message: "response failed"}
 	}
 	return nil
