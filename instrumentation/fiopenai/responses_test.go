@@ -108,11 +108,17 @@ func TestResponsesOpenAIGo(t *testing.T) {
 	if sp.Name() != "Response" || sp.Status().Code != codes.Ok {
 		t.Errorf("name %q status %v", sp.Name(), sp.Status())
 	}
+	respExact(t, sp, respCommon(respParis("resp_0a1f3c5e7b9d2f4a0068e4c2fa91b48190a7c3d5e6f7a8b9c0")))
+}
+
+// respParis are the output attributes of the answer "The capital of France
+// is Paris." in response id, whole or streamed: both record the same.
+func respParis(id string) map[string]string {
 	o := "gen_ai.output.messages.0.message."
-	respExact(t, sp, respCommon(map[string]string{
+	return map[string]string{
 		"gen_ai.request.model":                "gpt-4o-mini-2024-07-18",
 		"gen_ai.response.model":               "gpt-4o-mini-2024-07-18",
-		"gen_ai.response.id":                  "resp_0a1f3c5e7b9d2f4a0068e4c2fa91b48190a7c3d5e6f7a8b9c0",
+		"gen_ai.response.id":                  id,
 		"gen_ai.response.finish_reasons":      `["completed"]`,
 		o + "role":                            "assistant",
 		o + "contents.0.message_content.type": "text",
@@ -122,7 +128,7 @@ func TestResponsesOpenAIGo(t *testing.T) {
 		"gen_ai.usage.total_tokens":           "39",
 		"output.value":                        "The capital of France is Paris.",
 		"output.mime_type":                    "text/plain",
-	}))
+	}
 }
 
 // TestResponsesOpenAIGoReasoning: a reasoning model's summary becomes an
@@ -342,23 +348,10 @@ func TestResponsesOpenAIGoStream(t *testing.T) {
 	if sp.Name() != "Response" || sp.Status().Code != codes.Ok || len(sp.Events()) != 1 || sp.Events()[0].Name != "First Token Stream Event" {
 		t.Errorf("name %q status %v events %v", sp.Name(), sp.Status(), sp.Events())
 	}
-	o := "gen_ai.output.messages.0.message."
-	respExact(t, sp, respCommon(map[string]string{
-		"input.value":                         `{"instructions": "You are a concise assistant for a travel agency.", "max_output_tokens": 64, "temperature": 0.2, "input": "What is the capital of France?", "model": "gpt-4o-mini", "stream": true}`,
-		"gen_ai.request.parameters":           `{"max_output_tokens": 64, "temperature": 0.2, "model": "gpt-4o-mini", "stream": true}`,
-		"gen_ai.request.model":                "gpt-4o-mini-2024-07-18",
-		"gen_ai.response.model":               "gpt-4o-mini-2024-07-18",
-		"gen_ai.response.id":                  "resp_0b5d7f9a1c3e5a7c0068e4c40a7e3c8193b2a1c0d9e8f7a6b5",
-		"gen_ai.response.finish_reasons":      `["completed"]`,
-		o + "role":                            "assistant",
-		o + "contents.0.message_content.type": "text",
-		o + "contents.0.message_content.text": "The capital of France is Paris.",
-		"gen_ai.usage.input_tokens":           "31",
-		"gen_ai.usage.output_tokens":          "8",
-		"gen_ai.usage.total_tokens":           "39",
-		"output.value":                        "The capital of France is Paris.",
-		"output.mime_type":                    "text/plain",
-	}))
+	want := respParis("resp_0b5d7f9a1c3e5a7c0068e4c40a7e3c8193b2a1c0d9e8f7a6b5")
+	want["input.value"] = `{"instructions": "You are a concise assistant for a travel agency.", "max_output_tokens": 64, "temperature": 0.2, "input": "What is the capital of France?", "model": "gpt-4o-mini", "stream": true}`
+	want["gen_ai.request.parameters"] = `{"max_output_tokens": 64, "temperature": 0.2, "model": "gpt-4o-mini", "stream": true}`
+	respExact(t, sp, respCommon(want))
 }
 
 // TestResponsesOpenAIGoStreamToolCall: a function call streamed as
