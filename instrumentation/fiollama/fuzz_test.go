@@ -1,21 +1,21 @@
 package fiollama
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/traceai-go/traceai/internal/wiretest"
 )
 
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+// fuzzTransport is NewTransport as wiretest.RoundTrip takes it.
+func fuzzTransport(base http.RoundTripper, tp trace.TracerProvider) http.RoundTripper {
+	return NewTransport(base, WithTracerProvider(tp))
+}
 
 // FuzzTransport sends a fuzzed request body and answers it with a fuzzed
 // response body (as JSON or as an event stream): the parsers must not
@@ -37,29 +37,10 @@ func FuzzTransport(f *testing.F) {
 		if status < 100 || status > 599 {
 			status = 200
 		}
-		sr := tracetest.NewSpanRecorder()
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
-		var sent []byte
-		base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			sent, _ = io.ReadAll(r.Body)
-			h := http.Header{}
-			if sse {
-				h.Set("Content-Type", "application/x-ndjson")
-			}
-			return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(bytes.NewReader(res)), Request: r}, nil
-		})
-		hc := &http.Client{Transport: NewTransport(base, WithTracerProvider(tp))}
-		resp, err := hc.Post(path, "application/json", bytes.NewReader(req))
-		if err != nil {
-			t.Fatal(err)
+		contentType := ""
+		if sse {
+			contentType = "application/x-ndjson"
 		}
-		got, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || !bytes.Equal(got, res) || !bytes.Equal(sent, req) {
-			t.Fatalf("bytes changed (err %v)", err)
-		}
-		if len(sr.Started()) != len(sr.Ended()) {
-			t.Fatal("span not ended")
-		}
+		wiretest.RoundTrip(t, fuzzTransport, path, req, status, contentType, res)
 	})
 }

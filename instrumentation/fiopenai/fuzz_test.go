@@ -1,8 +1,6 @@
 package fiopenai
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,7 +8,9 @@ import (
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/traceai-go/traceai/internal/wiretest"
 )
 
 // The fuzz targets run their seed corpus (the recorded fixtures and the
@@ -103,30 +103,10 @@ func FuzzChatStream(f *testing.F) {
 // span is not ended, and returns the spans.
 func fuzzStream(t *testing.T, path string, req, res []byte) []sdktrace.ReadOnlySpan {
 	t.Helper()
-	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
-	var sent []byte
-	base := chatRoundTrip(func(r *http.Request) (*http.Response, error) {
-		sent, _ = io.ReadAll(r.Body)
-		h := http.Header{"Content-Type": {"text/event-stream"}}
-		return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(bytes.NewReader(res)), Request: r}, nil
-	})
-	hc := &http.Client{Transport: NewTransport(base, WithTracerProvider(tp))}
-	resp, err := hc.Post("http://x/v1/"+path, "application/json", bytes.NewReader(req))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || !bytes.Equal(got, res) || !bytes.Equal(sent, req) {
-		t.Fatalf("bytes changed (err %v)", err)
-	}
-	if len(sr.Started()) != len(sr.Ended()) {
-		t.Fatal("span not ended")
-	}
-	return sr.Ended()
+	return wiretest.RoundTrip(t, fuzzTransport, "http://x/v1/"+path, req, 200, "text/event-stream", res)
 }
 
-type chatRoundTrip func(*http.Request) (*http.Response, error)
-
-func (f chatRoundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+// fuzzTransport is NewTransport as wiretest.RoundTrip takes it.
+func fuzzTransport(base http.RoundTripper, tp trace.TracerProvider) http.RoundTripper {
+	return NewTransport(base, WithTracerProvider(tp))
+}
