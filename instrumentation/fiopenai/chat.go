@@ -15,21 +15,6 @@ import (
 // Chat Completions (POST .../chat/completions). Bodies are read with gjson,
 // never decoded into values: the span must cost little next to the call.
 
-// startChat parses a Chat Completions request. A body that is not a JSON
-// object passes through untraced.
-func startChat(req *http.Request, body []byte) (llmparse.Call, bool) {
-	attrs, stream, ok := parseChatRequest(body)
-	if !ok {
-		return nil, false
-	}
-	return newChatCall(exchange{stream: stream, provider: provider(req)}, attrs), true
-}
-
-// newChatCall returns the Call of a Chat Completions request.
-func newChatCall(ex exchange, attrs llmparse.Attrs) *llmCall {
-	return &llmCall{exchange: ex, name: "ChatCompletion", attrs: attrs, acc: &chatResult{}}
-}
-
 // parseChatRequest returns the start attributes of a Chat Completions
 // request and whether it asks for a stream.
 func parseChatRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) {

@@ -318,7 +318,7 @@ func TestChatAPIError(t *testing.T) {
 }
 
 func TestChatStreamErrorEvent(t *testing.T) {
-	c := newChatCall(exchange{provider: "azure"}, nil)
+	c := &llmCall{exchange: exchange{provider: "azure"}, name: "ChatCompletion", acc: &chatResult{}}
 	c.Response(&http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"text/event-stream"}}})
 	c.Event([]byte(`{"id":"x","model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}`))
 	c.Event([]byte(`{"error":{"message":"overloaded","type":"server_error"}}`))

@@ -1,7 +1,6 @@
 package fiopenai
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -13,21 +12,8 @@ import (
 // Legacy Completions (POST .../completions, not .../chat/completions): an
 // LLM span named Completion, whole or streamed.
 
-// startCompletion parses a Completions request. A body that is not a JSON
-// object passes through untraced.
-func startCompletion(req *http.Request, body []byte) (llmparse.Call, bool) {
-	attrs, stream, ok := parseCompletionRequest(body)
-	if !ok {
-		return nil, false
-	}
-	return newCompletionCall(exchange{stream: stream, provider: provider(req)}, attrs), true
-}
-
-// newCompletionCall returns the Call of a legacy Completions request.
-func newCompletionCall(ex exchange, attrs llmparse.Attrs) *llmCall {
-	return &llmCall{exchange: ex, name: "Completion", attrs: attrs, acc: &completionResult{}}
-}
-
+// parseCompletionRequest returns the start attributes of a legacy
+// Completions request and whether it asks for a stream.
 func parseCompletionRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool) {
 	if !gjson.ValidBytes(body) {
 		return nil, false, false

@@ -62,7 +62,7 @@ func FuzzChatResponse(f *testing.F) {
 	f.Add([]byte(`{"choices":[{"index":-5,"message":{"tool_calls":[{"index":"x"}],"audio":1}},{"index":99999999999}],"usage":[]}`), 200)
 	f.Add([]byte(`{"error":["x"]}`), 500)
 	f.Fuzz(func(t *testing.T, body []byte, status int) {
-		c := newChatCall(exchange{provider: "openai"}, nil)
+		c := &llmCall{exchange: exchange{provider: "openai"}, name: "ChatCompletion", acc: &chatResult{}}
 		c.Response(&http.Response{StatusCode: status, Header: http.Header{}})
 		c.Body(body)
 		attrs, err := c.End()

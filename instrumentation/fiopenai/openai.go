@@ -67,10 +67,24 @@ type endpoint struct {
 // endpoints are tried in order; "/chat/completions" comes before
 // "/completions", which it ends with.
 var endpoints = []endpoint{
-	{"/chat/completions", "ChatCompletion", semconv.SpanKindLLM, startChat},
-	{"/completions", "Completion", semconv.SpanKindLLM, startCompletion},
+	llmEndpoint("/chat/completions", "ChatCompletion", parseChatRequest, func() result { return &chatResult{} }),
+	llmEndpoint("/completions", "Completion", parseCompletionRequest, func() result { return &completionResult{} }),
 	{"/embeddings", "CreateEmbeddingResponse", semconv.SpanKindEmbedding, startEmbeddings},
-	{"/responses", "Response", semconv.SpanKindLLM, startResponses},
+	llmEndpoint("/responses", "Response", parseResponsesRequest, func() result { return &respResult{} }),
+}
+
+// llmEndpoint is an endpoint of LLM spans named name: parse reads its
+// requests (their start attributes and whether they ask for a stream; a
+// body it refuses passes through untraced), a result from newResult its
+// responses.
+func llmEndpoint(suffix, name string, parse func(body []byte) (attrs llmparse.Attrs, stream, ok bool), newResult func() result) endpoint {
+	return endpoint{suffix, name, semconv.SpanKindLLM, func(req *http.Request, body []byte) (llmparse.Call, bool) {
+		attrs, stream, ok := parse(body)
+		if !ok {
+			return nil, false
+		}
+		return &llmCall{exchange: exchange{stream: stream, provider: provider(req)}, name: name, attrs: attrs, acc: newResult()}, true
+	}}
 }
 
 func lookup(path string) *endpoint {

@@ -1,7 +1,6 @@
 package fiopenai
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -16,21 +15,6 @@ import (
 // Request and response are both lists of items (messages, function calls
 // and their outputs, reasoning, built-in tool calls); the reference
 // flattens each item into one message, which respItem does for both sides.
-
-// startResponses parses a Responses API request. A body that is not a JSON
-// object passes through untraced.
-func startResponses(req *http.Request, body []byte) (llmparse.Call, bool) {
-	attrs, stream, ok := parseResponsesRequest(body)
-	if !ok {
-		return nil, false
-	}
-	return newResponsesCall(exchange{stream: stream, provider: provider(req)}, attrs), true
-}
-
-// newResponsesCall returns the Call of a Responses API request.
-func newResponsesCall(ex exchange, attrs llmparse.Attrs) *llmCall {
-	return &llmCall{exchange: ex, name: "Response", attrs: attrs, acc: &respResult{}}
-}
 
 // parseResponsesRequest returns the start attributes of a Responses API
 // request and whether it asks for a stream.

@@ -66,7 +66,7 @@ func FuzzResponsesResponse(f *testing.F) {
 	}
 	f.Add([]byte(`{"status":"failed","error":{"code":1},"output":[{"type":"message","content":"x"},{"type":"function_call","arguments":"{}"}]}`), 200)
 	f.Fuzz(func(t *testing.T, body []byte, status int) {
-		c := newResponsesCall(exchange{provider: "openai"}, nil)
+		c := &llmCall{exchange: exchange{provider: "openai"}, name: "Response", acc: &respResult{}}
 		c.Response(&http.Response{StatusCode: status, Header: http.Header{}})
 		c.Body(body)
 		attrs, err := c.End()
