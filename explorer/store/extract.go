@@ -35,6 +35,7 @@ type spanRow struct {
 	priced                    bool
 	retry                     int64
 	inText, outText           string
+	inMsgs, outMsgs           []Message // as the trace page shows them
 	refused, empty            bool
 	scope                     string
 	tags                      []string
@@ -442,18 +443,18 @@ func extract(res []*commonpb.KeyValue, scope string, sp *tracepb.Span) *spanRow 
 		r.cost, r.priced = Price(r.model, r.inputTokens, r.outputTokens)
 	}
 
-	inMsgs, outMsgs := in.build(), out.build()
-	r.inText = lastUserMessage(inMsgs)
+	r.inMsgs, r.outMsgs = in.build(), out.build()
+	r.inText = lastUserMessage(r.inMsgs)
 	if r.inText == "" {
 		r.inText = readableValue(inValue)
 	}
-	r.outText = lastAssistantMessage(outMsgs)
+	r.outText = lastAssistantMessage(r.outMsgs)
 	if r.outText == "" {
 		r.outText = readableValue(outValue)
 	}
 	if isLLM && r.statusCode != int32(tracepb.Status_STATUS_CODE_ERROR) {
 		hasCalls := false
-		for _, m := range outMsgs {
+		for _, m := range r.outMsgs {
 			if len(m.ToolCalls) > 0 {
 				hasCalls = true
 			}
@@ -595,18 +596,4 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
-}
-
-// spanMessages rebuilds the input and output messages of a stored span.
-func spanMessages(kvs []*commonpb.KeyValue) (in, out []Message) {
-	var ib, ob msgBuilder
-	for _, kv := range kvs {
-		k := kv.GetKey()
-		if strings.HasPrefix(k, inMsgPrefix) {
-			ib.add(k[len(inMsgPrefix):], kv.GetValue())
-		} else if strings.HasPrefix(k, outMsgPrefix) {
-			ob.add(k[len(outMsgPrefix):], kv.GetValue())
-		}
-	}
-	return ib.build(), ob.build()
 }

@@ -750,7 +750,7 @@ func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, err
 		row := extract(res.GetAttributes(), st.scope, st.pb)
 		sp := Span{SpanKind: row.spanKind, SessionID: row.sessionID, UserID: row.userID, Model: row.model,
 			InputTokens: row.inputTokens, OutputTokens: row.outputTokens, Cost: row.cost, Scope: st.scope,
-			Resource: resAttrs[st.rid]}
+			Resource: resAttrs[st.rid], InputMessages: row.inMsgs, OutputMessages: row.outMsgs}
 		fillSpan(&sp, st.pb)
 		spans = append(spans, sp)
 	}
@@ -805,7 +805,6 @@ func fillSpan(sp *Span, pb *tracepb.Span) {
 	for _, ev := range pb.GetEvents() {
 		sp.Events = append(sp.Events, Event{Name: ev.GetName(), Time: nsTime(int64(ev.GetTimeUnixNano())), Attributes: attributes(ev.GetAttributes())})
 	}
-	sp.InputMessages, sp.OutputMessages = spanMessages(pb.GetAttributes())
 }
 
 // treeOrder sorts spans depth first (children by start time) and sets Depth.
