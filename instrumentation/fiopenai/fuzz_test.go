@@ -62,19 +62,27 @@ func FuzzChatResponse(f *testing.F) {
 	f.Add([]byte(`{"choices":[{"index":-5,"message":{"tool_calls":[{"index":"x"}],"audio":1}},{"index":99999999999}],"usage":[]}`), 200)
 	f.Add([]byte(`{"error":["x"]}`), 500)
 	f.Fuzz(func(t *testing.T, body []byte, status int) {
-		c := &llmCall{exchange: exchange{provider: "openai"}, name: "ChatCompletion", acc: &chatResult{}}
-		c.Response(&http.Response{StatusCode: status, Header: http.Header{}})
-		c.Body(body)
-		attrs, err := c.End()
-		if status >= 400 && err == nil {
-			t.Fatal("error status without error")
-		}
-		for _, kv := range attrs {
-			if kv.Key == "" {
-				t.Fatal("empty key")
-			}
-		}
+		fuzzWhole(t, "ChatCompletion", &chatResult{}, body, status)
 	})
+}
+
+// fuzzWhole hands body, under status, to the Call of an endpoint whose
+// spans are named name and whose responses acc reads: an error status must
+// give an error, and no attribute an empty key.
+func fuzzWhole(t *testing.T, name string, acc result, body []byte, status int) {
+	t.Helper()
+	c := &llmCall{exchange: exchange{provider: "openai"}, name: name, acc: acc}
+	c.Response(&http.Response{StatusCode: status, Header: http.Header{}})
+	c.Body(body)
+	attrs, err := c.End()
+	if status >= 400 && err == nil {
+		t.Fatal("error status without error")
+	}
+	for _, kv := range attrs {
+		if kv.Key == "" {
+			t.Fatal("empty key")
+		}
+	}
 }
 
 // FuzzChatStream sends a fuzzed request and answers it with a fuzzed event
