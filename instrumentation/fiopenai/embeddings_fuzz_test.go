@@ -1,6 +1,9 @@
 package fiopenai
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
 
 // FuzzEmbeddings: any embeddings request or response body parses without
 // panicking; a request that parses names its model.
@@ -32,31 +35,9 @@ func FuzzCompletion(f *testing.F) {
 		}
 		var r completionResult
 		r.read(res)
-		for _, line := range splitLines(res) {
-			if len(line) > 0 && line[0] == '{' {
-				r.read(line)
-			}
+		for line := range bytes.Lines(res) {
+			r.event(bytes.TrimPrefix(bytes.TrimSuffix(line, []byte("\n")), []byte("data: ")))
 		}
 		_ = r.attrs()
 	})
-}
-
-func splitLines(b []byte) [][]byte {
-	var out [][]byte
-	for len(b) > 0 {
-		i := 0
-		for i < len(b) && b[i] != '\n' {
-			i++
-		}
-		line := b[:i]
-		if len(line) > 6 && string(line[:6]) == "data: " {
-			line = line[6:]
-		}
-		out = append(out, line)
-		if i == len(b) {
-			break
-		}
-		b = b[i+1:]
-	}
-	return out
 }
