@@ -193,11 +193,8 @@ func apiError(provider string, status int, body []byte) error {
 // chatResult is a chat completion, whether it arrived whole or was
 // rebuilt from stream chunks, so that both give the same attributes.
 type chatResult struct {
-	id, model string
-	choices   []*chatChoice
-	usage     gjson.Result // the usage object, when one came
-	seen      bool         // a completion or chunk was read
-	streamError
+	answer
+	choices []*chatChoice
 }
 
 type chatChoice struct {
@@ -263,24 +260,15 @@ func (r *chatResult) read(b []byte) {
 	}
 	r.seen = true
 	root.ForEach(func(k, v gjson.Result) bool {
+		if r.field(k.Str, v) {
+			return true
+		}
 		switch k.Str {
-		case "id":
-			if s := v.String(); s != "" {
-				r.id = s
-			}
-		case "model":
-			if s := v.String(); s != "" {
-				r.model = s
-			}
 		case "choices":
 			v.ForEach(func(_, ch gjson.Result) bool {
 				r.choice(ch)
 				return true
 			})
-		case "usage":
-			if v.IsObject() {
-				r.usage = v
-			}
 		case "error":
 			f := gjson.GetMany(v.Raw, "message", "type", "code")
 			r.errMsg, r.errType = f[0].String(), f[1].String()
@@ -426,10 +414,7 @@ func (r *chatResult) attrs() llmparse.Attrs {
 		return nil
 	}
 	attrs := make(llmparse.Attrs, 0, 16)
-	// The reference overwrites the request model with the response's.
-	attrs.Str(semconv.GenAIRequestModel, r.model)
-	attrs.Str(semconv.GenAIResponseModel, r.model)
-	attrs.Str(semconv.GenAIResponseID, r.id)
+	r.head(&attrs)
 	var finish []string
 	for _, c := range r.choices {
 		if c.finish != "" {

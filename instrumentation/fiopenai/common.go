@@ -64,6 +64,45 @@ func (c *llmCall) End() ([]attribute.KeyValue, error) {
 	return c.acc.attrs(), c.acc.err(c.provider)
 }
 
+// answer is what every LLM response says of itself, whole or streamed: its
+// id, model and usage, and an error it reported.
+type answer struct {
+	id, model string
+	usage     gjson.Result // the usage object, when one came
+	seen      bool         // a response, chunk or event was read
+	streamError
+}
+
+// field keeps id and model (the last non-empty ones) and usage (an
+// object), and reports whether k names one of them.
+func (a *answer) field(k string, v gjson.Result) bool {
+	switch k {
+	case "id":
+		if s := v.String(); s != "" {
+			a.id = s
+		}
+	case "model":
+		if s := v.String(); s != "" {
+			a.model = s
+		}
+	case "usage":
+		if v.IsObject() {
+			a.usage = v
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// head adds the response's model, over the request model too (the
+// reference overwrites it), and the response id.
+func (a *answer) head(attrs *llmparse.Attrs) {
+	attrs.Str(semconv.GenAIRequestModel, a.model)
+	attrs.Str(semconv.GenAIResponseModel, a.model)
+	attrs.Str(semconv.GenAIResponseID, a.id)
+}
+
 // streamError is an error a response reported in its body: an error event
 // in a stream, or an error object.
 type streamError struct{ errType, errMsg string }

@@ -52,11 +52,8 @@ func parseCompletionRequest(body []byte) (attrs llmparse.Attrs, stream, ok bool)
 
 // completionResult is a completion, whole or rebuilt from stream chunks.
 type completionResult struct {
-	seen      bool
-	id, model string
-	texts     []*completionChoice
-	usage     gjson.Result
-	streamError
+	answer
+	texts []*completionChoice
 }
 
 func (r *completionResult) event(b []byte) {
@@ -84,15 +81,10 @@ func (r *completionResult) read(b []byte) {
 	}
 	r.seen = true
 	root.ForEach(func(k, v gjson.Result) bool {
+		if r.field(k.Str, v) {
+			return true
+		}
 		switch k.Str {
-		case "id":
-			if s := v.String(); s != "" {
-				r.id = s
-			}
-		case "model":
-			if s := v.String(); s != "" {
-				r.model = s
-			}
 		case "choices":
 			v.ForEach(func(_, ch gjson.Result) bool {
 				f := gjson.GetMany(ch.Raw, "index", "text", "finish_reason")
@@ -103,10 +95,6 @@ func (r *completionResult) read(b []byte) {
 				}
 				return true
 			})
-		case "usage":
-			if v.IsObject() {
-				r.usage = v
-			}
 		case "error":
 			f := gjson.GetMany(v.Raw, "message", "type")
 			r.errMsg, r.errType = f[0].String(), f[1].String()
@@ -140,10 +128,7 @@ func (r *completionResult) attrs() llmparse.Attrs {
 		return nil
 	}
 	attrs := make(llmparse.Attrs, 0, 10)
-	// As for chat, the reference overwrites the request model with the response's.
-	attrs.Str(semconv.GenAIRequestModel, r.model)
-	attrs.Str(semconv.GenAIResponseModel, r.model)
-	attrs.Str(semconv.GenAIResponseID, r.id)
+	r.head(&attrs)
 	var finish []string
 	for _, c := range r.texts {
 		if c.finish != "" {

@@ -258,12 +258,10 @@ func (it *respItem) attrs(attrs *llmparse.Attrs, key msgKeys) {
 // respResult is a response, whether it arrived whole or was rebuilt from
 // stream events.
 type respResult struct {
-	id, model, status string
-	usage             gjson.Result
-	items             []*respItem
-	raw               string // the whole response object, when one came
-	seen              bool
-	streamError       // an error event's, or a failed response's
+	answer // its streamError: an error event's, or a failed response's
+	status string
+	items  []*respItem
+	raw    string // the whole response object, when one came
 }
 
 // maxRespItems bounds the output items kept, against absurd input.
@@ -287,22 +285,13 @@ func (r *respResult) response(v gjson.Result, output bool) {
 		r.raw = v.Raw
 	}
 	v.ForEach(func(k, x gjson.Result) bool {
+		if r.field(k.Str, x) {
+			return true
+		}
 		switch k.Str {
-		case "id":
-			if s := x.String(); s != "" {
-				r.id = s
-			}
-		case "model":
-			if s := x.String(); s != "" {
-				r.model = s
-			}
 		case "status":
 			if s := x.String(); s != "" {
 				r.status = s
-			}
-		case "usage":
-			if x.IsObject() {
-				r.usage = x
 			}
 		case "error":
 			if x.IsObject() {
@@ -442,10 +431,7 @@ func (r *respResult) attrs() llmparse.Attrs {
 		return nil
 	}
 	attrs := make(llmparse.Attrs, 0, 16)
-	// The reference overwrites the request model with the response's.
-	attrs.Str(semconv.GenAIRequestModel, r.model)
-	attrs.Str(semconv.GenAIResponseModel, r.model)
-	attrs.Str(semconv.GenAIResponseID, r.id)
+	r.head(&attrs)
 	if r.status != "" && r.status != "in_progress" && r.status != "queued" {
 		// Not in the reference: the final status (completed, incomplete,
 		// failed, cancelled) stands for the finish reason the Responses
