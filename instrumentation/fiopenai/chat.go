@@ -307,7 +307,7 @@ func (r *chatResult) choice(ch gjson.Result) {
 	if idx < 0 {
 		idx = len(r.choices)
 	}
-	c := r.choiceAt(idx)
+	c := byIndex(&r.choices, idx, func(i int) *chatChoice { return &chatChoice{index: i} })
 	if finish != "" {
 		c.finish = finish
 	}
@@ -360,7 +360,7 @@ func (r *chatResult) choice(ch gjson.Result) {
 				if f[0].Exists() {
 					ti = int(f[0].Int())
 				}
-				t := c.toolCall(ti)
+				t := byIndex(&c.calls, ti, func(i int) *chatToolCall { return &chatToolCall{index: i} })
 				if s := f[1].String(); s != "" {
 					t.id = s
 				}
@@ -380,33 +380,8 @@ func (r *chatResult) choice(ch gjson.Result) {
 	})
 }
 
-func (r *chatResult) choiceAt(idx int) *chatChoice {
-	for _, c := range r.choices {
-		if c.index == idx {
-			return c
-		}
-	}
-	if len(r.choices) >= 128 {
-		return &chatChoice{} // absurd n: keep memory bounded, drop the rest
-	}
-	c := &chatChoice{index: idx}
-	r.choices = append(r.choices, c)
-	return c
-}
-
-func (c *chatChoice) toolCall(idx int) *chatToolCall {
-	for _, t := range c.calls {
-		if t.index == idx {
-			return t
-		}
-	}
-	if len(c.calls) >= 128 {
-		return &chatToolCall{}
-	}
-	t := &chatToolCall{index: idx}
-	c.calls = append(c.calls, t)
-	return t
-}
+func (c *chatChoice) at() int   { return c.index }
+func (t *chatToolCall) at() int { return t.index }
 
 // attrs returns the output attributes of the completion.
 func (r *chatResult) attrs() llmparse.Attrs {

@@ -103,6 +103,25 @@ func (a *answer) head(attrs *llmparse.Attrs) {
 	attrs.Str(semconv.GenAIResponseID, a.id)
 }
 
+// maxIndexed bounds the choices and tool calls kept of one response.
+const maxIndexed = 128
+
+// byIndex returns the element of *list whose index is idx, appending the
+// one mk makes when there is none. Past maxIndexed elements (an absurd n)
+// the new element is not kept, so that memory stays bounded.
+func byIndex[T interface{ at() int }](list *[]T, idx int, mk func(idx int) T) T {
+	for _, e := range *list {
+		if e.at() == idx {
+			return e
+		}
+	}
+	e := mk(idx)
+	if len(*list) < maxIndexed {
+		*list = append(*list, e)
+	}
+	return e
+}
+
 // streamError is an error a response reported in its body: an error event
 // in a stream, or an error object.
 type streamError struct{ errType, errMsg string }

@@ -88,7 +88,7 @@ func (r *completionResult) read(b []byte) {
 		case "choices":
 			v.ForEach(func(_, ch gjson.Result) bool {
 				f := gjson.GetMany(ch.Raw, "index", "text", "finish_reason")
-				c := r.choice(int(f[0].Int()))
+				c := byIndex(&r.texts, int(f[0].Int()), func(i int) *completionChoice { return &completionChoice{index: i} })
 				c.text.WriteString(f[1].String())
 				if s := f[2].String(); s != "" {
 					c.finish = s
@@ -109,19 +109,7 @@ func (r *completionResult) read(b []byte) {
 	})
 }
 
-func (r *completionResult) choice(idx int) *completionChoice {
-	for _, c := range r.texts {
-		if c.index == idx {
-			return c
-		}
-	}
-	if len(r.texts) >= 128 {
-		return &completionChoice{}
-	}
-	c := &completionChoice{index: idx}
-	r.texts = append(r.texts, c)
-	return c
-}
+func (c *completionChoice) at() int { return c.index }
 
 func (r *completionResult) attrs() llmparse.Attrs {
 	if !r.seen {
