@@ -93,6 +93,9 @@ func prepare(rs []*tracepb.ResourceSpans, n int) (*prepared, error) {
 		metadata := map[string]map[string]string{}
 		for i := lo; i < hi; i++ {
 			row := extract(src[i].res, src[i].scope, src[i].sp)
+			// Only the trace page shows messages; the writer holds rows
+			// until the commit.
+			row.inMsgs, row.outMsgs = nil, nil
 			if js := row.metadataJSON; js != "" {
 				m, ok := metadata[js]
 				if !ok {
