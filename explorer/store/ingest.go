@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -34,6 +36,14 @@ type writeReq struct {
 type prepared struct {
 	resources []resourceRow
 	spans     []preparedSpan
+	// traces summarizes the request's spans of each trace: the traces row
+	// of a trace new to the store whose spans all came in this request.
+	traces map[string]*traceSummary
+	// The distinct (session, tag), (session, model) and (session, key,
+	// value) of the spans, in order of appearance: a session's spans repeat
+	// them.
+	tags, models [][2]string
+	meta         [][3]string
 }
 
 type resourceRow struct {
@@ -42,9 +52,10 @@ type resourceRow struct {
 }
 
 type preparedSpan struct {
-	row  *spanRow
-	data []byte // the span as protobuf
-	rid  int64  // its resource
+	row *spanRow
+	rid int64 // its resource
+	// The spans row (spanCols), boxed here rather than by the writer.
+	args [spanColsN]any
 }
 
 // prepareChunk is how many spans one goroutine of prepare handles: large
@@ -108,7 +119,8 @@ func prepare(rs []*tracepb.ResourceSpans, n int) (*prepared, error) {
 			if err != nil {
 				return fmt.Errorf("encode span: %w", err)
 			}
-			p.spans[i].row, p.spans[i].data = row, data
+			p.spans[i].row = row
+			p.spans[i].args = [spanColsN]any{row.traceID, row.spanID, row.startNS, row.scope, p.spans[i].rid, data}
 		}
 		return nil
 	}
@@ -141,7 +153,63 @@ func prepare(rs []*tracepb.ResourceSpans, n int) (*prepared, error) {
 		}
 	}
 	p.spans = ok
+	p.summarize()
+	p.sessionFacts()
 	return p, nil
+}
+
+func (p *prepared) sessionFacts() {
+	seen := map[string]bool{}
+	once := func(key string) bool {
+		if seen[key] {
+			return false
+		}
+		seen[key] = true
+		return true
+	}
+	for i := range p.spans {
+		row := p.spans[i].row
+		sid := row.sessionID
+		if sid == "" {
+			continue
+		}
+		for _, tag := range row.tags {
+			if once("t\x00" + sid + "\x00" + tag) {
+				p.tags = append(p.tags, [2]string{sid, tag})
+			}
+		}
+		if row.model != "" && once("m\x00"+sid+"\x00"+row.model) {
+			p.models = append(p.models, [2]string{sid, row.model})
+		}
+		for k, v := range row.metadata {
+			if once("k\x00" + sid + "\x00" + k + "\x00" + v) {
+				p.meta = append(p.meta, [3]string{sid, k, v})
+			}
+		}
+	}
+}
+
+// summarize fills p.traces, as write would from the same spans (a span sent
+// twice in the request counts once, its last copy).
+func (p *prepared) summarize() {
+	byTrace := map[string][]aggSpan{}
+	at := map[[2]string]int{}
+	for i := range p.spans {
+		r := p.spans[i].row
+		k := [2]string{r.traceID, r.spanID}
+		if j, ok := at[k]; ok {
+			byTrace[r.traceID][j] = aggOf(r)
+			continue
+		}
+		at[k] = len(byTrace[r.traceID])
+		byTrace[r.traceID] = append(byTrace[r.traceID], aggOf(r))
+	}
+	p.traces = make(map[string]*traceSummary, len(byTrace))
+	for id, all := range byTrace {
+		sortSpans(all)
+		tr := summarizeTrace(all)
+		p.traces[id] = &tr
+	}
 }
 
 // writer is the single goroutine writing to the database. It commits the
@@ -149,10 +217,14 @@ func prepare(rs []*tracepb.ResourceSpans, n int) (*prepared, error) {
 // concurrent exporters share the cost of a sync.
 func (s *Store) writer() {
 	defer close(s.writerEnd)
+	defer close(s.synced)
 	for {
 		var first *writeReq
 		select {
 		case first = <-s.reqs:
+			if s.writeHook != nil {
+				s.writeHook()
+			}
 		case <-s.closing:
 			// Ingest cannot send any more (closed is set); finish what is queued.
 			for {
@@ -185,13 +257,105 @@ func (s *Store) commit(batch []*writeReq) {
 	if err != nil {
 		s.cfg.logger.Error("traceai explorer: storing spans failed", "err", err)
 	}
-	for _, r := range batch {
-		r.done <- err
+	if err == nil && s.syncWAL {
+		s.synced <- batch
+	} else {
+		for _, r := range batch {
+			r.done <- err
+		}
 	}
 	select {
 	case s.commits <- struct{}{}:
 	default:
 	}
+}
+
+// syncer acknowledges committed batches once the WAL holding them is on
+// disk, which is what synchronous=FULL does inside each commit. Doing it
+// here lets the writer run the next transaction during the flush, and one
+// flush acknowledges every commit made while the previous flush ran. NORMAL's checkpoints keep
+// flushed frames safe: SQLite syncs the WAL before a checkpoint and the
+// database after it, before the WAL is written over.
+func (s *Store) syncer() {
+	defer close(s.syncEnd)
+	var wal walFile
+	defer wal.close()
+	for batch := range s.synced {
+	more:
+		for {
+			select {
+			case b, ok := <-s.synced:
+				if !ok {
+					break more
+				}
+				batch = append(batch, b...)
+			default:
+				break more
+			}
+		}
+		if s.syncHook != nil {
+			s.syncHook()
+		}
+		err := wal.sync(s.path + "-wal")
+		if err != nil {
+			s.cfg.logger.Error("traceai explorer: flushing the WAL failed", "err", err)
+		}
+		for _, r := range batch {
+			r.done <- err
+		}
+	}
+}
+
+// walFile is the syncer's descriptor of the WAL file, reopened if SQLite
+// made a new file.
+type walFile struct {
+	f  *os.File
+	fi os.FileInfo
+}
+
+func (w *walFile) sync(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("flush WAL: %w", err)
+	}
+	if w.f == nil || !os.SameFile(fi, w.fi) {
+		w.close()
+		// SQLite holds no locks on the WAL file itself (they are on the
+		// -shm file), so this descriptor cannot drop one when closed.
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("flush WAL: %w", err)
+		}
+		w.f, w.fi = f, fi
+		// A new file's directory entry must reach the disk too, as
+		// SQLite's own first sync of a WAL does.
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			return fmt.Errorf("flush WAL: %w", err)
+		}
+	}
+	if err := flushData(w.f); err != nil {
+		return fmt.Errorf("flush WAL: %w", err)
+	}
+	return nil
+}
+
+func (w *walFile) close() {
+	if w.f != nil {
+		w.f.Close()
+		w.f = nil
+	}
+}
+
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil // directories cannot be synced there
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // Checkpoints copy the WAL into the database file. SQLite runs them in the
@@ -316,20 +480,33 @@ const rowsPerInsert = 32
 // insertRows returns the multi-row INSERT OR REPLACE of n rows of cols
 // (ncols columns) into table.
 func insertRows(table, cols string, ncols, n int) string {
-	k := insertKey{table, n}
+	return cachedInsert(insertKey{table, n, false}, cols, ncols)
+}
+
+// insertNewRows returns the multi-row INSERT OR IGNORE of n (session_id,
+// value) rows into table that returns the session of each row inserted.
+func insertNewRows(table, cols string, n int) string {
+	return cachedInsert(insertKey{table, n, true}, cols, 2)
+}
+
+func cachedInsert(k insertKey, cols string, ncols int) string {
 	insertMu.Lock()
 	defer insertMu.Unlock()
 	if q, ok := insertSQL[k]; ok {
 		return q
 	}
-	q := buildInsert(table, cols, ncols, n)
+	q := buildInsert(k.table, cols, ncols, k.n)
+	if k.returning {
+		q = strings.Replace(q, "INSERT OR REPLACE", "INSERT OR IGNORE", 1) + " RETURNING session_id"
+	}
 	insertSQL[k] = q
 	return q
 }
 
 type insertKey struct {
-	table string
-	n     int
+	table     string
+	n         int
+	returning bool // insertNewRows
 }
 
 // insertSQL caches insertRows: building the text for each statement
@@ -371,8 +548,21 @@ func writeQueries() []string {
 		sessionTexts, userSessionSeen, percentileQuery("session_id"), percentileQuery("user_id")}
 	q = append(q, insertRows("spans", spanCols, spanColsN, 1), insertRows("traces", traceCols, 24, 1),
 		insertRows("sessions", sessionRowCols, 22, 1), insertRows("users", userRowCols, 18, 1))
+	// Every size the session facts may need (they are counted only in the
+	// transaction).
+	q = insertSizes(q, "session_meta", metaCols, 3, 2*rowsPerInsert-1)
+	for n := rowsPerInsert; n > 0; n /= 2 {
+		q = append(q, insertNewRows("session_tags", tagCols, n), insertNewRows("session_models", modelCols, n))
+	}
 	return q
 }
+
+// Columns of the session facts tables.
+const (
+	tagCols   = "session_id, tag"
+	modelCols = "session_id, model"
+	metaCols  = "session_id, key, value"
+)
 
 // prepareWriter prepares writeQueries and the queries in more on the
 // writer connection once; it runs outside any transaction (the writer pool
@@ -443,6 +633,9 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	var spans []*preparedSpan
 	var evals []*spanRow
 	traceSet, sessionSet, userSet := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	// The request whose summary of a trace holds all its spans of the
+	// batch, or nil when several requests sent spans of it.
+	summaries := map[string]*prepared{}
 	for _, r := range batch {
 		for i := range r.prep.spans {
 			p := &r.prep.spans[i]
@@ -455,6 +648,11 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			}
 			if p.row.eval != nil {
 				evals = append(evals, p.row)
+			}
+			if q, ok := summaries[p.row.traceID]; !ok {
+				summaries[p.row.traceID] = r.prep
+			} else if q != r.prep {
+				summaries[p.row.traceID] = nil
 			}
 			traceSet[p.row.traceID] = true
 			sessionSet[p.row.sessionID] = true
@@ -520,7 +718,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	var traceIDs []string
 	for _, p := range spans {
 		row := p.row
-		args = append(args, row.traceID, row.spanID, row.startNS, row.scope, p.rid, p.data)
+		args = append(args, p.args[:]...)
 		if len(args) == cap(args) {
 			if err = flushSpans(); err != nil {
 				return fmt.Errorf("insert span: %w", err)
@@ -530,32 +728,12 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			traceIDs = append(traceIDs, row.traceID)
 		}
 		byTrace[row.traceID] = append(byTrace[row.traceID], row)
-		if row.sessionID != "" {
-			// Spans of a session repeat its tags, model and
-			// metadata: write each once per batch.
-			for _, tag := range row.tags {
-				if t.once("t\x00" + row.sessionID + "\x00" + tag) {
-					if err = t.insertNew(row.sessionID, `INSERT OR IGNORE INTO session_tags (session_id, tag) VALUES (?, ?)`, row.sessionID, tag); err != nil {
-						return err
-					}
-				}
-			}
-			if row.model != "" && t.once("m\x00"+row.sessionID+"\x00"+row.model) {
-				if err = t.insertNew(row.sessionID, `INSERT OR IGNORE INTO session_models (session_id, model) VALUES (?, ?)`, row.sessionID, row.model); err != nil {
-					return err
-				}
-			}
-			for k, v := range row.metadata {
-				if t.once("k\x00" + row.sessionID + "\x00" + k + "\x00" + v) {
-					if err = t.exec(`INSERT OR REPLACE INTO session_meta (session_id, key, value) VALUES (?, ?, ?)`, row.sessionID, k, v); err != nil {
-						return err
-					}
-				}
-			}
-		}
 	}
 	if err = flushSpans(); err != nil {
 		return fmt.Errorf("insert span: %w", err)
+	}
+	if err = t.sessionFacts(batch); err != nil {
+		return err
 	}
 
 	old, err := t.lookupTraces(traceIDs)
@@ -566,21 +744,26 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	var changes []traceChange
 	for _, id := range traceIDs {
 		o, existed := old[id]
-		var all []aggSpan
-		if existed {
+		var tr traceSummary
+		switch p := summaries[id]; {
+		case existed:
 			// Spans stored before this batch belong to the trace too.
-			if all, err = t.traceSpans(id, byTrace[id]); err != nil {
+			all, err := t.traceSpans(id, byTrace[id])
+			if err != nil {
 				return fmt.Errorf("trace %s: %w", id, err)
 			}
-		} else {
+			tr = summarizeTrace(all)
+		case p != nil:
+			tr = *p.traces[id] // summarized by prepare, off the writer
+		default:
 			rows := byTrace[id]
-			all = make([]aggSpan, len(rows))
+			all := make([]aggSpan, len(rows))
 			for i, r := range rows {
 				all[i] = aggOf(r)
 			}
 			sortSpans(all)
+			tr = summarizeTrace(all)
 		}
-		tr := summarizeTrace(all)
 		targs = append(targs, id, tr.session, tr.user, tr.start, tr.end, tr.rootName, int64(tr.spans),
 			int64(tr.llm), int64(tr.errs), truncate(tr.errMsg, 1000), tr.in, tr.out, tr.total, tr.cost,
 			int64(tr.unpriced), tr.model, tr.input, tr.output, int64(tr.retries), b2i(tr.refused), b2i(tr.empty), tr.llmMS, b2i(tr.evalOnly),
@@ -1146,23 +1329,68 @@ func jsonList(v []string) string {
 	return string(b)
 }
 
-// insertNew runs an INSERT OR IGNORE into session_tags or session_models
-// and notes the session when it added a row, so that the session's stored
-// tags and models are read again.
-func (t *txn) insertNew(session, q string, args ...any) error {
-	st, err := t.stmt(q)
-	if err != nil {
-		return err
-	}
-	res, err := st.ExecContext(t.ctx, args...)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n > 0 {
-		if t.newRows == nil {
-			t.newRows = map[string]bool{}
+// sessionFacts writes the tags, models and metadata of the batch's
+// sessions, each once.
+func (t *txn) sessionFacts(batch []*writeReq) error {
+	var tags, models, meta []any
+	for _, r := range batch {
+		for _, f := range r.prep.tags {
+			if t.once("t\x00" + f[0] + "\x00" + f[1]) {
+				tags = append(tags, f[0], f[1])
+			}
 		}
-		t.newRows[session] = true
+		for _, f := range r.prep.models {
+			if t.once("m\x00" + f[0] + "\x00" + f[1]) {
+				models = append(models, f[0], f[1])
+			}
+		}
+		for _, f := range r.prep.meta {
+			if t.once("k\x00" + f[0] + "\x00" + f[1] + "\x00" + f[2]) {
+				meta = append(meta, f[0], f[1], f[2])
+			}
+		}
+	}
+	if err := t.insertNew("session_tags", tagCols, tags); err != nil {
+		return fmt.Errorf("session tags: %w", err)
+	}
+	if err := t.insertNew("session_models", modelCols, models); err != nil {
+		return fmt.Errorf("session models: %w", err)
+	}
+	if err := t.insertMany("session_meta", metaCols, 3, meta); err != nil {
+		return fmt.Errorf("session metadata: %w", err)
+	}
+	return nil
+}
+
+// insertNew inserts (session_id, value) rows into session_tags or
+// session_models, those not there yet, and notes the sessions given a new
+// row, so that their stored tags and models are read again.
+func (t *txn) insertNew(table, cols string, args []any) error {
+	for len(args) > 0 {
+		n := rowsPerInsert
+		for 2*n > len(args) {
+			n /= 2
+		}
+		rows, err := t.query(insertNewRows(table, cols, n), args[:2*n]...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var session string
+			if err := rows.Scan(&session); err != nil {
+				rows.Close()
+				return err
+			}
+			if t.newRows == nil {
+				t.newRows = map[string]bool{}
+			}
+			t.newRows[session] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		args = args[2*n:]
 	}
 	return nil
 }

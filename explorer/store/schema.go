@@ -57,7 +57,9 @@ CREATE TABLE IF NOT EXISTS traces (
 -- the latest turns of every session and user a batch touches.
 CREATE INDEX IF NOT EXISTS traces_session ON traces(session_id, start_ns, llm_ms);
 CREATE INDEX IF NOT EXISTS traces_user ON traces(user_id, start_ns, llm_ms);
-CREATE INDEX IF NOT EXISTS traces_start ON traces(start_ns);
+-- No query orders all traces by time (pages list sessions); earlier versions
+-- kept this index at a cost for every trace written.
+DROP INDEX IF EXISTS traces_start;
 
 CREATE TABLE IF NOT EXISTS sessions (
 	session_id    TEXT PRIMARY KEY,

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -387,19 +388,34 @@ func TestReopenKeepsEverything(t *testing.T) {
 // identical sessions, users, turns and overview. Some traces are finally
 // re-sent changed (another session or user, a shorter time range), which
 // must leave the aggregates as if the first version had never been there.
-func TestIngestSplitOrderAndRetries(t *testing.T) {
-	ctx := context.Background()
-	type item struct {
-		res   *resourcepb.Resource
-		scope *commonpb.InstrumentationScope
-		sp    *tracepb.Span
+// spanItem is one span with its resource and scope.
+type spanItem struct {
+	res   *resourcepb.Resource
+	scope *commonpb.InstrumentationScope
+	sp    *tracepb.Span
+}
+
+// packItems makes a request of the items, one ResourceSpans each.
+func packItems(its []spanItem) []*tracepb.ResourceSpans {
+	var out []*tracepb.ResourceSpans
+	for _, it := range its {
+		out = append(out, &tracepb.ResourceSpans{Resource: it.res, ScopeSpans: []*tracepb.ScopeSpans{{Scope: it.scope, Spans: []*tracepb.Span{it.sp}}}})
 	}
-	var items []item
+	return out
+}
+
+// splitSpans returns synthetic sessions, a conversation and evaluations as
+// single spans (items), the same spans with three traces edited (final),
+// and the edited spans alone (moved): sending items in any split and order
+// then moved must store what sending final at once does.
+func splitSpans(t *testing.T) (items, final, moved []spanItem) {
+	t.Helper()
+	ctx := context.Background()
 	add := func(rs []*tracepb.ResourceSpans) {
 		for _, r := range rs {
 			for _, ss := range r.ScopeSpans {
 				for _, sp := range ss.Spans {
-					items = append(items, item{r.Resource, ss.Scope, sp})
+					items = append(items, spanItem{r.Resource, ss.Scope, sp})
 				}
 			}
 		}
@@ -415,13 +431,6 @@ func TestIngestSplitOrderAndRetries(t *testing.T) {
 	synth.EmitEvaluation(ctx, tp, a[3].LLM, "faithfulness", ptr(0.7), "pass", t0.Add(2*time.Hour))
 	add(store.ToProto(mem.GetSpans().Snapshots()))
 
-	pack := func(its []item) []*tracepb.ResourceSpans {
-		var out []*tracepb.ResourceSpans
-		for _, it := range its {
-			out = append(out, &tracepb.ResourceSpans{Resource: it.res, ScopeSpans: []*tracepb.ScopeSpans{{Scope: it.scope, Spans: []*tracepb.Span{it.sp}}}})
-		}
-		return out
-	}
 	// Traces re-sent changed: the third turn of the first synthetic
 	// session moves to another session and user, a turn of the third
 	// session to another user, and the root of the second session's first
@@ -446,8 +455,7 @@ func TestIngestSplitOrderAndRetries(t *testing.T) {
 			}
 		},
 	}
-	var movedItems []item
-	final := make([]item, len(items))
+	final = make([]spanItem, len(items))
 	for i, it := range items {
 		final[i] = it
 		edit := edits[string(it.sp.TraceId)]
@@ -457,28 +465,19 @@ func TestIngestSplitOrderAndRetries(t *testing.T) {
 		c := proto.Clone(it.sp).(*tracepb.Span)
 		edit(c)
 		final[i].sp = c
-		movedItems = append(movedItems, final[i])
+		moved = append(moved, final[i])
 	}
-	if len(movedItems) != 12 {
-		t.Fatalf("%d spans edited", len(movedItems))
+	if len(moved) != 12 {
+		t.Fatalf("%d spans edited", len(moved))
 	}
+	return items, final, moved
+}
 
-	open := func() *store.Store {
-		st, err := store.Open(filepath.Join(t.TempDir(), "s.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	ref := open()
-	if _, err := ref.Ingest(ctx, pack(final)); err != nil {
-		t.Fatal(err)
-	}
-
-	split := open()
-	rng := rand.New(rand.NewPCG(5, 6))
-	shuffled := append([]item(nil), items...)
+// splitRequests cuts the items, shuffled, into requests of 1 to 40 spans,
+// and repeats some requests as exporter retries do.
+func splitRequests(items []spanItem, seed uint64) [][]*tracepb.ResourceSpans {
+	rng := rand.New(rand.NewPCG(seed, 6))
+	shuffled := append([]spanItem(nil), items...)
 	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	var sent [][]*tracepb.ResourceSpans
 	for len(shuffled) > 0 {
@@ -486,20 +485,40 @@ func TestIngestSplitOrderAndRetries(t *testing.T) {
 		if rng.IntN(4) == 0 {
 			n = 1
 		}
-		b := pack(shuffled[:n])
+		sent = append(sent, packItems(shuffled[:n]))
 		shuffled = shuffled[n:]
-		if _, err := split.Ingest(ctx, b); err != nil {
-			t.Fatal(err)
-		}
-		sent = append(sent, b)
 		if rng.IntN(3) == 0 {
-			// An exporter retry of an earlier batch.
-			if _, err := split.Ingest(ctx, sent[rng.IntN(len(sent))]); err != nil {
-				t.Fatal(err)
-			}
+			sent = append(sent, sent[rng.IntN(len(sent))])
 		}
 	}
-	if _, err := split.Ingest(ctx, pack(movedItems)); err != nil {
+	return sent
+}
+
+func openTemp(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestIngestSplitOrderAndRetries(t *testing.T) {
+	ctx := context.Background()
+	items, final, moved := splitSpans(t)
+	ref := openTemp(t)
+	if _, err := ref.Ingest(ctx, packItems(final)); err != nil {
+		t.Fatal(err)
+	}
+
+	split := openTemp(t)
+	for _, rs := range splitRequests(items, 5) {
+		if _, err := split.Ingest(ctx, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := split.Ingest(ctx, packItems(moved)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -510,6 +529,55 @@ func TestIngestSplitOrderAndRetries(t *testing.T) {
 	if !strings.Contains(want, `"sess-moved"`) || !strings.Contains(want, `"user-moved"`) ||
 		!strings.Contains(want, `"user-other"`) || !strings.Contains(want, `"faithfulness"`) {
 		t.Errorf("snapshot lacks the moved trace or the evaluations: %s", want)
+	}
+}
+
+// TestIngestGroupCommit sends the requests of TestIngestSplitOrderAndRetries
+// all at once, held until every one is queued, so that the writer commits
+// them in one transaction: spans of one trace arrive in several requests of
+// the same transaction, some twice.
+func TestIngestGroupCommit(t *testing.T) {
+	ctx := context.Background()
+	items, final, moved := splitSpans(t)
+	ref := openTemp(t)
+	if _, err := ref.Ingest(ctx, packItems(final)); err != nil {
+		t.Fatal(err)
+	}
+
+	grouped := openTemp(t)
+	reqs := splitRequests(items, 7)
+	if len(reqs) > 64 {
+		t.Fatalf("%d requests: more than the writer's queue holds", len(reqs))
+	}
+	var once sync.Once
+	store.SetWriteHook(grouped, func() {
+		once.Do(func() {
+			deadline := time.Now().Add(10 * time.Second)
+			for store.Queued(grouped) < len(reqs)-1 {
+				if time.Now().After(deadline) {
+					t.Errorf("only %d of %d requests queued", store.Queued(grouped)+1, len(reqs))
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+		})
+	})
+	var wg sync.WaitGroup
+	for _, rs := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := grouped.Ingest(ctx, rs); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := grouped.Ingest(ctx, packItems(moved)); err != nil {
+		t.Fatal(err)
+	}
+	if want, got := snapshot(t, ref), snapshot(t, grouped); want != got {
+		t.Errorf("grouped ingest differs from one batch:\n got %s\nwant %s", got, want)
 	}
 }
 
@@ -728,5 +796,86 @@ func TestMigrateV1(t *testing.T) {
 	tr, err := st.GetTrace(ctx, f.a[0].Root.TraceID().String())
 	if err != nil || len(tr.Spans) != len(tr0.Spans)+1 {
 		t.Fatalf("trace after a late span: %v, %d spans, before %d", err, len(tr.Spans), len(tr0.Spans))
+	}
+}
+
+// TestAckAfterWALFlush checks that with synchronous FULL a batch is
+// acknowledged only after the syncer flushed the WAL, and that the writer
+// commits the next batch meanwhile (one flush then acknowledges both).
+func TestAckAfterWALFlush(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t)
+	if !store.FlushesWAL(st) {
+		t.Fatal("a FULL store on disk does not flush the WAL itself")
+	}
+	entered, release := make(chan struct{}, 8), make(chan struct{})
+	store.SetSyncHook(st, func() {
+		entered <- struct{}{}
+		<-release
+	})
+	var reqs [][]*tracepb.ResourceSpans
+	if err := synth.Batch(synth.BatchOptions{Sessions: 2, Users: 1, TurnsPerSession: 2, SpansPerTurn: 4, Seed: 3}, 8,
+		func(rs []*tracepb.ResourceSpans) error { reqs = append(reqs, rs); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	acked := make(chan error, 2)
+	send := func(rs []*tracepb.ResourceSpans) {
+		go func() {
+			_, err := st.Ingest(ctx, rs)
+			acked <- err
+		}()
+	}
+	sessions := func() int {
+		page, _, err := st.ListSessions(ctx, store.SessionFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page)
+	}
+	send(reqs[0])
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the syncer never flushed")
+	}
+	// Committed (readers see it) but not flushed: not acknowledged.
+	if n := sessions(); n != 1 {
+		t.Fatalf("%d sessions visible after the first commit, want 1", n)
+	}
+	send(reqs[1])
+	deadline := time.Now().Add(10 * time.Second)
+	for sessions() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the writer did not commit the second batch during the flush")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case err := <-acked:
+		t.Fatalf("a batch was acknowledged before the WAL was flushed (err %v)", err)
+	default:
+	}
+	close(release)
+	for range 2 {
+		select {
+		case err := <-acked:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("not acknowledged after the flush")
+		}
+	}
+
+	normal, err := store.Open(filepath.Join(t.TempDir(), "n.db"), store.WithSynchronous("NORMAL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer normal.Close()
+	if store.FlushesWAL(normal) {
+		t.Error("a NORMAL store flushes the WAL before acknowledging")
 	}
 }

@@ -1,0 +1,17 @@
+package store
+
+// Hooks for the tests of package store_test.
+
+// SetWriteHook makes the writer call f when it has received a request,
+// before it gathers the others waiting into the same transaction.
+func SetWriteHook(s *Store, f func()) { s.writeHook = f }
+
+// SetSyncHook makes the syncer call f before each flush of the WAL.
+func SetSyncHook(s *Store, f func()) { s.syncHook = f }
+
+// Queued returns the number of requests waiting for the writer.
+func Queued(s *Store) int { return len(s.reqs) }
+
+// FlushesWAL reports whether the store acknowledges after its own flush of
+// the WAL (synchronous FULL on a WAL database).
+func FlushesWAL(s *Store) bool { return s.syncWAL }
