@@ -1,12 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -192,23 +194,31 @@ func (p *prepared) sessionFacts() {
 // summarize fills p.traces, as write would from the same spans (a span sent
 // twice in the request counts once, its last copy).
 func (p *prepared) summarize() {
-	byTrace := map[string][]aggSpan{}
-	at := map[[2]string]int{}
+	// The spans (indexes in p.spans) of each trace, first.
+	byTrace := map[string][]int{}
+	at := make(map[[2]string]int, len(p.spans))
 	for i := range p.spans {
 		r := p.spans[i].row
 		k := [2]string{r.traceID, r.spanID}
 		if j, ok := at[k]; ok {
-			byTrace[r.traceID][j] = aggOf(r)
+			byTrace[r.traceID][j] = i
 			continue
 		}
 		at[k] = len(byTrace[r.traceID])
-		byTrace[r.traceID] = append(byTrace[r.traceID], aggOf(r))
+		byTrace[r.traceID] = append(byTrace[r.traceID], i)
 	}
 	p.traces = make(map[string]*traceSummary, len(byTrace))
-	for id, all := range byTrace {
+	sums := make([]traceSummary, len(byTrace))
+	var all []aggSpan
+	for id, idx := range byTrace {
+		all = all[:0]
+		for _, i := range idx {
+			all = append(all, aggOf(p.spans[i].row))
+		}
 		sortSpans(all)
-		tr := summarizeTrace(all)
-		p.traces[id] = &tr
+		tr := &sums[len(p.traces)]
+		*tr = summarizeTrace(all)
+		p.traces[id] = tr
 	}
 }
 
@@ -401,20 +411,8 @@ type txn struct {
 	tx      *sql.Tx
 	ctx     context.Context
 	stmts   map[string]*sql.Stmt
-	evals   bool // the batch has evaluations
-	seen    map[string]bool
-}
-
-// once reports whether key is new in this transaction.
-func (t *txn) once(key string) bool {
-	if t.seen[key] {
-		return false
-	}
-	if t.seen == nil {
-		t.seen = map[string]bool{}
-	}
-	t.seen[key] = true
-	return true
+	evals   bool              // the batch has evaluations
+	facts   map[string]string // session facts written (see fact)
 }
 
 func (t *txn) stmt(q string) (*sql.Stmt, error) {
@@ -629,13 +627,18 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	// The batch's spans, the last copy of a span sent twice winning as
 	// INSERT OR REPLACE would have it.
 	type spanKey struct{ trace, span string }
-	at := map[spanKey]int{}
-	var spans []*preparedSpan
+	total, traces := 0, 0
+	for _, r := range batch {
+		total += len(r.prep.spans)
+		traces += len(r.prep.traces)
+	}
+	at := make(map[spanKey]int, total)
+	spans := make([]*preparedSpan, 0, total)
 	var evals []*spanRow
-	traceSet, sessionSet, userSet := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	traceSet, sessionSet, userSet := make(map[string]bool, traces), map[string]bool{}, map[string]bool{}
 	// The request whose summary of a trace holds all its spans of the
 	// batch, or nil when several requests sent spans of it.
-	summaries := map[string]*prepared{}
+	summaries := make(map[string]*prepared, traces)
 	for _, r := range batch {
 		for i := range r.prep.spans {
 			p := &r.prep.spans[i]
@@ -688,6 +691,10 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		for id := range newResources {
 			s.resources[id] = true
 		}
+		if len(s.facts)+len(t.facts) > maxFacts {
+			clear(s.facts)
+		}
+		maps.Copy(s.facts, t.facts)
 		s.pending = pending
 	}()
 
@@ -714,8 +721,8 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		args = args[:0]
 		return err
 	}
-	byTrace := map[string][]*spanRow{}
-	var traceIDs []string
+	byTrace := make(map[string][]*spanRow, len(traceSet))
+	traceIDs := make([]string, 0, len(traceSet))
 	for _, p := range spans {
 		row := p.row
 		args = append(args, p.args[:]...)
@@ -741,7 +748,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		return fmt.Errorf("traces: %w", err)
 	}
 	targs := make([]any, 0, 24*len(traceIDs))
-	var changes []traceChange
+	changes := make([]traceChange, 0, len(traceIDs))
 	for _, id := range traceIDs {
 		o, existed := old[id]
 		var tr traceSummary
@@ -861,11 +868,11 @@ func aggOf(r *spanRow) aggSpan {
 
 // sortSpans puts spans in start order (span id breaking ties).
 func sortSpans(all []aggSpan) {
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].start != all[j].start {
-			return all[i].start < all[j].start
+	slices.SortFunc(all, func(a, b aggSpan) int {
+		if a.start != b.start {
+			return cmp.Compare(a.start, b.start)
 		}
-		return all[i].spanID < all[j].spanID
+		return strings.Compare(a.spanID, b.spanID)
 	})
 }
 
@@ -1329,23 +1336,45 @@ func jsonList(v []string) string {
 	return string(b)
 }
 
+// A session's spans keep sending its tags, model and metadata, batch after
+// batch: the writer remembers up to maxFacts of those it stored, and does not
+// write them again.
+const maxFacts = 200_000
+
+// fact reports whether the session fact key needs writing with value v,
+// and notes it as written by this transaction.
+func (t *txn) fact(key, v string) bool {
+	if stored, ok := t.facts[key]; ok {
+		if stored == v {
+			return false
+		}
+	} else if stored, ok := t.s.facts[key]; ok && stored == v {
+		return false
+	}
+	if t.facts == nil {
+		t.facts = map[string]string{}
+	}
+	t.facts[key] = v
+	return true
+}
+
 // sessionFacts writes the tags, models and metadata of the batch's
 // sessions, each once.
 func (t *txn) sessionFacts(batch []*writeReq) error {
 	var tags, models, meta []any
 	for _, r := range batch {
 		for _, f := range r.prep.tags {
-			if t.once("t\x00" + f[0] + "\x00" + f[1]) {
+			if t.fact("t\x00"+f[0]+"\x00"+f[1], "") {
 				tags = append(tags, f[0], f[1])
 			}
 		}
 		for _, f := range r.prep.models {
-			if t.once("m\x00" + f[0] + "\x00" + f[1]) {
+			if t.fact("m\x00"+f[0]+"\x00"+f[1], "") {
 				models = append(models, f[0], f[1])
 			}
 		}
 		for _, f := range r.prep.meta {
-			if t.once("k\x00" + f[0] + "\x00" + f[1] + "\x00" + f[2]) {
+			if t.fact("k\x00"+f[0]+"\x00"+f[1], f[2]) {
 				meta = append(meta, f[0], f[1], f[2])
 			}
 		}

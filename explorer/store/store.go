@@ -71,6 +71,7 @@ type Store struct {
 	// Writer goroutine state.
 	resources     map[uint64]bool
 	resourceCache map[int64][]*commonpb.KeyValue // resourceAttrs
+	facts         map[string]string              // session facts stored (txn.fact)
 	stmts         map[string]*sql.Stmt           // writeQueries prepared on wdb
 	pending       int                            // evaluations whose target span has not arrived
 	haveEvals     bool                           // the database holds evaluations
@@ -175,6 +176,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		writerEnd:     make(chan struct{}),
 		resources:     map[uint64]bool{},
 		resourceCache: map[int64][]*commonpb.KeyValue{},
+		facts:         map[string]string{},
 		synced:        make(chan []*writeReq, 64),
 		syncEnd:       make(chan struct{}),
 	}

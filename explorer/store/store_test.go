@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -878,4 +879,66 @@ func TestAckAfterWALFlush(t *testing.T) {
 	if store.FlushesWAL(normal) {
 		t.Error("a NORMAL store flushes the WAL before acknowledging")
 	}
+}
+
+// TestSessionFactsAcrossBatches sends a session's tags, models and metadata
+// in several batches, with a metadata value that changes and changes back:
+// the writer skips the facts it stored before, and must still store every
+// change.
+func TestSessionFactsAcrossBatches(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t)
+	turn := 0
+	send := func(plan, model string, tags ...string) {
+		t.Helper()
+		turn++
+		kv := func(k, v string) *commonpb.KeyValue {
+			return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}}
+		}
+		var tagValues []*commonpb.AnyValue
+		for _, tag := range tags {
+			tagValues = append(tagValues, &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: tag}})
+		}
+		start := uint64(t0.Add(time.Duration(turn) * time.Minute).UnixNano())
+		sp := &tracepb.Span{
+			TraceId: []byte{15: byte(turn)}, SpanId: []byte{7: byte(turn)}, Name: "chat",
+			StartTimeUnixNano: start, EndTimeUnixNano: start + uint64(time.Second),
+			Attributes: []*commonpb.KeyValue{
+				kv("session.id", "sess-facts"), kv("user.id", "u1"), kv("fi.span.kind", "LLM"),
+				kv("gen_ai.request.model", model), kv("metadata", `{"plan":"`+plan+`"}`),
+				{Key: "tag.tags", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: tagValues}}}},
+			},
+		}
+		if _, err := st.Ingest(ctx, []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{sp}}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(plan string, models, tags []string) {
+		t.Helper()
+		d, err := st.GetSession(ctx, "sess-facts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Metadata["plan"] != plan || !slices.Equal(d.Summary.Models, models) || !slices.Equal(d.Summary.Tags, tags) {
+			t.Errorf("after turn %d: plan %q models %v tags %v, want %q %v %v", turn, d.Metadata["plan"],
+				d.Summary.Models, d.Summary.Tags, plan, models, tags)
+		}
+		for _, p := range []string{"free", "pro"} {
+			page, _, err := st.ListSessions(ctx, store.SessionFilter{MetadataKey: "plan", MetadataValue: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found := len(page) == 1; found != (p == plan) {
+				t.Errorf("after turn %d: filter plan=%s finds %d sessions", turn, p, len(page))
+			}
+		}
+	}
+	send("free", "gpt-4o", "a")
+	check("free", []string{"gpt-4o"}, []string{"a"})
+	send("free", "gpt-4o", "a") // all known: nothing to write
+	check("free", []string{"gpt-4o"}, []string{"a"})
+	send("pro", "gpt-4o-mini", "a", "b")
+	check("pro", []string{"gpt-4o", "gpt-4o-mini"}, []string{"a", "b"})
+	send("free", "gpt-4o", "b")
+	check("free", []string{"gpt-4o", "gpt-4o-mini"}, []string{"a", "b"})
 }
