@@ -47,6 +47,10 @@ type spanRow struct {
 type evalRow struct {
 	name, label, explanation, target string
 	score                            *float64
+	// linked is the trace of the evaluation's link to the target span,
+	// if it has one: where the target is looked for besides the
+	// evaluation's own trace.
+	linked string
 }
 
 // attrString renders an attribute value as text: strings as is, other
@@ -426,6 +430,14 @@ func extract(res []*commonpb.KeyValue, scope string, sp *tracepb.Span) *spanRow 
 		}
 	}
 	if haveEval && ev.name != "" {
+		if ev.target != "" {
+			for _, l := range sp.GetLinks() {
+				if hex.EncodeToString(l.GetSpanId()) == ev.target && len(l.GetTraceId()) == 16 {
+					ev.linked = hex.EncodeToString(l.GetTraceId())
+					break
+				}
+			}
+		}
 		r.eval = &ev
 		if r.spanKind == "" {
 			r.spanKind = string(semconv.SpanKindEvaluator)

@@ -1094,14 +1094,21 @@ func summarizeTrace(all []aggSpan) traceSummary {
 		llmMS: strings.Join(llmMS, ","), refused: refused, empty: empty, evalOnly: evalOnly, failed: failed}
 }
 
+// findTarget looks for an evaluation's target span in the trace it links
+// the span in, then in the evaluation's own trace. A span is found by its
+// trace and span id: an index of span ids alone cost every span written a
+// random insert, the largest cost of ingest with random ids.
+const findTarget = `SELECT s.trace_id, coalesce(t.session_id, ''), coalesce(t.user_id, '')
+	FROM spans s LEFT JOIN traces t ON t.trace_id = s.trace_id
+	WHERE s.trace_id IN (?1, ?2) AND s.span_id = ?3 ORDER BY s.trace_id = ?2 LIMIT 1`
+
 // putEvaluation stores one evaluation span, resolved to its target span's
 // trace, session and user when that span is stored.
 func (s *Store) putEvaluation(t *txn, e *spanRow) (resolved bool, err error) {
 	targetTrace, session, user := "", e.sessionID, e.userID
 	if e.eval.target != "" {
 		var ts, tu string
-		err := t.queryRow(`SELECT s.trace_id, coalesce(t.session_id, ''), coalesce(t.user_id, '')
-			FROM spans s LEFT JOIN traces t ON t.trace_id = s.trace_id WHERE s.span_id = ? LIMIT 1`, e.eval.target).Scan(&targetTrace, &ts, &tu)
+		err := t.queryRow(findTarget, e.eval.linked, e.traceID, e.eval.target).Scan(&targetTrace, &ts, &tu)
 		switch {
 		case err == sql.ErrNoRows:
 		case err != nil:
@@ -1125,15 +1132,15 @@ func (s *Store) putEvaluation(t *txn, e *spanRow) (resolved bool, err error) {
 		score = *e.eval.score
 	}
 	return resolved, t.exec(`INSERT OR REPLACE INTO evaluations (span_id, trace_id, target_span_id,
-		target_trace_id, session_id, user_id, name, score, label, explanation, time_ns)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?)`, e.spanID, e.traceID, e.eval.target, targetTrace, session, user,
+		target_trace_id, target_linked_trace, session_id, user_id, name, score, label, explanation, time_ns)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, e.spanID, e.traceID, e.eval.target, targetTrace, e.eval.linked, session, user,
 		e.eval.name, score, e.eval.label, truncate(e.eval.explanation, maxText), e.endNS)
 }
 
 // resolvePending attaches evaluations that arrived before their target span.
 func (s *Store) resolvePending(t *txn) (int, error) {
 	rows, err := t.query(`SELECT e.trace_id, e.span_id, s.trace_id, coalesce(tr.session_id, ''), coalesce(tr.user_id, '')
-		FROM evaluations e JOIN spans s ON s.span_id = e.target_span_id
+		FROM evaluations e JOIN spans s ON s.trace_id IN (e.target_linked_trace, e.trace_id) AND s.span_id = e.target_span_id
 		LEFT JOIN traces tr ON tr.trace_id = s.trace_id
 		WHERE e.target_trace_id = '' AND e.target_span_id != ''`)
 	if err != nil {

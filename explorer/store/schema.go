@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration
 // step when the schema changes.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // The spans table keeps every span as protobuf (data) plus what finds it:
 // ids, start time, scope and resource. Everything else about a span is read
@@ -25,7 +25,6 @@ CREATE TABLE IF NOT EXISTS resources (
 );
 ` + spansTable + `
 CREATE UNIQUE INDEX IF NOT EXISTS spans_trace ON spans(trace_id, span_id);
-CREATE INDEX IF NOT EXISTS spans_span ON spans(span_id);
 
 CREATE TABLE IF NOT EXISTS traces (
 	trace_id      TEXT PRIMARY KEY,
@@ -136,6 +135,7 @@ CREATE TABLE IF NOT EXISTS evaluations (
 	trace_id        TEXT NOT NULL,
 	target_span_id  TEXT NOT NULL,
 	target_trace_id TEXT NOT NULL,
+	target_linked_trace TEXT NOT NULL DEFAULT '',
 	session_id      TEXT NOT NULL,
 	user_id         TEXT NOT NULL,
 	name            TEXT NOT NULL,
@@ -161,6 +161,15 @@ const spansTable = `CREATE TABLE IF NOT EXISTS spans (
 	resource_id INTEGER NOT NULL,
 	data        BLOB NOT NULL
 );`
+
+// migrateV2 makes a version 2 database version 3: an evaluation's target
+// span is looked up by trace and span id, in the trace the evaluation links
+// it in (kept in target_linked_trace) or in its own, so the index of span ids
+// alone goes.
+const migrateV2 = `
+ALTER TABLE evaluations ADD COLUMN target_linked_trace TEXT NOT NULL DEFAULT '';
+DROP INDEX IF EXISTS spans_span;
+`
 
 // migrateV1 moves the spans of a version 1 database into the version 2
 // table, dropping the columns that are now read from data, and drops the
@@ -194,6 +203,11 @@ func migrate(db *sql.DB, logger *slog.Logger) error {
 		logger.Info("traceai explorer: moving the database to schema 2, once (a large database takes a while)")
 		if _, err := tx.Exec(migrateV1); err != nil {
 			return fmt.Errorf("migrate schema 1 to 2: %w", err)
+		}
+	}
+	if v == 1 || v == 2 {
+		if _, err := tx.Exec(migrateV2); err != nil {
+			return fmt.Errorf("migrate schema %d to 3: %w", v, err)
 		}
 	}
 	if _, err := tx.Exec(schema); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/traceai-go/traceai/explorer/internal/synth"
 	"github.com/traceai-go/traceai/explorer/store"
 	"github.com/traceai-go/traceai/fi"
+	"github.com/traceai-go/traceai/fi/semconv"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -708,6 +709,7 @@ DROP TABLE spans;
 ALTER TABLE spans_v1 RENAME TO spans;
 CREATE UNIQUE INDEX spans_trace ON spans(trace_id, span_id);
 CREATE INDEX spans_span ON spans(span_id);
+ALTER TABLE evaluations DROP COLUMN target_linked_trace;
 DROP INDEX traces_session;
 DROP INDEX traces_user;
 CREATE INDEX traces_session ON traces(session_id, start_ns);
@@ -941,4 +943,49 @@ func TestSessionFactsAcrossBatches(t *testing.T) {
 	check("pro", []string{"gpt-4o", "gpt-4o-mini"}, []string{"a", "b"})
 	send("free", "gpt-4o", "b")
 	check("free", []string{"gpt-4o", "gpt-4o-mini"}, []string{"a", "b"})
+}
+
+// TestEvaluationTargets checks where an evaluation's target span is found:
+// in the evaluation's own trace (fi.RecordEvaluation of the span in its
+// context) and in the trace the evaluation links it in (an offline
+// evaluator), not by span id alone in some other trace.
+func TestEvaluationTargets(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(st.Exporter()))
+	turns := synth.Emit(ctx, tp, convA())
+	target := turns[0].LLM
+	if err := fi.RecordEvaluation(trace.ContextWithSpanContext(ctx, target), fi.Evaluation{Name: "same-trace", Score: fi.Score(0.5)},
+		fi.WithTracerProvider(tp)); err != nil {
+		t.Fatal(err)
+	}
+	synth.EmitEvaluation(ctx, tp, target, "linked", ptr(0.6), "", t0.Add(time.Hour))
+	_, sp := tp.Tracer("test").Start(ctx, "evaluation unlinked", trace.WithNewRoot(), trace.WithAttributes(
+		semconv.SpanKindEvaluator.Attribute(), semconv.GenAIEvaluationName.String("unlinked"),
+		semconv.GenAIEvaluationTargetSpanID.String(target.SpanID().String())))
+	sp.End()
+	unlinked := sp.SpanContext()
+
+	d, err := st.GetTrace(ctx, target.TraceID().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range d.Evaluations {
+		names = append(names, e.Name)
+		if e.TargetTraceID != target.TraceID().String() || e.SessionID != "sess-a" {
+			t.Errorf("%s: target trace %q session %q", e.Name, e.TargetTraceID, e.SessionID)
+		}
+	}
+	slices.Sort(names)
+	if want := []string{"linked", "same-trace"}; !slices.Equal(names, want) {
+		t.Errorf("the target's trace has evaluations %v, want %v", names, want)
+	}
+	u, err := st.GetTrace(ctx, unlinked.TraceID().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Evaluations) != 1 || u.Evaluations[0].TargetTraceID != "" {
+		t.Errorf("the unlinked evaluation: %+v, want it unresolved in its own trace", u.Evaluations)
+	}
 }

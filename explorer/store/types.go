@@ -24,7 +24,8 @@ type Evaluation struct {
 	TraceID      string   `json:"trace_id"`
 	TargetSpanID string   `json:"target_span_id,omitempty"`
 	// TargetTraceID is the trace of the judged span, empty while that span
-	// has not arrived.
+	// has not arrived. The span is looked for in the trace the evaluation
+	// span links it in, then in the evaluation's own trace.
 	TargetTraceID string    `json:"target_trace_id,omitempty"`
 	SessionID     string    `json:"session_id,omitempty"`
 	UserID        string    `json:"user_id,omitempty"`

@@ -131,7 +131,7 @@ func emitEval(ctx context.Context, tp trace.TracerProvider, target trace.SpanCon
 		semconv.GenAIEvaluationTargetSpanID.String(target.SpanID().String()),
 		semconv.GenAIEvaluationScoreValue.Float64(score),
 		semconv.GenAIEvaluationScoreLabel.String(label),
-	))
+	), trace.WithLinks(trace.Link{SpanContext: target}))
 	sp.End(trace.WithTimestamp(at.Add(time.Millisecond)))
 }
 

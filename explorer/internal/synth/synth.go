@@ -158,7 +158,8 @@ func outAttrs(t Turn) []attribute.KeyValue {
 }
 
 // EmitEvaluation records an EVALUATOR span judging target, with the
-// gen_ai.evaluation.* keys, in its own trace (as an offline evaluator would).
+// gen_ai.evaluation.* keys, in its own trace and linked to target (as an
+// offline evaluator would).
 func EmitEvaluation(ctx context.Context, tp trace.TracerProvider, target trace.SpanContext, name string, score *float64, label string, at time.Time) trace.SpanContext {
 	tr := tp.Tracer("github.com/traceai-go/traceai/explorer/internal/synth")
 	kv := []attribute.KeyValue{
@@ -172,7 +173,8 @@ func EmitEvaluation(ctx context.Context, tp trace.TracerProvider, target trace.S
 	if label != "" {
 		kv = append(kv, semconv.GenAIEvaluationScoreLabel.String(label))
 	}
-	_, sp := tr.Start(ctx, "evaluation "+name, trace.WithNewRoot(), trace.WithTimestamp(at), trace.WithAttributes(kv...))
+	_, sp := tr.Start(ctx, "evaluation "+name, trace.WithNewRoot(), trace.WithTimestamp(at), trace.WithAttributes(kv...),
+		trace.WithLinks(trace.Link{SpanContext: target}))
 	sp.End(trace.WithTimestamp(at.Add(time.Millisecond)))
 	return sp.SpanContext()
 }
@@ -217,13 +219,15 @@ func Batch(o BatchOptions, batchSize int, yield func([]*tracepb.ResourceSpans) e
 		return yield(rs)
 	}
 	models := []string{"gpt-4o-mini", "gpt-4o", "claude-sonnet-4-20250514", "gemini-2.5-flash"}
+	// Ids are random, as OpenTelemetry's are (deterministic for a seed):
+	// the store's indexes of ids see random inserts.
 	var idc uint64
 	newID := func(n int) []byte {
 		idc++
 		b := make([]byte, n)
-		binary.BigEndian.PutUint64(b[n-8:], idc^0x9e3779b97f4a7c15)
+		binary.BigEndian.PutUint64(b[n-8:], mix(idc^o.Seed))
 		if n == 16 {
-			binary.BigEndian.PutUint64(b[:8], o.Seed+1)
+			binary.BigEndian.PutUint64(b[:8], mix(idc+o.Seed<<32))
 		}
 		return b
 	}
@@ -307,4 +311,12 @@ func strs(k string, vs ...string) *commonpb.KeyValue {
 		a.Values = append(a.Values, &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}})
 	}
 	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: a}}}
+}
+
+// mix scrambles a counter into a random-looking id (SplitMix64's finalizer).
+func mix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
 }
