@@ -460,15 +460,22 @@ func (t *txn) exec(q string, args ...any) error {
 	return err
 }
 
-// spanCols are the spans columns in insert order.
+// spanCols are the spans columns prepare boxes, in insert order.
 const spanCols = `trace_id, span_id, start_ns, scope, resource_id, data`
 
 // spanColsN is the number of spanCols.
 const spanColsN = 6
 
+// spanInsertCols are the columns of a spans insert: the writer numbers the
+// rows itself, so that a trace's row lists them.
+const spanInsertCols = `rowid, ` + spanCols
+
 const traceCols = `trace_id, session_id, user_id, start_ns, end_ns,
 	root_name, spans, llm_calls, errors, error_message, input_tokens, output_tokens, total_tokens,
-	cost, unpriced, model, input, output, retries, refused, empty, llm_ms, eval_only, failed`
+	cost, unpriced, model, input, output, retries, refused, empty, llm_ms, eval_only, failed, span_rows`
+
+// traceColsN is the number of traceCols.
+const traceColsN = 25
 
 // Rows are inserted rowsPerInsert at a time with one multi-row statement
 // (the remainder by halves): one statement per span cost more than the
@@ -532,19 +539,17 @@ func buildInsert(table, cols string, ncols, n int) string {
 const lookupN = 64
 
 var traceLookup = `SELECT trace_id, session_id, user_id, start_ns, end_ns, spans, llm_calls, errors,
-	failed, input_tokens, output_tokens, total_tokens, cost, unpriced, eval_only FROM traces WHERE trace_id IN (?` +
+	failed, input_tokens, output_tokens, total_tokens, cost, unpriced, eval_only, span_rows FROM traces WHERE trace_id IN (?` +
 	strings.Repeat(",?", lookupN-1) + `)`
-
-const selectTraceSpans = `SELECT span_id, scope, resource_id, data FROM spans WHERE trace_id = ?`
 
 const updateEvalOwner = `UPDATE evaluations SET session_id = ?, user_id = ? WHERE target_trace_id = ?
 		AND (session_id != ? OR user_id != ?)`
 
 // writeQueries are prepared once for the store's writer connection.
 func writeQueries() []string {
-	q := []string{traceLookup, selectTraceSpans, updateEvalOwner, sessionLookup, userLookup,
+	q := []string{traceLookup, selectSpanRows, deleteSpanRows, updateEvalOwner, sessionLookup, userLookup,
 		sessionTexts, userSessionSeen, percentileQuery("session_id"), percentileQuery("user_id")}
-	q = append(q, insertRows("spans", spanCols, spanColsN, 1), insertRows("traces", traceCols, 24, 1),
+	q = append(q, insertRows("spans", spanInsertCols, spanColsN+1, 1), insertRows("traces", traceCols, traceColsN, 1),
 		insertRows("sessions", sessionRowCols, 22, 1), insertRows("users", userRowCols, 18, 1))
 	// Every size the session facts may need (they are counted only in the
 	// transaction).
@@ -662,8 +667,8 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			userSet[p.row.userID] = true
 		}
 	}
-	qs := insertSizes(nil, "spans", spanCols, spanColsN, len(spans))
-	qs = insertSizes(qs, "traces", traceCols, 24, len(traceSet))
+	qs := insertSizes(nil, "spans", spanInsertCols, spanColsN+1, len(spans))
+	qs = insertSizes(qs, "traces", traceCols, traceColsN, len(traceSet))
 	qs = insertSizes(qs, "sessions", sessionRowCols, 22, len(sessionSet))
 	qs = insertSizes(qs, "users", userRowCols, 18, len(userSet))
 	if err := s.prepareWriter(qs); err != nil {
@@ -676,6 +681,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	t := &txn{s: s, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
 	newResources := map[uint64]bool{}
 	pending := s.pending
+	lastRow := s.lastSpanRow // the spans rowids this batch takes follow it
 	defer func() {
 		for _, st := range t.stmts {
 			st.Close()
@@ -691,6 +697,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		for id := range newResources {
 			s.resources[id] = true
 		}
+		s.lastSpanRow = lastRow
 		if len(s.facts)+len(t.facts) > maxFacts {
 			clear(s.facts)
 		}
@@ -715,17 +722,21 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		}
 	}
 
-	args := make([]any, 0, spanColsN*min(len(spans), 4*rowsPerInsert))
+	args := make([]any, 0, (spanColsN+1)*min(len(spans), 4*rowsPerInsert))
 	flushSpans := func() error {
-		err := t.insertMany("spans", spanCols, spanColsN, args)
+		err := t.insertMany("spans", spanInsertCols, spanColsN+1, args)
 		args = args[:0]
 		return err
 	}
 	byTrace := make(map[string][]*spanRow, len(traceSet))
+	freshRows := make(map[string][]int64, len(traceSet))
 	traceIDs := make([]string, 0, len(traceSet))
 	for _, p := range spans {
 		row := p.row
+		lastRow++
+		args = append(args, lastRow)
 		args = append(args, p.args[:]...)
+		freshRows[row.traceID] = append(freshRows[row.traceID], lastRow)
 		if len(args) == cap(args) {
 			if err = flushSpans(); err != nil {
 				return fmt.Errorf("insert span: %w", err)
@@ -747,19 +758,21 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	if err != nil {
 		return fmt.Errorf("traces: %w", err)
 	}
-	targs := make([]any, 0, 24*len(traceIDs))
+	targs := make([]any, 0, traceColsN*len(traceIDs))
 	changes := make([]traceChange, 0, len(traceIDs))
 	for _, id := range traceIDs {
 		o, existed := old[id]
 		var tr traceSummary
+		rowids := freshRows[id]
 		switch p := summaries[id]; {
 		case existed:
 			// Spans stored before this batch belong to the trace too.
-			all, err := t.traceSpans(id, byTrace[id])
+			all, kept, err := t.traceSpans(o.spanRows, byTrace[id])
 			if err != nil {
 				return fmt.Errorf("trace %s: %w", id, err)
 			}
 			tr = summarizeTrace(all)
+			rowids = append(kept, rowids...)
 		case p != nil:
 			tr = *p.traces[id] // summarized by prepare, off the writer
 		default:
@@ -774,7 +787,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		targs = append(targs, id, tr.session, tr.user, tr.start, tr.end, tr.rootName, int64(tr.spans),
 			int64(tr.llm), int64(tr.errs), truncate(tr.errMsg, 1000), tr.in, tr.out, tr.total, tr.cost,
 			int64(tr.unpriced), tr.model, tr.input, tr.output, int64(tr.retries), b2i(tr.refused), b2i(tr.empty), tr.llmMS, b2i(tr.evalOnly),
-			b2i(tr.failed))
+			b2i(tr.failed), formatRows(rowids))
 		changes = append(changes, traceChange{old: o, existed: existed, new: tr})
 		// Evaluations of this trace's spans follow the trace's session and
 		// user. Only a trace stored before can have evaluations yet.
@@ -790,7 +803,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	if err != nil {
 		return fmt.Errorf("aggregates: %w", err)
 	}
-	if err = t.insertMany("traces", traceCols, 24, targs); err != nil {
+	if err = t.insertMany("traces", traceCols, traceColsN, targs); err != nil {
 		return fmt.Errorf("traces: %w", err)
 	}
 
@@ -804,7 +817,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		}
 	}
 	if pending > 0 {
-		n, err := s.resolvePending(t)
+		n, err := s.resolvePending(t, traceIDs)
 		if err != nil {
 			return fmt.Errorf("resolve evaluations: %w", err)
 		}
@@ -816,6 +829,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 // oldTrace is a traces row as stored before the batch.
 type oldTrace struct {
 	session, user string
+	spanRows      string // its spans (formatRows)
 	a             agg // this trace alone (traces = 1 unless eval-only)
 	evalOnly      bool
 }
@@ -828,7 +842,7 @@ func (t *txn) lookupTraces(ids []string) (map[string]oldTrace, error) {
 		var o oldTrace
 		var evalOnly int
 		if err := rows.Scan(&id, &o.session, &o.user, &o.a.start, &o.a.end, &o.a.spans, &o.a.llm,
-			&o.a.errors, &o.a.errTraces, &o.a.in, &o.a.out, &o.a.total, &o.a.cost, &o.a.unpriced, &evalOnly); err != nil {
+			&o.a.errors, &o.a.errTraces, &o.a.in, &o.a.out, &o.a.total, &o.a.cost, &o.a.unpriced, &evalOnly, &o.spanRows); err != nil {
 			return err
 		}
 		o.evalOnly = evalOnly != 0
@@ -876,46 +890,115 @@ func sortSpans(all []aggSpan) {
 	})
 }
 
-// traceSpans reads the stored spans of a trace in start order. The spans of
-// fresh (this batch's, already inserted) are taken as extracted; the others
-// are decoded from their data and extracted again.
-func (t *txn) traceSpans(traceID string, fresh []*spanRow) ([]aggSpan, error) {
+// traceSpans reads the spans stored before the batch of a trace (its rows,
+// as formatRows wrote them) and adds the batch's (fresh) to them, in start
+// order. A stored span sent again is replaced: its row is deleted and kept
+// leaves it out. The stored spans are decoded from their data and extracted
+// again.
+func (t *txn) traceSpans(spanRows string, fresh []*spanRow) (all []aggSpan, kept []int64, err error) {
 	byID := make(map[string]*spanRow, len(fresh))
 	for _, r := range fresh {
 		byID[r.spanID] = r
 	}
-	rows, err := t.query(selectTraceSpans, traceID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var all []aggSpan
-	for rows.Next() {
+	var gone []int64
+	err = t.lookupRows(selectSpanRows, parseRows(spanRows), func(rows *sql.Rows) error {
+		var rowid, rid int64
 		var spanID, scope string
-		var rid int64
 		var data []byte
-		if err := rows.Scan(&spanID, &scope, &rid, &data); err != nil {
-			return nil, err
+		if err := rows.Scan(&rowid, &spanID, &scope, &rid, &data); err != nil {
+			return err
 		}
-		if r, ok := byID[spanID]; ok {
-			all = append(all, aggOf(r))
-			continue
+		if _, ok := byID[spanID]; ok {
+			gone = append(gone, rowid)
+			return nil
 		}
 		var pb tracepb.Span
 		if err := proto.Unmarshal(data, &pb); err != nil {
-			return nil, fmt.Errorf("decode span %s: %w", spanID, err)
+			return fmt.Errorf("decode span %s: %w", spanID, err)
 		}
 		res, err := t.resourceAttrs(rid)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		all = append(all, aggOf(extract(res, scope, &pb)))
+		kept = append(kept, rowid)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	if err := t.deleteRows(gone); err != nil {
+		return nil, nil, err
+	}
+	for _, r := range fresh {
+		all = append(all, aggOf(r))
 	}
 	sortSpans(all)
-	return all, nil
+	return all, kept, nil
+}
+
+// A trace's row lists the rowids of its spans: spans are found through it
+// rather than through an index of trace ids, whose random keys cost every
+// span written an insert at a random place (with random ids, a third of
+// ingest's time).
+
+// formatRows writes a trace's span rowids for traces.span_rows.
+func formatRows(rowids []int64) string {
+	b := make([]byte, 0, 8*len(rowids))
+	for i, r := range rowids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, r, 10)
+	}
+	return string(b)
+}
+
+// parseRows reads traces.span_rows (skipping what is not a number).
+func parseRows(list string) []int64 {
+	if list == "" {
+		return nil
+	}
+	out := make([]int64, 0, strings.Count(list, ",")+1)
+	for len(list) > 0 {
+		item, rest, _ := strings.Cut(list, ",")
+		if r, err := strconv.ParseInt(item, 10, 64); err == nil {
+			out = append(out, r)
+		}
+		list = rest
+	}
+	return out
+}
+
+// selectSpanRows reads up to lookupN spans by rowid.
+var selectSpanRows = `SELECT rowid, span_id, scope, resource_id, data FROM spans WHERE rowid IN (?` +
+	strings.Repeat(",?", lookupN-1) + `)`
+
+// deleteSpanRows deletes up to lookupN spans by rowid.
+var deleteSpanRows = `DELETE FROM spans WHERE rowid IN (?` + strings.Repeat(",?", lookupN-1) + `)`
+
+// lookupRows runs q, a query with lookupN placeholders, over rowids.
+func (t *txn) lookupRows(q string, rowids []int64, scan func(*sql.Rows) error) error {
+	ids := make([]string, len(rowids))
+	for i, r := range rowids {
+		ids[i] = strconv.FormatInt(r, 10)
+	}
+	return t.lookupIn(q, ids, scan)
+}
+
+func (t *txn) deleteRows(rowids []int64) error {
+	args := make([]any, lookupN)
+	for len(rowids) > 0 {
+		n := min(lookupN, len(rowids))
+		for i := range lookupN {
+			args[i] = rowids[min(i, n-1)]
+		}
+		rowids = rowids[n:]
+		if err := t.exec(deleteSpanRows, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // maxResourceCache bounds the writer's cache of decoded resources.
@@ -1094,27 +1177,57 @@ func summarizeTrace(all []aggSpan) traceSummary {
 		llmMS: strings.Join(llmMS, ","), refused: refused, empty: empty, evalOnly: evalOnly, failed: failed}
 }
 
-// findTarget looks for an evaluation's target span in the trace it links
-// the span in, then in the evaluation's own trace. A span is found by its
-// trace and span id: an index of span ids alone cost every span written a
-// random insert, the largest cost of ingest with random ids.
-const findTarget = `SELECT s.trace_id, coalesce(t.session_id, ''), coalesce(t.user_id, '')
-	FROM spans s LEFT JOIN traces t ON t.trace_id = s.trace_id
-	WHERE s.trace_id IN (?1, ?2) AND s.span_id = ?3 ORDER BY s.trace_id = ?2 LIMIT 1`
+// findTarget looks for an evaluation's target span (spanID) in the trace
+// the evaluation links it in (linked), then in the evaluation's own trace
+// (own), and returns the trace that holds it with that trace's session and
+// user. A span is found through its trace: there is no index of span ids
+// alone, which cost every span written an insert at a random place.
+func (t *txn) findTarget(linked, own, spanID string) (trace, session, user string, found bool, err error) {
+	for i, id := range []string{linked, own} {
+		if id == "" || (i == 1 && id == linked) {
+			continue
+		}
+		var rows string
+		err := t.queryRow(`SELECT session_id, user_id, span_rows FROM traces WHERE trace_id = ?`, id).Scan(&session, &user, &rows)
+		if err == sql.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return "", "", "", false, err
+		}
+		err = t.lookupRows(selectSpanRows, parseRows(rows), func(r *sql.Rows) error {
+			var rowid, rid int64
+			var sid, scope string
+			var data []byte
+			if err := r.Scan(&rowid, &sid, &scope, &rid, &data); err != nil {
+				return err
+			}
+			if sid == spanID {
+				found = true
+			}
+			return nil
+		})
+		if err != nil {
+			return "", "", "", false, err
+		}
+		if found {
+			return id, session, user, true, nil
+		}
+	}
+	return "", "", "", false, nil
+}
 
 // putEvaluation stores one evaluation span, resolved to its target span's
 // trace, session and user when that span is stored.
 func (s *Store) putEvaluation(t *txn, e *spanRow) (resolved bool, err error) {
 	targetTrace, session, user := "", e.sessionID, e.userID
 	if e.eval.target != "" {
-		var ts, tu string
-		err := t.queryRow(findTarget, e.eval.linked, e.traceID, e.eval.target).Scan(&targetTrace, &ts, &tu)
+		tt, ts, tu, found, err := t.findTarget(e.eval.linked, e.traceID, e.eval.target)
 		switch {
-		case err == sql.ErrNoRows:
 		case err != nil:
 			return false, err
-		default:
-			resolved = true
+		case found:
+			targetTrace, resolved = tt, true
 			if ts != "" {
 				session = ts
 			}
@@ -1137,38 +1250,58 @@ func (s *Store) putEvaluation(t *txn, e *spanRow) (resolved bool, err error) {
 		e.eval.name, score, e.eval.label, truncate(e.eval.explanation, maxText), e.endNS)
 }
 
-// resolvePending attaches evaluations that arrived before their target span.
-func (s *Store) resolvePending(t *txn) (int, error) {
-	rows, err := t.query(`SELECT e.trace_id, e.span_id, s.trace_id, coalesce(tr.session_id, ''), coalesce(tr.user_id, '')
-		FROM evaluations e JOIN spans s ON s.trace_id IN (e.target_linked_trace, e.trace_id) AND s.span_id = e.target_span_id
-		LEFT JOIN traces tr ON tr.trace_id = s.trace_id
-		WHERE e.target_trace_id = '' AND e.target_span_id != ''`)
+// pendingIn selects the evaluations waiting for their target span that
+// may find it in one of lookupN traces: the trace they link it in or their
+// own.
+var pendingIn = func() string {
+	in := "?1"
+	for i := 2; i <= lookupN; i++ {
+		in += ",?" + strconv.Itoa(i)
+	}
+	return `SELECT trace_id, span_id, target_span_id, target_linked_trace FROM evaluations
+	WHERE target_trace_id = '' AND target_span_id != '' AND (target_linked_trace IN (` + in + `) OR trace_id IN (` + in + `))`
+}()
+
+// resolvePending attaches evaluations that arrived before their target span
+// to it, when the batch (traceIDs) brought spans to a trace they look in.
+func (s *Store) resolvePending(t *txn, traceIDs []string) (int, error) {
+	type wait struct{ trace, span, target, linked string }
+	var waiting []wait
+	err := t.lookupIn(pendingIn, traceIDs, func(rows *sql.Rows) error {
+		var w wait
+		if err := rows.Scan(&w.trace, &w.span, &w.target, &w.linked); err != nil {
+			return err
+		}
+		waiting = append(waiting, w)
+		return nil
+	})
 	if err != nil {
 		return 0, err
 	}
-	type fix struct{ trace, span, target, session, user string }
-	var fixes []fix
-	for rows.Next() {
-		var f fix
-		if err := rows.Scan(&f.trace, &f.span, &f.target, &f.session, &f.user); err != nil {
-			rows.Close()
+	n := 0
+	seen := map[[2]string]bool{}
+	for _, w := range waiting {
+		if k := [2]string{w.trace, w.span}; seen[k] {
+			continue
+		} else {
+			seen[k] = true
+		}
+		target, session, user, found, err := t.findTarget(w.linked, w.trace, w.target)
+		if err != nil {
 			return 0, err
 		}
-		fixes = append(fixes, f)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	for _, f := range fixes {
+		if !found {
+			continue
+		}
 		if err := t.exec(`UPDATE evaluations SET target_trace_id = ?,
 			session_id = CASE WHEN ? != '' THEN ? ELSE session_id END,
 			user_id = CASE WHEN ? != '' THEN ? ELSE user_id END
-			WHERE trace_id = ? AND span_id = ?`, f.target, f.session, f.session, f.user, f.user, f.trace, f.span); err != nil {
+			WHERE trace_id = ? AND span_id = ? AND target_trace_id = ''`, target, session, session, user, user, w.trace, w.span); err != nil {
 			return 0, err
 		}
+		n++
 	}
-	return len(fixes), nil
+	return n, nil
 }
 
 // percentileWindow bounds the turns whose LLM latencies feed the p50/p95 of

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -691,41 +693,75 @@ const maxTraceSpans = 10000
 // GetTrace returns a trace with all its spans, or ErrNotFound.
 func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, error) {
 	traceID = strings.ToLower(traceID)
-	rows, err := s.rdb.QueryContext(ctx, `SELECT scope, resource_id, data FROM spans
-		WHERE trace_id = ? ORDER BY start_ns, span_id LIMIT ?`, traceID, maxTraceSpans)
+	// One read transaction: the trace's row and the spans it lists.
+	tx, err := s.rdb.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer tx.Rollback()
+	var sess, user, spanRows string
+	err = tx.QueryRowContext(ctx, `SELECT session_id, user_id, span_rows FROM traces WHERE trace_id = ?`, traceID).Scan(&sess, &user, &spanRows)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
 	type stored struct {
-		scope string
-		rid   int64
-		pb    *tracepb.Span
+		start  int64
+		spanID string
+		scope  string
+		rid    int64
+		pb     *tracepb.Span
 	}
 	var found []stored
 	resources := map[int64]*resourcepb.Resource{}
-	for rows.Next() {
-		var st stored
-		var data []byte
-		if err := rows.Scan(&st.scope, &st.rid, &data); err != nil {
+	rowids := parseRows(spanRows)
+	for len(rowids) > 0 {
+		chunk := rowids[:min(len(rowids), 500)]
+		rowids = rowids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, r := range chunk {
+			args[i] = r
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT start_ns, span_id, scope, resource_id, data FROM spans WHERE rowid IN (?`+
+			strings.Repeat(",?", len(chunk)-1)+`)`, args...)
+		if err != nil {
 			return nil, err
 		}
-		st.pb = &tracepb.Span{}
-		if err := proto.Unmarshal(data, st.pb); err != nil {
-			return nil, fmt.Errorf("decode span: %w", err)
+		for rows.Next() {
+			var st stored
+			var data []byte
+			if err := rows.Scan(&st.start, &st.spanID, &st.scope, &st.rid, &data); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			st.pb = &tracepb.Span{}
+			if err := proto.Unmarshal(data, st.pb); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("decode span: %w", err)
+			}
+			resources[st.rid] = nil
+			found = append(found, st)
 		}
-		resources[st.rid] = nil
-		found = append(found, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
 	if len(found) == 0 {
 		return nil, ErrNotFound
 	}
+	slices.SortFunc(found, func(a, b stored) int {
+		if a.start != b.start {
+			return cmp.Compare(a.start, b.start)
+		}
+		return strings.Compare(a.spanID, b.spanID)
+	})
+	found = found[:min(len(found), maxTraceSpans)]
 	for rid := range resources {
 		var data []byte
-		if err := s.rdb.QueryRowContext(ctx, `SELECT data FROM resources WHERE id = ?`, rid).Scan(&data); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT data FROM resources WHERE id = ?`, rid).Scan(&data); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				continue
 			}
@@ -764,10 +800,6 @@ func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, err
 		}
 	}
 	d.DurationMS = float64(d.End.Sub(d.Start)) / float64(time.Millisecond)
-	var sess, user string
-	if err := s.rdb.QueryRowContext(ctx, `SELECT session_id, user_id FROM traces WHERE trace_id = ?`, traceID).Scan(&sess, &user); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, err
-	}
 	d.SessionID, d.UserID = sess, user
 	if d.Evaluations, err = s.evaluations(ctx, `target_trace_id = ? OR trace_id = ?`, traceID, traceID); err != nil {
 		return nil, err

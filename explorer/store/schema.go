@@ -10,21 +10,23 @@ import (
 // step when the schema changes.
 const schemaVersion = 3
 
-// The spans table keeps every span as protobuf (data) plus what finds it:
-// ids, start time, scope and resource. Everything else about a span is read
-// from data when it is needed (a trace's page, a trace whose spans arrive in
-// several batches): columns extracted at ingest made every insert bind 26
-// values and write a fifth more bytes, for reads that decode data anyway.
+// The spans table keeps every span as protobuf (data) plus its ids, start
+// time, scope and resource. Everything else about a span is read from data
+// when it is needed (a trace's page, a trace whose spans arrive in several
+// batches): columns extracted at ingest made every insert bind 26 values and
+// write a fifth more bytes, for reads that decode data anyway. spans has no
+// index: a trace's row lists its spans' rowids (span_rows), because an index
+// of trace or span ids, which are random, took an insert at a random place
+// for every span written, and with it most of the pages a batch wrote.
 // traces, sessions and users hold aggregates maintained at ingest, so list
-// pages never scan spans; the session, user and time indexes live on traces
-// and sessions, spans are only looked up by trace and span id.
+// pages never scan spans; the session and user indexes live on traces and
+// sessions.
 const schema = `
 CREATE TABLE IF NOT EXISTS resources (
 	id   INTEGER PRIMARY KEY,
 	data BLOB NOT NULL
 );
 ` + spansTable + `
-CREATE UNIQUE INDEX IF NOT EXISTS spans_trace ON spans(trace_id, span_id);
 
 CREATE TABLE IF NOT EXISTS traces (
 	trace_id      TEXT PRIMARY KEY,
@@ -50,7 +52,8 @@ CREATE TABLE IF NOT EXISTS traces (
 	empty         INTEGER NOT NULL,
 	llm_ms        TEXT NOT NULL,
 	eval_only     INTEGER NOT NULL,
-	failed        INTEGER NOT NULL
+	failed        INTEGER NOT NULL,
+	span_rows     TEXT NOT NULL DEFAULT ''
 );
 -- llm_ms makes these indexes cover the p50/p95 queries of ingest, which read
 -- the latest turns of every session and user a batch touches.
@@ -145,7 +148,9 @@ CREATE TABLE IF NOT EXISTS evaluations (
 	time_ns         INTEGER NOT NULL,
 	PRIMARY KEY (trace_id, span_id)
 );
-CREATE INDEX IF NOT EXISTS evaluations_target ON evaluations(target_span_id);
+-- Evaluations waiting for their target span, by the trace they link it in.
+CREATE INDEX IF NOT EXISTS evaluations_linked ON evaluations(target_linked_trace) WHERE target_trace_id = '';
+DROP INDEX IF EXISTS evaluations_target;
 CREATE INDEX IF NOT EXISTS evaluations_target_trace ON evaluations(target_trace_id);
 CREATE INDEX IF NOT EXISTS evaluations_session ON evaluations(session_id, name);
 CREATE INDEX IF NOT EXISTS evaluations_user ON evaluations(user_id, name);
@@ -162,12 +167,17 @@ const spansTable = `CREATE TABLE IF NOT EXISTS spans (
 	data        BLOB NOT NULL
 );`
 
-// migrateV2 makes a version 2 database version 3: an evaluation's target
-// span is looked up by trace and span id, in the trace the evaluation links
-// it in (kept in target_linked_trace) or in its own, so the index of span ids
-// alone goes.
+// migrateV2 makes a version 2 database version 3: each traces row lists
+// the rowids of its spans (filled through an index of trace ids built for
+// the purpose if the database has none), and the spans indexes go. An
+// evaluation's target span is looked up in the trace the evaluation links it
+// in (kept in target_linked_trace) or in its own.
 const migrateV2 = `
 ALTER TABLE evaluations ADD COLUMN target_linked_trace TEXT NOT NULL DEFAULT '';
+ALTER TABLE traces ADD COLUMN span_rows TEXT NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS spans_trace ON spans(trace_id, span_id);
+UPDATE traces SET span_rows = coalesce((SELECT group_concat(rowid) FROM spans WHERE spans.trace_id = traces.trace_id), '');
+DROP INDEX IF EXISTS spans_trace;
 DROP INDEX IF EXISTS spans_span;
 `
 
@@ -206,6 +216,7 @@ func migrate(db *sql.DB, logger *slog.Logger) error {
 		}
 	}
 	if v == 1 || v == 2 {
+		logger.Info("traceai explorer: moving the database to schema 3, once (a large database takes a while)")
 		if _, err := tx.Exec(migrateV2); err != nil {
 			return fmt.Errorf("migrate schema %d to 3: %w", v, err)
 		}

@@ -601,6 +601,13 @@ func snapshot(t *testing.T, st *store.Store) string {
 				t.Fatal(err)
 			}
 			all = append(all, s, d)
+			for _, turn := range d.Turns {
+				tr, err := st.GetTrace(ctx, turn.TraceID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, tr)
+			}
 		}
 		if next == "" {
 			break
@@ -709,7 +716,10 @@ DROP TABLE spans;
 ALTER TABLE spans_v1 RENAME TO spans;
 CREATE UNIQUE INDEX spans_trace ON spans(trace_id, span_id);
 CREATE INDEX spans_span ON spans(span_id);
+DROP INDEX evaluations_linked;
 ALTER TABLE evaluations DROP COLUMN target_linked_trace;
+CREATE INDEX evaluations_target ON evaluations(target_span_id);
+ALTER TABLE traces DROP COLUMN span_rows;
 DROP INDEX traces_session;
 DROP INDEX traces_user;
 CREATE INDEX traces_session ON traces(session_id, start_ns);
