@@ -830,7 +830,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 type oldTrace struct {
 	session, user string
 	spanRows      string // its spans (formatRows)
-	a             agg // this trace alone (traces = 1 unless eval-only)
+	a             agg    // this trace alone (traces = 1 unless eval-only)
 	evalOnly      bool
 }
 
