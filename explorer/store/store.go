@@ -88,9 +88,13 @@ type config struct {
 	maxBatch    int
 }
 
-// WithSynchronous sets SQLite's synchronous pragma: "FULL" (the default:
-// an acknowledged batch survives power loss) or "NORMAL" (survives a crash
-// of the process, may lose the last commits on power loss; faster).
+// WithSynchronous sets the durability of an acknowledged batch: "FULL" (the
+// default: it survives power loss) or "NORMAL" (it survives a crash of the
+// process; the last commits may be lost on power loss; faster with one
+// exporter). FULL is kept by flushing the write-ahead log before the
+// acknowledgement rather than inside each commit (SQLite runs with NORMAL),
+// so that the writer is not held by the flush. "EXTRA" and "OFF" are passed
+// to SQLite as they are.
 func WithSynchronous(mode string) Option {
 	return func(c *config) { c.synchronous = mode }
 }
