@@ -547,7 +547,7 @@ const updateEvalOwner = `UPDATE evaluations SET session_id = ?, user_id = ? WHER
 
 // writeQueries are prepared once for the store's writer connection.
 func writeQueries() []string {
-	q := []string{traceLookup, selectSpanRows, deleteSpanRows, updateEvalOwner, sessionLookup, userLookup,
+	q := []string{traceLookup, lastSpanRow, selectSpanRows, deleteSpanRows, updateEvalOwner, sessionLookup, userLookup,
 		sessionTexts, userSessionSeen, percentileQuery("session_id"), percentileQuery("user_id")}
 	q = append(q, insertRows("spans", spanInsertCols, spanColsN+1, 1), insertRows("traces", traceCols, traceColsN, 1),
 		insertRows("sessions", sessionRowCols, 22, 1), insertRows("users", userRowCols, 18, 1))
@@ -681,7 +681,6 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	t := &txn{s: s, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
 	newResources := map[uint64]bool{}
 	pending := s.pending
-	lastRow := s.lastSpanRow // the spans rowids this batch takes follow it
 	defer func() {
 		for _, st := range t.stmts {
 			st.Close()
@@ -697,7 +696,6 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		for id := range newResources {
 			s.resources[id] = true
 		}
-		s.lastSpanRow = lastRow
 		if len(s.facts)+len(t.facts) > maxFacts {
 			clear(s.facts)
 		}
@@ -727,6 +725,13 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		err := t.insertMany("spans", spanInsertCols, spanColsN+1, args)
 		args = args[:0]
 		return err
+	}
+	// The batch's spans take the rowids after the largest, read in the
+	// transaction: another process writing to the file cannot have taken
+	// them.
+	var lastRow int64
+	if err = t.queryRow(lastSpanRow).Scan(&lastRow); err != nil {
+		return fmt.Errorf("spans: %w", err)
 	}
 	byTrace := make(map[string][]*spanRow, len(traceSet))
 	freshRows := make(map[string][]int64, len(traceSet))
@@ -969,6 +974,8 @@ func parseRows(list string) []int64 {
 	}
 	return out
 }
+
+const lastSpanRow = `SELECT coalesce(max(rowid), 0) FROM spans`
 
 // selectSpanRows reads up to lookupN spans by rowid.
 var selectSpanRows = `SELECT rowid, span_id, scope, resource_id, data FROM spans WHERE rowid IN (?` +

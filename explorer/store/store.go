@@ -72,7 +72,6 @@ type Store struct {
 	resources     map[uint64]bool
 	resourceCache map[int64][]*commonpb.KeyValue // resourceAttrs
 	facts         map[string]string              // session facts stored (txn.fact)
-	lastSpanRow   int64                          // the largest spans rowid
 	stmts         map[string]*sql.Stmt           // writeQueries prepared on wdb
 	pending       int                            // evaluations whose target span has not arrived
 	haveEvals     bool                           // the database holds evaluations
@@ -206,12 +205,6 @@ func Open(path string, opts ...Option) (*Store, error) {
 		}
 	}
 	if err := wdb.QueryRow(`SELECT count(*) FROM evaluations WHERE target_trace_id = '' AND target_span_id != ''`).Scan(&s.pending); err != nil {
-		wdb.Close()
-		rdb.Close()
-		cdb.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	if err := wdb.QueryRow(`SELECT coalesce(max(rowid), 0) FROM spans`).Scan(&s.lastSpanRow); err != nil {
 		wdb.Close()
 		rdb.Close()
 		cdb.Close()

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -997,5 +998,60 @@ func TestEvaluationTargets(t *testing.T) {
 	}
 	if len(u.Evaluations) != 1 || u.Evaluations[0].TargetTraceID != "" {
 		t.Errorf("the unlinked evaluation: %+v, want it unresolved in its own trace", u.Evaluations)
+	}
+}
+
+// TestTwoProcessesOneFile ingests into one database file through two stores
+// in turn, as two explorer processes on the same --db would: the rowids of
+// each batch's spans follow the largest in the file, so neither overwrites
+// the other's spans.
+func TestTwoProcessesOneFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.db")
+	var stores []*store.Store
+	for range 2 {
+		st, err := store.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		stores = append(stores, st)
+	}
+	want := map[string]int{} // spans per trace
+	i := 0
+	err := synth.Batch(synth.BatchOptions{Sessions: 6, Users: 2, TurnsPerSession: 3, SpansPerTurn: 4, Seed: 11}, 12,
+		func(rs []*tracepb.ResourceSpans) error {
+			for _, r := range rs {
+				for _, ss := range r.ScopeSpans {
+					for _, sp := range ss.Spans {
+						want[hex.EncodeToString(sp.TraceId)]++
+					}
+				}
+			}
+			_, err := stores[i%2].Ingest(ctx, rs)
+			i++
+			return err
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != 18 {
+		t.Fatalf("%d traces", len(want))
+	}
+	for id, n := range want {
+		for _, st := range stores {
+			d, err := st.GetTrace(ctx, id)
+			if err != nil {
+				t.Fatalf("trace %s: %v", id, err)
+			}
+			if len(d.Spans) != n {
+				t.Errorf("trace %s has %d spans, want %d", id, len(d.Spans), n)
+			}
+			for _, sp := range d.Spans {
+				if sp.TraceID != id {
+					t.Errorf("trace %s shows span %s of trace %s", id, sp.SpanID, sp.TraceID)
+				}
+			}
+		}
 	}
 }
