@@ -15,3 +15,11 @@ func Queued(s *Store) int { return len(s.reqs) }
 // FlushesWAL reports whether the store acknowledges after its own flush of
 // the WAL (synchronous FULL on a WAL database).
 func FlushesWAL(s *Store) bool { return s.syncWAL }
+
+// SetMaxTraceSpans changes the number of spans GetTrace returns, for the
+// test's duration.
+func SetMaxTraceSpans(n int) (restore func()) {
+	old := maxTraceSpans
+	maxTraceSpans = n
+	return func() { maxTraceSpans = old }
+}

@@ -687,8 +687,58 @@ func (s *Store) GetUser(ctx context.Context, id string, f SessionFilter) (*UserD
 	return &UserDetail{Summary: list[0], Sessions: sessions, Next: next}, nil
 }
 
-// maxTraceSpans bounds the spans returned by GetTrace.
-const maxTraceSpans = 10000
+// maxTraceSpans bounds the spans returned by GetTrace: the earliest.
+var maxTraceSpans = 10000
+
+// earliestSpans returns the rowids of the n earliest spans (by start, then
+// span id) among rowids, reading only those columns.
+func earliestSpans(ctx context.Context, tx *sql.Tx, rowids []int64, n int) ([]int64, error) {
+	type key struct {
+		rowid, start int64
+		spanID       string
+	}
+	var keys []key
+	for len(rowids) > 0 {
+		chunk := rowids[:min(len(rowids), 500)]
+		rowids = rowids[len(chunk):]
+		rows, err := tx.QueryContext(ctx, `SELECT rowid, start_ns, span_id FROM spans WHERE rowid IN (?`+
+			strings.Repeat(",?", len(chunk)-1)+`)`, int64Args(chunk)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k key
+			if err := rows.Scan(&k.rowid, &k.start, &k.spanID); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			keys = append(keys, k)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.start != b.start {
+			return cmp.Compare(a.start, b.start)
+		}
+		return strings.Compare(a.spanID, b.spanID)
+	})
+	out := make([]int64, 0, min(n, len(keys)))
+	for _, k := range keys[:min(n, len(keys))] {
+		out = append(out, k.rowid)
+	}
+	return out, nil
+}
+
+func int64Args(v []int64) []any {
+	args := make([]any, len(v))
+	for i, x := range v {
+		args[i] = x
+	}
+	return args
+}
 
 // GetTrace returns a trace with all its spans, or ErrNotFound.
 func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, error) {
@@ -717,15 +767,17 @@ func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, err
 	var found []stored
 	resources := map[int64]*resourcepb.Resource{}
 	rowids := parseRows(spanRows)
+	if len(rowids) > maxTraceSpans {
+		// Decode only the spans shown.
+		if rowids, err = earliestSpans(ctx, tx, rowids, maxTraceSpans); err != nil {
+			return nil, err
+		}
+	}
 	for len(rowids) > 0 {
 		chunk := rowids[:min(len(rowids), 500)]
 		rowids = rowids[len(chunk):]
-		args := make([]any, len(chunk))
-		for i, r := range chunk {
-			args[i] = r
-		}
 		rows, err := tx.QueryContext(ctx, `SELECT start_ns, span_id, scope, resource_id, data FROM spans WHERE rowid IN (?`+
-			strings.Repeat(",?", len(chunk)-1)+`)`, args...)
+			strings.Repeat(",?", len(chunk)-1)+`)`, int64Args(chunk)...)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -1053,5 +1054,42 @@ func TestTwoProcessesOneFile(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestTraceSpansLimit checks that a trace with more spans than GetTrace
+// returns shows its earliest, also when they arrived last.
+func TestTraceSpansLimit(t *testing.T) {
+	defer store.SetMaxTraceSpans(5)()
+	ctx := context.Background()
+	st := openTemp(t)
+	tid := []byte{15: 9}
+	span := func(i int) *tracepb.Span {
+		start := uint64(t0.Add(time.Duration(i) * time.Second).UnixNano())
+		return &tracepb.Span{TraceId: tid, SpanId: []byte{7: byte(i + 1)}, Name: fmt.Sprintf("step %d", i),
+			StartTimeUnixNano: start, EndTimeUnixNano: start + uint64(time.Millisecond)}
+	}
+	send := func(from, to int) {
+		var spans []*tracepb.Span
+		for i := from; i < to; i++ {
+			spans = append(spans, span(i))
+		}
+		if _, err := st.Ingest(ctx, []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: spans}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(4, 8) // the later spans first
+	send(0, 4)
+	d, err := st.GetTrace(ctx, hex.EncodeToString(tid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, sp := range d.Spans {
+		names = append(names, sp.Name)
+	}
+	slices.Sort(names)
+	if want := []string{"step 0", "step 1", "step 2", "step 3", "step 4"}; !slices.Equal(names, want) {
+		t.Errorf("spans %v, want %v", names, want)
 	}
 }
