@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +26,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	_ "modernc.org/sqlite"
 )
@@ -473,5 +476,73 @@ func TestPagesMounted(t *testing.T) {
 		if bytes.Contains(body, []byte("<script>alert(1)</script>")) {
 			t.Errorf("%s: prompt HTML rendered unescaped", p)
 		}
+	}
+}
+
+// TestOTLPStoresSpansAsReceived checks that a span received as protobuf is
+// stored as the bytes it came in (its fields in the sender's order, here
+// not the order proto.Marshal writes), not encoded again, and reads back
+// the same; a span rejected beside it does not shift the pairing.
+func TestOTLPStoresSpansAsReceived(t *testing.T) {
+	x := start(t, explorer.Config{OTLPGRPCAddr: explorer.Off})
+	req := sampleRequest(t, "as-received")
+	rs := req.ResourceSpans[0]
+	ss := rs.ScopeSpans[0]
+	target := ss.Spans[len(ss.Spans)-1]
+	// The target's name last, after its attributes.
+	named := proto.Clone(target).(*tracepb.Span)
+	named.Name = ""
+	raw, err := proto.Marshal(named)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = protowire.AppendTag(raw, 5, protowire.BytesType)
+	raw = protowire.AppendString(raw, target.Name)
+	if again, _ := proto.Marshal(target); bytes.Equal(again, raw) {
+		t.Fatal("the test span encodes as proto.Marshal would")
+	}
+	invalid := &tracepb.Span{TraceId: make([]byte, 16), SpanId: []byte{1, 2, 3, 4, 5, 6, 7, 8}, Name: "zero trace id"}
+	var scope []byte // ScopeSpans: an invalid span, the others, the target
+	for _, sp := range append([]*tracepb.Span{invalid}, ss.Spans[:len(ss.Spans)-1]...) {
+		b, _ := proto.Marshal(sp)
+		scope = protowire.AppendTag(scope, 2, protowire.BytesType)
+		scope = protowire.AppendBytes(scope, b)
+	}
+	scope = protowire.AppendTag(scope, 2, protowire.BytesType)
+	scope = protowire.AppendBytes(scope, raw)
+	res, _ := proto.Marshal(rs.Resource)
+	var resourceSpans []byte
+	resourceSpans = protowire.AppendTag(resourceSpans, 1, protowire.BytesType)
+	resourceSpans = protowire.AppendBytes(resourceSpans, res)
+	resourceSpans = protowire.AppendTag(resourceSpans, 2, protowire.BytesType)
+	resourceSpans = protowire.AppendBytes(resourceSpans, scope)
+	body := protowire.AppendTag(nil, 1, protowire.BytesType)
+	body = protowire.AppendBytes(body, resourceSpans)
+
+	if code, b := post(t, x.OTLPHTTPEndpoint()+"/v1/traces", "application/x-protobuf", "", body); code != 200 {
+		t.Fatalf("%d %s", code, b)
+	}
+	db, err := sql.Open("sqlite", "file:"+x.Store().Path()+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var stored []byte
+	if err := db.QueryRow(`SELECT data FROM spans WHERE span_id = ?`, hex.EncodeToString(target.SpanId)).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stored, raw) {
+		t.Errorf("stored %x\nwant the received %x", stored, raw)
+	}
+	d, err := x.Store().GetTrace(context.Background(), hex.EncodeToString(target.TraceId))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, sp := range d.Spans {
+		found = found || sp.Name == target.Name
+	}
+	if !found {
+		t.Errorf("the trace does not show the span %q", target.Name)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -56,13 +57,13 @@ func (h *otlpHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("unsupported Content-Type %q: send %s or %s", r.Header.Get("Content-Type"), ctProtobuf, ctJSON))
 		return
 	}
-	req, herr := h.decode(w, r, mt)
+	req, encoded, herr := h.decode(w, r, mt)
 	if herr != nil {
 		writeStatus(w, mt, herr.code, herr.msg)
 		return
 	}
-	rejected, msg := validate(req)
-	if _, err := h.store.Ingest(r.Context(), req.GetResourceSpans()); err != nil {
+	rejected, msg, encoded := validate(req, encoded)
+	if _, err := h.store.IngestEncoded(r.Context(), req.GetResourceSpans(), encoded); err != nil {
 		code := http.StatusServiceUnavailable // retryable: the exporter tries again
 		if errors.Is(err, context.Canceled) {
 			return
@@ -79,7 +80,10 @@ func (h *otlpHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeProto(w, mt, http.StatusOK, resp)
 }
 
-func (h *otlpHTTP) decode(w http.ResponseWriter, r *http.Request, mt string) (*coltracepb.ExportTraceServiceRequest, *httpError) {
+// decode reads the request; for protobuf it also returns each span's
+// encoding in the body (see spanBytes), so that the store keeps those bytes
+// instead of encoding the spans again.
+func (h *otlpHTTP) decode(w http.ResponseWriter, r *http.Request, mt string) (*coltracepb.ExportTraceServiceRequest, [][]byte, *httpError) {
 	body := http.MaxBytesReader(w, r.Body, h.max)
 	var rd io.Reader = body
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
@@ -88,37 +92,37 @@ func (h *otlpHTTP) decode(w http.ResponseWriter, r *http.Request, mt string) (*c
 		zr, err := gzip.NewReader(body)
 		if err != nil {
 			if tooLarge(err) {
-				return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", h.max)}
+				return nil, nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", h.max)}
 			}
-			return nil, &httpError{http.StatusBadRequest, "malformed gzip body: " + err.Error()}
+			return nil, nil, &httpError{http.StatusBadRequest, "malformed gzip body: " + err.Error()}
 		}
 		defer zr.Close()
 		rd = zr
 	default:
-		return nil, &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("unsupported Content-Encoding %q: send gzip or none", enc)}
+		return nil, nil, &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("unsupported Content-Encoding %q: send gzip or none", enc)}
 	}
 	// Decompressed size is bounded too (a small gzip bomb must not exhaust memory).
 	data, err := io.ReadAll(io.LimitReader(rd, h.max+1))
 	if err != nil {
 		if tooLarge(err) {
-			return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", h.max)}
+			return nil, nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", h.max)}
 		}
-		return nil, &httpError{http.StatusBadRequest, "reading body: " + err.Error()}
+		return nil, nil, &httpError{http.StatusBadRequest, "reading body: " + err.Error()}
 	}
 	if int64(len(data)) > h.max {
-		return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("decompressed body larger than %d bytes", h.max)}
+		return nil, nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("decompressed body larger than %d bytes", h.max)}
 	}
 	req := &coltracepb.ExportTraceServiceRequest{}
 	if mt == ctProtobuf {
 		if err := proto.Unmarshal(data, req); err != nil {
-			return nil, &httpError{http.StatusBadRequest, "malformed OTLP protobuf: " + err.Error()}
+			return nil, nil, &httpError{http.StatusBadRequest, "malformed OTLP protobuf: " + err.Error()}
 		}
-		return req, nil
+		return req, spanBytes(data), nil
 	}
 	if err := unmarshalJSON(data, req); err != nil {
-		return nil, &httpError{http.StatusBadRequest, "malformed OTLP JSON: " + err.Error()}
+		return nil, nil, &httpError{http.StatusBadRequest, "malformed OTLP JSON: " + err.Error()}
 	}
-	return req, nil
+	return req, nil, nil
 }
 
 func tooLarge(err error) bool {
@@ -192,11 +196,21 @@ func hexIDs(v any, depth int) error {
 
 // validate drops spans without a valid trace id, span id or parent id, and
 // reports how many were dropped and why (OTLP partial success).
-func validate(req *coltracepb.ExportTraceServiceRequest) (rejected int64, msg string) {
+func validate(req *coltracepb.ExportTraceServiceRequest, encoded [][]byte) (rejected int64, msg string, keptEncoded [][]byte) {
+	// encoded pairs with the spans in order, or is dropped.
+	if len(encoded) != countSpans(req) {
+		encoded = nil
+	}
+	i := 0
 	for _, rs := range req.GetResourceSpans() {
 		for _, ss := range rs.GetScopeSpans() {
 			kept := ss.Spans[:0]
 			for _, sp := range ss.GetSpans() {
+				var enc []byte
+				if encoded != nil {
+					enc = encoded[i]
+				}
+				i++
 				switch {
 				case sp == nil:
 					continue
@@ -208,6 +222,9 @@ func validate(req *coltracepb.ExportTraceServiceRequest) (rejected int64, msg st
 					msg = "span with an invalid parent_span_id"
 				default:
 					kept = append(kept, sp)
+					if encoded != nil {
+						keptEncoded = append(keptEncoded, enc)
+					}
 					continue
 				}
 				rejected++
@@ -219,7 +236,64 @@ func validate(req *coltracepb.ExportTraceServiceRequest) (rejected int64, msg st
 	if rejected > 0 {
 		msg = fmt.Sprintf("%d spans rejected; last reason: %s", rejected, msg)
 	}
-	return rejected, msg
+	return rejected, msg, keptEncoded
+}
+
+func countSpans(req *coltracepb.ExportTraceServiceRequest) int {
+	n := 0
+	for _, rs := range req.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			n += len(ss.GetSpans())
+		}
+	}
+	return n
+}
+
+// spanBytes returns the encoding of each span of a protobuf
+// ExportTraceServiceRequest, in the order proto.Unmarshal decodes them:
+// resource_spans (field 1), their scope_spans (field 2), their spans (field
+// 2). It returns nil for a body it cannot walk.
+func spanBytes(b []byte) [][]byte {
+	var out [][]byte
+	ok := eachField(b, 1, func(rs []byte) bool {
+		return eachField(rs, 2, func(ss []byte) bool {
+			return eachField(ss, 2, func(sp []byte) bool {
+				out = append(out, sp)
+				return true
+			})
+		})
+	})
+	if !ok {
+		return nil
+	}
+	return out
+}
+
+// eachField calls fn with the value of each occurrence of the
+// length-delimited field num in the message b, in order, and reports
+// whether b was well formed and fn returned true each time.
+func eachField(b []byte, num protowire.Number, fn func([]byte) bool) bool {
+	for len(b) > 0 {
+		n, typ, l := protowire.ConsumeTag(b)
+		if l < 0 {
+			return false
+		}
+		b = b[l:]
+		if n == num && typ == protowire.BytesType {
+			v, l := protowire.ConsumeBytes(b)
+			if l < 0 || !fn(v) {
+				return false
+			}
+			b = b[l:]
+			continue
+		}
+		l = protowire.ConsumeFieldValue(n, typ, b)
+		if l < 0 {
+			return false
+		}
+		b = b[l:]
+	}
+	return true
 }
 
 func allZero(b []byte) bool {
@@ -274,7 +348,7 @@ type otlpGRPC struct {
 }
 
 func (g *otlpGRPC) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
-	rejected, msg := validate(req)
+	rejected, msg, _ := validate(req, nil)
 	if _, err := g.store.Ingest(ctx, req.GetResourceSpans()); err != nil {
 		if ctx.Err() != nil {
 			return nil, status.FromContextError(ctx.Err()).Err()

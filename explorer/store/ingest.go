@@ -64,8 +64,9 @@ type preparedSpan struct {
 // batches are extracted and encoded on several cores.
 const prepareChunk = 128
 
-// prepare extracts and encodes the spans of rs.
-func prepare(rs []*tracepb.ResourceSpans, n int) (*prepared, error) {
+// prepare extracts and encodes the spans of rs (n of them), taking the
+// encodings from encoded when it is not nil (one per span, in order).
+func prepare(rs []*tracepb.ResourceSpans, n int, encoded [][]byte) (*prepared, error) {
 	p := &prepared{spans: make([]preparedSpan, n)}
 	type source struct {
 		res   []*commonpb.KeyValue
@@ -117,9 +118,14 @@ func prepare(rs []*tracepb.ResourceSpans, n int) (*prepared, error) {
 				}
 				row.metadata = m
 			}
-			data, err := proto.Marshal(src[i].sp)
-			if err != nil {
-				return fmt.Errorf("encode span: %w", err)
+			var data []byte
+			if encoded != nil {
+				data = encoded[i]
+			} else {
+				var err error
+				if data, err = proto.Marshal(src[i].sp); err != nil {
+					return fmt.Errorf("encode span: %w", err)
+				}
 			}
 			p.spans[i].row = row
 			p.spans[i].args = [spanColsN]any{row.traceID, row.spanID, row.startNS, row.scope, p.spans[i].rid, data}

@@ -253,13 +253,25 @@ func (s *Store) Close() error {
 // committed to disk. Spans already stored (same trace and span id) are
 // replaced, so a retried export does not duplicate anything.
 func (s *Store) Ingest(ctx context.Context, rs []*tracepb.ResourceSpans) (int, error) {
+	return s.IngestEncoded(ctx, rs, nil)
+}
+
+// IngestEncoded is Ingest for spans decoded from protobuf, with encoded
+// holding each span's encoding as received, in the order of rs (resource,
+// scope, span): those bytes are stored as they are instead of encoding the
+// spans again. When encoded does not hold one encoding per span, the spans
+// are encoded as Ingest does.
+func (s *Store) IngestEncoded(ctx context.Context, rs []*tracepb.ResourceSpans, encoded [][]byte) (int, error) {
 	n := countSpans(rs)
 	if n == 0 {
 		return 0, nil
 	}
+	if len(encoded) != n {
+		encoded = nil
+	}
 	// Extraction and encoding happen here, in the caller's goroutine, so
 	// that the single writer spends its time writing.
-	p, err := prepare(rs, n)
+	p, err := prepare(rs, n, encoded)
 	if err != nil {
 		return 0, err
 	}
