@@ -166,6 +166,7 @@ func prepare(rs []*tracepb.ResourceSpans, n int, encoded [][]byte) (*prepared, e
 	return p, nil
 }
 
+// sessionFacts fills p.tags, p.models and p.meta.
 func (p *prepared) sessionFacts() {
 	seen := map[string]bool{}
 	once := func(key string) bool {
@@ -289,9 +290,9 @@ func (s *Store) commit(batch []*writeReq) {
 // syncer acknowledges committed batches once the WAL holding them is on
 // disk, which is what synchronous=FULL does inside each commit. Doing it
 // here lets the writer run the next transaction during the flush, and one
-// flush acknowledges every commit made while the previous flush ran. NORMAL's checkpoints keep
-// flushed frames safe: SQLite syncs the WAL before a checkpoint and the
-// database after it, before the WAL is written over.
+// flush acknowledges every commit made while the previous flush ran.
+// NORMAL's checkpoints keep flushed frames safe: SQLite syncs the WAL before
+// a checkpoint and the database after it, before the WAL is written over.
 func (s *Store) syncer() {
 	defer close(s.syncEnd)
 	var wal walFile
@@ -553,7 +554,7 @@ const updateEvalOwner = `UPDATE evaluations SET session_id = ?, user_id = ? WHER
 
 // writeQueries are prepared once for the store's writer connection.
 func writeQueries() []string {
-	q := []string{traceLookup, lastSpanRow, selectSpanRows, deleteSpanRows, updateEvalOwner, sessionLookup, userLookup,
+	q := []string{traceLookup, lastSpanRow, selectSpanRows, selectSpanIDs, deleteSpanRows, updateEvalOwner, sessionLookup, userLookup,
 		sessionTexts, userSessionSeen, percentileQuery("session_id"), percentileQuery("user_id")}
 	q = append(q, insertRows("spans", spanInsertCols, spanColsN+1, 1), insertRows("traces", traceCols, traceColsN, 1),
 		insertRows("sessions", sessionRowCols, 22, 1), insertRows("users", userRowCols, 18, 1))
@@ -948,12 +949,10 @@ func (t *txn) traceSpans(spanRows string, fresh []*spanRow) (all []aggSpan, kept
 	return all, kept, nil
 }
 
-// A trace's row lists the rowids of its spans: spans are found through it
-// rather than through an index of trace ids, whose random keys cost every
-// span written an insert at a random place (with random ids, a third of
-// ingest's time).
-
-// formatRows writes a trace's span rowids for traces.span_rows.
+// formatRows writes a trace's span rowids for traces.span_rows. A trace's
+// spans are found through that list rather than through an index of trace
+// ids, whose random keys cost every span written an insert at a random
+// place (with random ids, a third of ingest's time).
 func formatRows(rowids []int64) string {
 	b := make([]byte, 0, 8*len(rowids))
 	for i, r := range rowids {
@@ -987,17 +986,11 @@ const lastSpanRow = `SELECT coalesce(max(rowid), 0) FROM spans`
 var selectSpanRows = `SELECT rowid, span_id, scope, resource_id, data FROM spans WHERE rowid IN (?` +
 	strings.Repeat(",?", lookupN-1) + `)`
 
+// selectSpanIDs reads the span ids of up to lookupN spans by rowid.
+var selectSpanIDs = `SELECT span_id FROM spans WHERE rowid IN (?` + strings.Repeat(",?", lookupN-1) + `)`
+
 // deleteSpanRows deletes up to lookupN spans by rowid.
 var deleteSpanRows = `DELETE FROM spans WHERE rowid IN (?` + strings.Repeat(",?", lookupN-1) + `)`
-
-// lookupRows runs q, a query with lookupN placeholders, over rowids.
-func (t *txn) lookupRows(q string, rowids []int64, scan func(*sql.Rows) error) error {
-	ids := make([]string, len(rowids))
-	for i, r := range rowids {
-		ids[i] = strconv.FormatInt(r, 10)
-	}
-	return t.lookupIn(q, ids, scan)
-}
 
 func (t *txn) deleteRows(rowids []int64) error {
 	args := make([]any, lookupN)
@@ -1208,11 +1201,9 @@ func (t *txn) findTarget(linked, own, spanID string) (trace, session, user strin
 		if err != nil {
 			return "", "", "", false, err
 		}
-		err = t.lookupRows(selectSpanRows, parseRows(rows), func(r *sql.Rows) error {
-			var rowid, rid int64
-			var sid, scope string
-			var data []byte
-			if err := r.Scan(&rowid, &sid, &scope, &rid, &data); err != nil {
+		err = t.lookupRows(selectSpanIDs, parseRows(rows), func(r *sql.Rows) error {
+			var sid string
+			if err := r.Scan(&sid); err != nil {
 				return err
 			}
 			if sid == spanID {
@@ -1294,11 +1285,11 @@ func (s *Store) resolvePending(t *txn, traceIDs []string) (int, error) {
 	n := 0
 	seen := map[[2]string]bool{}
 	for _, w := range waiting {
-		if k := [2]string{w.trace, w.span}; seen[k] {
+		k := [2]string{w.trace, w.span}
+		if seen[k] {
 			continue
-		} else {
-			seen[k] = true
 		}
+		seen[k] = true
 		target, session, user, found, err := t.findTarget(w.linked, w.trace, w.target)
 		if err != nil {
 			return 0, err
@@ -1798,6 +1789,15 @@ func (t *txn) planAggregates(changes []traceChange) (*aggPlan, error) {
 // lookupIn runs q, a query with lookupN placeholders, over ids (the last
 // chunk padded by repeating an id).
 func (t *txn) lookupIn(q string, ids []string, scan func(*sql.Rows) error) error {
+	return lookupEach(t, q, ids, scan)
+}
+
+// lookupRows runs q, a query with lookupN placeholders, over rowids.
+func (t *txn) lookupRows(q string, rowids []int64, scan func(*sql.Rows) error) error {
+	return lookupEach(t, q, rowids, scan)
+}
+
+func lookupEach[T string | int64](t *txn, q string, ids []T, scan func(*sql.Rows) error) error {
 	args := make([]any, lookupN)
 	for len(ids) > 0 {
 		n := min(lookupN, len(ids))
