@@ -267,3 +267,39 @@ func BenchmarkSessionsQuery(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIngestBusyUsers measures ingest for a few users with many turns
+// (an internal tool's load): 4 users, sessions of 3 turns, after 50 batches
+// that put every user past the 2,000 turns behind their p50/p95, so that
+// each batch updates full latency windows. One exporter, FULL.
+func BenchmarkIngestBusyUsers(b *testing.B) {
+	st, err := store.Open(filepath.Join(b.TempDir(), "b.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	const warm = 50
+	var batches [][]*tracepb.ResourceSpans
+	err = synth.Batch(synth.BatchOptions{Sessions: (b.N + warm) * 43, Users: 4, TurnsPerSession: 3, SpansPerTurn: 4, Seed: 5}, 512,
+		func(rs []*tracepb.ResourceSpans) error {
+			batches = append(batches, rs)
+			return nil
+		})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, rs := range batches[:warm] {
+		if _, err := st.Ingest(ctx, rs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for _, rs := range batches[warm : warm+b.N] {
+		if _, err := st.Ingest(ctx, rs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(512*b.N)/b.Elapsed().Seconds(), "spans/s")
+}

@@ -23,3 +23,15 @@ func SetMaxTraceSpans(n int) (restore func()) {
 	maxTraceSpans = n
 	return func() { maxTraceSpans = old }
 }
+
+// SetPercentileWindow changes the number of latest turns behind p50/p95, for
+// the test's duration.
+func SetPercentileWindow(n int) (restore func()) {
+	old := percentileWindow
+	percentileWindow = n
+	return func() { percentileWindow = old }
+}
+
+// ReadWindows makes s read every latency window from the traces table
+// instead of keeping them.
+func ReadWindows(s *Store) { s.readWindows = true }

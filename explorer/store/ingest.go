@@ -420,6 +420,7 @@ type txn struct {
 	stmts   map[string]*sql.Stmt
 	evals   bool              // the batch has evaluations
 	facts   map[string]string // session facts written (see fact)
+	windows map[string]*latencyWindow
 }
 
 func (t *txn) stmt(q string) (*sql.Stmt, error) {
@@ -686,6 +687,17 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		return fmt.Errorf("begin: %w", err)
 	}
 	t := &txn{s: s, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
+	// Another connection's commit (another process on the same file) may
+	// have changed the turns behind the kept latency windows.
+	var version int64
+	if err = t.queryRow(`PRAGMA data_version`).Scan(&version); err != nil {
+		return fmt.Errorf("data version: %w", err)
+	}
+	if version != s.dataVersion {
+		clear(s.windows)
+		s.windowTurns = 0
+		s.dataVersion = version
+	}
 	newResources := map[uint64]bool{}
 	pending := s.pending
 	defer func() {
@@ -707,6 +719,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			clear(s.facts)
 		}
 		maps.Copy(s.facts, t.facts)
+		s.keepWindows(t)
 		s.pending = pending
 	}()
 
@@ -1310,31 +1323,147 @@ func (s *Store) resolvePending(t *txn, traceIDs []string) (int, error) {
 
 // percentileWindow bounds the turns whose LLM latencies feed the p50/p95 of
 // a session or user: the most recent ones.
-const percentileWindow = 2000
+var percentileWindow = 2000
 
-func (s *Store) llmPercentiles(t *txn, col, id string) (p50, p95 float64, err error) {
+// latencyWindow holds the LLM latencies of the latest turns (at most
+// percentileWindow, newest first) of a session or user: all its turns with
+// LLM calls when it has fewer. The writer keeps the windows of the sessions
+// and users it wrote, so that a batch merges its new turns in instead of
+// reading the window again (the query per session and user touched was a
+// tenth of the writer's time).
+type latencyWindow struct {
+	turns []windowTurn
+}
+
+type windowTurn struct {
+	start int64
+	ms    []float64
+}
+
+// maxWindowTurns bounds the turns of the windows the writer keeps.
+const maxWindowTurns = 200_000
+
+// with returns the window after the new turns of changes (traces that did
+// not exist before the batch).
+func (w *latencyWindow) with(changes []*traceChange) *latencyWindow {
+	nw := &latencyWindow{turns: slices.Clone(w.turns)}
+	for _, c := range changes {
+		if c.new.llmMS == "" {
+			continue
+		}
+		t := windowTurn{start: c.new.start, ms: appendMS(nil, c.new.llmMS)}
+		i, _ := slices.BinarySearchFunc(nw.turns, t.start, func(e windowTurn, start int64) int {
+			return cmp.Compare(start, e.start) // newest first
+		})
+		nw.turns = slices.Insert(nw.turns, i, t)
+	}
+	if len(nw.turns) > percentileWindow {
+		nw.turns = nw.turns[:percentileWindow]
+	}
+	return nw
+}
+
+func (w *latencyWindow) percentiles() (p50, p95 float64) {
+	var ms []float64
+	for _, t := range w.turns {
+		ms = append(ms, t.ms...)
+	}
+	sort.Float64s(ms)
+	return percentile(ms, 0.50), percentile(ms, 0.95)
+}
+
+// readWindow reads the latency window of col = id from the traces table.
+func (t *txn) readWindow(col, id string) (*latencyWindow, error) {
 	rows, err := t.query(percentileQuery(col), id, percentileWindow)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	w := &latencyWindow{}
+	for rows.Next() {
+		var tr windowTurn
+		var list string
+		if err := rows.Scan(&tr.start, &list); err != nil {
+			return nil, err
+		}
+		tr.ms = appendMS(nil, list)
+		w.turns = append(w.turns, tr)
+	}
+	return w, rows.Err()
+}
+
+// windowPercentiles returns the p50/p95 of col = id after the batch, whose
+// traces of it are changes; had tells whether it had turns before. A kept
+// window takes the new traces; it is read again when the batch changes a
+// trace stored before.
+func (s *Store) windowPercentiles(t *txn, col, id string, had bool, changes []*traceChange) (p50, p95 float64, err error) {
+	key := col + "\x00" + id
+	w, ok := t.windows[key]
+	if !ok {
+		w = s.windows[key]
+	}
+	if s.readWindows {
+		w, had = nil, true
+	}
+	if !had {
+		w = &latencyWindow{} // no turn stored before had LLM calls
+	}
+	for _, c := range changes {
+		if c.existed {
+			w = nil
+		}
+	}
+	if w != nil {
+		w = w.with(changes)
+	} else if w, err = t.readWindow(col, id); err != nil {
+		return 0, 0, err
+	}
+	t.setWindow(key, w)
+	p50, p95 = w.percentiles()
+	return p50, p95, nil
+}
+
+// refreshWindow reads the window of col = id again (after a full recompute).
+func (s *Store) refreshWindow(t *txn, col, id string) (p50, p95 float64, err error) {
+	w, err := t.readWindow(col, id)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer rows.Close()
-	var ms []float64
-	for rows.Next() {
-		var list string
-		if err := rows.Scan(&list); err != nil {
-			return 0, 0, err
+	t.setWindow(col+"\x00"+id, w)
+	p50, p95 = w.percentiles()
+	return p50, p95, nil
+}
+
+// setWindow records the window of key as of this transaction (nil: forget
+// it), kept by the store if the transaction commits.
+func (t *txn) setWindow(key string, w *latencyWindow) {
+	if t.windows == nil {
+		t.windows = map[string]*latencyWindow{}
+	}
+	t.windows[key] = w
+}
+
+// keepWindows keeps the windows of a committed transaction.
+func (s *Store) keepWindows(t *txn) {
+	for key, w := range t.windows {
+		if old := s.windows[key]; old != nil {
+			s.windowTurns -= len(old.turns)
 		}
-		ms = appendMS(ms, list)
+		if w == nil {
+			delete(s.windows, key)
+			continue
+		}
+		s.windows[key] = w
+		s.windowTurns += len(w.turns)
 	}
-	if err := rows.Err(); err != nil {
-		return 0, 0, err
+	if s.windowTurns > maxWindowTurns {
+		clear(s.windows)
+		s.windowTurns = 0
 	}
-	sort.Float64s(ms)
-	return percentile(ms, 0.50), percentile(ms, 0.95), nil
 }
 
 func percentileQuery(col string) string {
-	return `SELECT llm_ms FROM traces WHERE ` + col + ` = ? AND llm_ms != '' ORDER BY start_ns DESC LIMIT ?`
+	return `SELECT start_ns, llm_ms FROM traces WHERE ` + col + ` = ? AND llm_ms != '' ORDER BY start_ns DESC LIMIT ?`
 }
 
 // appendMS appends the latencies of a traces.llm_ms list.
@@ -1392,6 +1521,7 @@ func (s *Store) refreshSession(t *txn, id string) error {
 		return err
 	}
 	if a.traces == 0 {
+		t.setWindow("session_id\x00"+id, nil)
 		return t.exec(`DELETE FROM sessions WHERE session_id = ?`, id)
 	}
 	var user, first, last string
@@ -1404,7 +1534,7 @@ func (s *Store) refreshSession(t *txn, id string) error {
 	if err := t.queryRow(`SELECT output FROM traces WHERE session_id = ? AND output != '' AND eval_only = 0 ORDER BY start_ns DESC LIMIT 1`, id).Scan(&last); err != nil && err != sql.ErrNoRows {
 		return err
 	}
-	p50, p95, err := s.llmPercentiles(t, "session_id", id)
+	p50, p95, err := s.refreshWindow(t, "session_id", id)
 	if err != nil {
 		return err
 	}
@@ -1428,13 +1558,14 @@ func (s *Store) refreshUser(t *txn, id string) error {
 		return err
 	}
 	if a.traces == 0 {
+		t.setWindow("user_id\x00"+id, nil)
 		return t.exec(`DELETE FROM users WHERE user_id = ?`, id)
 	}
 	var sessions int64
 	if err := t.queryRow(`SELECT count(DISTINCT session_id) FROM traces WHERE user_id = ? AND session_id != '' AND eval_only = 0`, id).Scan(&sessions); err != nil {
 		return err
 	}
-	p50, p95, err := s.llmPercentiles(t, "user_id", id)
+	p50, p95, err := s.refreshWindow(t, "user_id", id)
 	if err != nil {
 		return err
 	}
@@ -1823,28 +1954,6 @@ func lookupEach[T string | int64](t *txn, q string, ids []T, scan func(*sql.Rows
 	return nil
 }
 
-// batchPercentiles computes p50/p95 as llmPercentiles would, from the
-// batch's traces alone (for a row that did not exist: no turn stored before
-// had LLM calls).
-func batchPercentiles(changes []*traceChange) (p50, p95 float64) {
-	var ts []*traceSummary
-	for _, c := range changes {
-		if c.new.llmMS != "" {
-			ts = append(ts, &c.new)
-		}
-	}
-	sort.SliceStable(ts, func(i, j int) bool { return ts[i].start > ts[j].start })
-	if len(ts) > percentileWindow {
-		ts = ts[:percentileWindow]
-	}
-	var ms []float64
-	for _, tr := range ts {
-		ms = appendMS(ms, tr.llmMS)
-	}
-	sort.Float64s(ms)
-	return percentile(ms, 0.50), percentile(ms, 0.95)
-}
-
 // applyAggregates writes the sessions and users rows of the plan, after the
 // batch's traces.
 func (s *Store) applyAggregates(t *txn, p *aggPlan) error {
@@ -1860,14 +1969,9 @@ func (s *Store) applyAggregates(t *txn, p *aggPlan) error {
 		if err := t.queryRow(sessionTexts, id).Scan(&user, &first, &last, &modelsJSON, &tagsJSON); err != nil {
 			return fmt.Errorf("session %q: %w", id, err)
 		}
-		var p50, p95 float64
-		if e.had {
-			var err error
-			if p50, p95, err = s.llmPercentiles(t, "session_id", id); err != nil {
-				return fmt.Errorf("session %q: %w", id, err)
-			}
-		} else {
-			p50, p95 = batchPercentiles(e.changes)
+		p50, p95, err := s.windowPercentiles(t, "session_id", id, e.had, e.changes)
+		if err != nil {
+			return fmt.Errorf("session %q: %w", id, err)
 		}
 		models, tags := e.models, e.tags
 		if !e.had || t.newRows[id] {
@@ -1897,14 +2001,9 @@ func (s *Store) applyAggregates(t *txn, p *aggPlan) error {
 			}
 			continue
 		}
-		var p50, p95 float64
-		if e.had {
-			var err error
-			if p50, p95, err = s.llmPercentiles(t, "user_id", id); err != nil {
-				return fmt.Errorf("user %q: %w", id, err)
-			}
-		} else {
-			p50, p95 = batchPercentiles(e.changes)
+		p50, p95, err := s.windowPercentiles(t, "user_id", id, e.had, e.changes)
+		if err != nil {
+			return fmt.Errorf("user %q: %w", id, err)
 		}
 		var models []string
 		if e.models != "" {

@@ -54,11 +54,12 @@ type Store struct {
 
 	// With syncWAL, committed batches are acknowledged by the syncer once
 	// it has flushed the WAL (see syncer).
-	syncWAL   bool
-	synced    chan []*writeReq
-	syncEnd   chan struct{}
-	syncHook  func() // tests: runs before each flush
-	writeHook func() // tests: runs when the writer has a request, before it gathers more
+	syncWAL     bool
+	synced      chan []*writeReq
+	syncEnd     chan struct{}
+	syncHook    func() // tests: runs before each flush
+	writeHook   func() // tests: runs when the writer has a request, before it gathers more
+	readWindows bool   // tests: read every latency window from the table
 
 	reqs      chan *writeReq
 	closing   chan struct{}
@@ -72,6 +73,9 @@ type Store struct {
 	resources     map[uint64]bool
 	resourceCache map[int64][]*commonpb.KeyValue // resourceAttrs
 	facts         map[string]string              // session facts stored (txn.fact)
+	windows       map[string]*latencyWindow      // see latencyWindow
+	windowTurns   int                            // turns in windows
+	dataVersion   int64                          // PRAGMA data_version when windows were kept
 	stmts         map[string]*sql.Stmt           // writeQueries prepared on wdb
 	pending       int                            // evaluations whose target span has not arrived
 	haveEvals     bool                           // the database holds evaluations
@@ -181,6 +185,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		resources:     map[uint64]bool{},
 		resourceCache: map[int64][]*commonpb.KeyValue{},
 		facts:         map[string]string{},
+		windows:       map[string]*latencyWindow{},
 		synced:        make(chan []*writeReq, 64),
 		syncEnd:       make(chan struct{}),
 	}

@@ -1018,9 +1018,13 @@ func TestTwoProcessesOneFile(t *testing.T) {
 		t.Cleanup(func() { st.Close() })
 		stores = append(stores, st)
 	}
+	// The same batches into one store reading every latency window: the
+	// p50/p95 a process writes must count the other's turns.
+	ref := openTemp(t)
+	store.ReadWindows(ref)
 	want := map[string]int{} // spans per trace
 	i := 0
-	err := synth.Batch(synth.BatchOptions{Sessions: 6, Users: 2, TurnsPerSession: 3, SpansPerTurn: 4, Seed: 11}, 12,
+	err := synth.Batch(synth.BatchOptions{Sessions: 6, Users: 2, TurnsPerSession: 3, SpansPerTurn: 4, Seed: 11}, 8,
 		func(rs []*tracepb.ResourceSpans) error {
 			for _, r := range rs {
 				for _, ss := range r.ScopeSpans {
@@ -1028,6 +1032,9 @@ func TestTwoProcessesOneFile(t *testing.T) {
 						want[hex.EncodeToString(sp.TraceId)]++
 					}
 				}
+			}
+			if _, err := ref.Ingest(ctx, rs); err != nil {
+				return err
 			}
 			_, err := stores[i%2].Ingest(ctx, rs)
 			i++
@@ -1038,6 +1045,9 @@ func TestTwoProcessesOneFile(t *testing.T) {
 	}
 	if len(want) != 18 {
 		t.Fatalf("%d traces", len(want))
+	}
+	if w, got := snapshot(t, ref), snapshot(t, stores[0]); w != got {
+		t.Errorf("two processes stored other aggregates than one:\n got %s\nwant %s", got, w)
 	}
 	for id, n := range want {
 		for _, st := range stores {
@@ -1091,5 +1101,47 @@ func TestTraceSpansLimit(t *testing.T) {
 	slices.Sort(names)
 	if want := []string{"step 0", "step 1", "step 2", "step 3", "step 4"}; !slices.Equal(names, want) {
 		t.Errorf("spans %v, want %v", names, want)
+	}
+}
+
+// TestLatencyWindows checks the latency windows the writer keeps between
+// batches against reading them from the table every time: the load of
+// TestIngestSplitOrderAndRetries (sessions and users across requests,
+// retries, traces moved) with windows of 3 turns, so that they fill up.
+func TestLatencyWindows(t *testing.T) {
+	defer store.SetPercentileWindow(3)()
+	ctx := context.Background()
+	items, _, moved := splitSpans(t)
+	kept, read := openTemp(t), openTemp(t)
+	store.ReadWindows(read)
+	for _, st := range []*store.Store{kept, read} {
+		for _, rs := range splitRequests(items, 9) {
+			if _, err := st.Ingest(ctx, rs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := st.Ingest(ctx, packItems(moved)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Whole turns, two per request, sessions and users over many requests.
+	err := synth.Batch(synth.BatchOptions{Sessions: 4, Users: 2, TurnsPerSession: 10, SpansPerTurn: 4, Seed: 21,
+		Start: t0.Add(24 * time.Hour)}, 8, func(rs []*tracepb.ResourceSpans) error {
+		for _, st := range []*store.Store{kept, read} {
+			if _, err := st.Ingest(ctx, rs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := snapshot(t, read), snapshot(t, kept)
+	if want != got {
+		t.Errorf("kept windows differ from read ones:\n got %s\nwant %s", got, want)
+	}
+	if !strings.Contains(want, `"p95_latency_ms"`) {
+		t.Errorf("the snapshot has no latencies: %s", want)
 	}
 }
