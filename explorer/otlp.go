@@ -197,17 +197,14 @@ func hexIDs(v any, depth int) error {
 // validate drops spans without a valid trace id, span id or parent id, and
 // reports how many were dropped and why (OTLP partial success).
 func validate(req *coltracepb.ExportTraceServiceRequest, encoded [][]byte) (rejected int64, msg string, keptEncoded [][]byte) {
-	// encoded pairs with the spans in order, or is dropped.
-	if len(encoded) != countSpans(req) {
-		encoded = nil
-	}
+	// encoded pairs with the spans in order, or is dropped (below).
 	i := 0
 	for _, rs := range req.GetResourceSpans() {
 		for _, ss := range rs.GetScopeSpans() {
 			kept := ss.Spans[:0]
 			for _, sp := range ss.GetSpans() {
 				var enc []byte
-				if encoded != nil {
+				if i < len(encoded) {
 					enc = encoded[i]
 				}
 				i++
@@ -236,17 +233,10 @@ func validate(req *coltracepb.ExportTraceServiceRequest, encoded [][]byte) (reje
 	if rejected > 0 {
 		msg = fmt.Sprintf("%d spans rejected; last reason: %s", rejected, msg)
 	}
-	return rejected, msg, keptEncoded
-}
-
-func countSpans(req *coltracepb.ExportTraceServiceRequest) int {
-	n := 0
-	for _, rs := range req.GetResourceSpans() {
-		for _, ss := range rs.GetScopeSpans() {
-			n += len(ss.GetSpans())
-		}
+	if i != len(encoded) {
+		keptEncoded = nil // not one encoding per span
 	}
-	return n
+	return rejected, msg, keptEncoded
 }
 
 // spanBytes returns the encoding of each span of a protobuf

@@ -907,12 +907,16 @@ func aggOf(r *spanRow) aggSpan {
 
 // sortSpans puts spans in start order (span id breaking ties).
 func sortSpans(all []aggSpan) {
-	slices.SortFunc(all, func(a, b aggSpan) int {
-		if a.start != b.start {
-			return cmp.Compare(a.start, b.start)
-		}
-		return strings.Compare(a.spanID, b.spanID)
-	})
+	slices.SortFunc(all, func(a, b aggSpan) int { return startOrder(a.start, a.spanID, b.start, b.spanID) })
+}
+
+// startOrder compares two spans by start, then span id: the order of a
+// trace's spans everywhere.
+func startOrder(aStart int64, aID string, bStart int64, bID string) int {
+	if c := cmp.Compare(aStart, bStart); c != 0 {
+		return c
+	}
+	return strings.Compare(aID, bID)
 }
 
 // traceSpans reads the spans stored before the batch of a trace (its rows,
@@ -1006,18 +1010,7 @@ var selectSpanIDs = `SELECT span_id FROM spans WHERE rowid IN (?` + strings.Repe
 var deleteSpanRows = `DELETE FROM spans WHERE rowid IN (?` + strings.Repeat(",?", lookupN-1) + `)`
 
 func (t *txn) deleteRows(rowids []int64) error {
-	args := make([]any, lookupN)
-	for len(rowids) > 0 {
-		n := min(lookupN, len(rowids))
-		for i := range lookupN {
-			args[i] = rowids[min(i, n-1)]
-		}
-		rowids = rowids[n:]
-		if err := t.exec(deleteSpanRows, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return inChunks(rowids, func(args []any) error { return t.exec(deleteSpanRows, args...) })
 }
 
 // maxResourceCache bounds the writer's cache of decoded resources.
@@ -1929,13 +1922,7 @@ func (t *txn) lookupRows(q string, rowids []int64, scan func(*sql.Rows) error) e
 }
 
 func lookupEach[T string | int64](t *txn, q string, ids []T, scan func(*sql.Rows) error) error {
-	args := make([]any, lookupN)
-	for len(ids) > 0 {
-		n := min(lookupN, len(ids))
-		for i := range lookupN {
-			args[i] = ids[min(i, n-1)]
-		}
-		ids = ids[n:]
+	return inChunks(ids, func(args []any) error {
 		rows, err := t.query(q, args...)
 		if err != nil {
 			return err
@@ -1947,7 +1934,21 @@ func lookupEach[T string | int64](t *txn, q string, ids []T, scan func(*sql.Rows
 			}
 		}
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		return rows.Err()
+	})
+}
+
+// inChunks calls f with the ids lookupN at a time, the last chunk padded by
+// repeating its last id, for statements with lookupN placeholders.
+func inChunks[T string | int64](ids []T, f func(args []any) error) error {
+	args := make([]any, lookupN)
+	for len(ids) > 0 {
+		n := min(lookupN, len(ids))
+		for i := range lookupN {
+			args[i] = ids[min(i, n-1)]
+		}
+		ids = ids[n:]
+		if err := f(args); err != nil {
 			return err
 		}
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -698,33 +697,18 @@ func earliestSpans(ctx context.Context, tx *sql.Tx, rowids []int64, n int) ([]in
 		spanID       string
 	}
 	var keys []key
-	for len(rowids) > 0 {
-		chunk := rowids[:min(len(rowids), 500)]
-		rowids = rowids[len(chunk):]
-		rows, err := tx.QueryContext(ctx, `SELECT rowid, start_ns, span_id FROM spans WHERE rowid IN (?`+
-			strings.Repeat(",?", len(chunk)-1)+`)`, int64Args(chunk)...)
-		if err != nil {
-			return nil, err
+	err := spansByRow(ctx, tx, "rowid, start_ns, span_id", rowids, func(rows *sql.Rows) error {
+		var k key
+		if err := rows.Scan(&k.rowid, &k.start, &k.spanID); err != nil {
+			return err
 		}
-		for rows.Next() {
-			var k key
-			if err := rows.Scan(&k.rowid, &k.start, &k.spanID); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			keys = append(keys, k)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if a.start != b.start {
-			return cmp.Compare(a.start, b.start)
-		}
-		return strings.Compare(a.spanID, b.spanID)
+		keys = append(keys, k)
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(keys, func(a, b key) int { return startOrder(a.start, a.spanID, b.start, b.spanID) })
 	out := make([]int64, 0, min(n, len(keys)))
 	for _, k := range keys[:min(n, len(keys))] {
 		out = append(out, k.rowid)
@@ -732,12 +716,33 @@ func earliestSpans(ctx context.Context, tx *sql.Tx, rowids []int64, n int) ([]in
 	return out, nil
 }
 
-func int64Args(v []int64) []any {
-	args := make([]any, len(v))
-	for i, x := range v {
-		args[i] = x
+// spansByRow reads cols of the spans with the given rowids, calling scan
+// for each row.
+func spansByRow(ctx context.Context, tx *sql.Tx, cols string, rowids []int64, scan func(*sql.Rows) error) error {
+	for len(rowids) > 0 {
+		chunk := rowids[:min(len(rowids), 500)]
+		rowids = rowids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, r := range chunk {
+			args[i] = r
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+cols+` FROM spans WHERE rowid IN (?`+
+			strings.Repeat(",?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
-	return args
+	return nil
 }
 
 // GetTrace returns a trace with all its spans, or ErrNotFound.
@@ -773,43 +778,27 @@ func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, err
 			return nil, err
 		}
 	}
-	for len(rowids) > 0 {
-		chunk := rowids[:min(len(rowids), 500)]
-		rowids = rowids[len(chunk):]
-		rows, err := tx.QueryContext(ctx, `SELECT start_ns, span_id, scope, resource_id, data FROM spans WHERE rowid IN (?`+
-			strings.Repeat(",?", len(chunk)-1)+`)`, int64Args(chunk)...)
-		if err != nil {
-			return nil, err
+	err = spansByRow(ctx, tx, "start_ns, span_id, scope, resource_id, data", rowids, func(rows *sql.Rows) error {
+		var st stored
+		var data []byte
+		if err := rows.Scan(&st.start, &st.spanID, &st.scope, &st.rid, &data); err != nil {
+			return err
 		}
-		for rows.Next() {
-			var st stored
-			var data []byte
-			if err := rows.Scan(&st.start, &st.spanID, &st.scope, &st.rid, &data); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			st.pb = &tracepb.Span{}
-			if err := proto.Unmarshal(data, st.pb); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("decode span: %w", err)
-			}
-			resources[st.rid] = nil
-			found = append(found, st)
+		st.pb = &tracepb.Span{}
+		if err := proto.Unmarshal(data, st.pb); err != nil {
+			return fmt.Errorf("decode span: %w", err)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		resources[st.rid] = nil
+		found = append(found, st)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(found) == 0 {
 		return nil, ErrNotFound
 	}
-	slices.SortFunc(found, func(a, b stored) int {
-		if a.start != b.start {
-			return cmp.Compare(a.start, b.start)
-		}
-		return strings.Compare(a.spanID, b.spanID)
-	})
+	slices.SortFunc(found, func(a, b stored) int { return startOrder(a.start, a.spanID, b.start, b.spanID) })
 	found = found[:min(len(found), maxTraceSpans)]
 	for rid := range resources {
 		var data []byte

@@ -508,13 +508,21 @@ func openTemp(t *testing.T) *store.Store {
 	return st
 }
 
+// oneBatch returns a new store holding items sent in one request: the
+// reference the split and grouped sends are compared with.
+func oneBatch(t *testing.T, items []spanItem) *store.Store {
+	t.Helper()
+	st := openTemp(t)
+	if _, err := st.Ingest(context.Background(), packItems(items)); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func TestIngestSplitOrderAndRetries(t *testing.T) {
 	ctx := context.Background()
 	items, final, moved := splitSpans(t)
-	ref := openTemp(t)
-	if _, err := ref.Ingest(ctx, packItems(final)); err != nil {
-		t.Fatal(err)
-	}
+	ref := oneBatch(t, final)
 
 	split := openTemp(t)
 	for _, rs := range splitRequests(items, 5) {
@@ -543,10 +551,7 @@ func TestIngestSplitOrderAndRetries(t *testing.T) {
 func TestIngestGroupCommit(t *testing.T) {
 	ctx := context.Background()
 	items, final, moved := splitSpans(t)
-	ref := openTemp(t)
-	if _, err := ref.Ingest(ctx, packItems(final)); err != nil {
-		t.Fatal(err)
-	}
+	ref := oneBatch(t, final)
 
 	grouped := openTemp(t)
 	reqs := splitRequests(items, 7)
