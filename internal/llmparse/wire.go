@@ -16,6 +16,7 @@ import (
 
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
+	"github.com/traceai-go/traceai/internal/eventstream"
 )
 
 // Framing is how a response body is cut into the units a Call parses.
@@ -28,7 +29,17 @@ const (
 	FramingSSE
 	// FramingNDJSON: one JSON document per line, each given to Call.Event.
 	FramingNDJSON
+	// FramingEventStream: AWS event-stream messages, each given to the
+	// Call's Message method (see MessageCall).
+	FramingEventStream
 )
+
+// MessageCall is implemented by Calls whose responses may be
+// FramingEventStream: Message takes each decoded message, whose slices the
+// Call may keep.
+type MessageCall interface {
+	Message(m *eventstream.Message)
+}
 
 // maxBody bounds how much of a non-streamed body is kept for parsing; the
 // application still reads all of it.
@@ -310,8 +321,10 @@ type tracked struct {
 	mu    sync.Mutex
 	buf   []byte // JSON body so far, or the unfinished line of a stream
 	data  []byte // data lines of the SSE event being read
+	es    eventstream.Decoder
 	first bool
 	done  bool
+	eof   bool // the body was read to its end
 }
 
 func (t *tracked) Read(p []byte) (int, error) {
@@ -321,6 +334,9 @@ func (t *tracked) Read(p []byte) (int, error) {
 	}
 	switch {
 	case err == io.EOF:
+		t.mu.Lock()
+		t.eof = true
+		t.mu.Unlock()
 		t.finish(nil)
 	case err != nil:
 		t.finish(err)
@@ -345,6 +361,10 @@ func (t *tracked) feed(b []byte) {
 		}
 		return
 	}
+	if t.framing == FramingEventStream {
+		t.es.Feed(b, t.message)
+		return
+	}
 	if !t.first {
 		t.first = true
 		t.span.event(semconv.FirstTokenStreamEvent)
@@ -364,6 +384,17 @@ func (t *tracked) feed(b []byte) {
 	}
 	if len(t.buf) == 0 {
 		t.buf = nil
+	}
+}
+
+// message takes one event-stream message; the first is the first token.
+func (t *tracked) message(m *eventstream.Message) {
+	if !t.first {
+		t.first = true
+		t.span.event(semconv.FirstTokenStreamEvent)
+	}
+	if mc, ok := t.call.(MessageCall); ok {
+		guard(func() { mc.Message(m) })
 	}
 }
 
@@ -416,6 +447,7 @@ func (t *tracked) finish(err error) {
 		switch t.framing {
 		case FramingJSON:
 			t.call.Body(t.buf)
+		case FramingEventStream:
 		default:
 			if len(t.buf) > 0 {
 				t.line(t.buf)
@@ -426,6 +458,13 @@ func (t *tracked) finish(err error) {
 	})
 	t.buf, t.data = nil, nil
 	t.span.set(attrs)
+	if t.framing == FramingEventStream && err == nil && apiErr == nil {
+		// A malformed frame, or a body that ended inside a message (a
+		// Close before the end is the application's choice, not an error).
+		if err = t.es.Err(); err == nil && t.eof {
+			err = t.es.Close()
+		}
+	}
 	switch {
 	case err != nil:
 		t.span.fail(err)
