@@ -1,0 +1,267 @@
+package fibedrock
+
+import (
+	"strings"
+
+	"github.com/tidwall/gjson"
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/traceai-go/traceai/fi"
+	"github.com/traceai-go/traceai/fi/semconv"
+	"github.com/traceai-go/traceai/internal/llmparse"
+)
+
+// converseRequest records a Converse or ConverseStream body, and Amazon
+// Nova's InvokeModel body, which has the same messages, system and
+// inferenceConfig.
+func (c *call) converseRequest(body []byte, root gjson.Result) {
+	c.attrs.Add(semconv.GenAIOperationName.String("chat"))
+	c.opSet = true
+	r := gjson.GetManyBytes(body, "system", "messages", "inferenceConfig", "toolConfig.tools", "guardrailConfig.guardrailIdentifier")
+	if r[2].IsObject() {
+		c.attrs.Str(semconv.GenAIRequestParameters, llmparse.Format([]byte(r[2].Raw)))
+	}
+	c.attrs.ToolDefinitions(r[3])
+	if g := r[4].String(); g != "" && !hasKey(c.attrs, semconv.GenAIGuardrailName) {
+		c.attrs.Str(semconv.GenAIGuardrailName, g)
+	}
+	i := 0
+	// The system prompts are message 0, role system, their texts joined
+	// with spaces, as the reference writes them.
+	if r[0].IsArray() {
+		var texts []string
+		r[0].ForEach(func(_, b gjson.Result) bool {
+			if t := b.Get("text"); t.Exists() {
+				texts = append(texts, t.String())
+			}
+			return true
+		})
+		if len(texts) > 0 {
+			key := func(sub attribute.Key) attribute.Key { return semconv.InputMessageKey(0, sub) }
+			c.attrs.Str(key(semconv.MessageRole), "system")
+			c.attrs.Str(key(semconv.MessageContentKey(0, semconv.MessageContentType)), "text")
+			c.attrs.Str(key(semconv.MessageContentKey(0, semconv.MessageContentText)), strings.Join(texts, " "))
+			i++
+		}
+	} else if r[0].Type == gjson.String {
+		c.attrs.Str(semconv.InputMessageKey(0, semconv.MessageRole), "system")
+		c.attrs.Str(semconv.InputMessageKey(0, semconv.MessageContent), r[0].Str)
+		i++
+	}
+	var images []string
+	r[1].ForEach(func(_, m gjson.Result) bool {
+		images = converseMessage(&c.attrs, i, m, images)
+		i++
+		return true
+	})
+	if len(images) > 0 {
+		c.attrs.Str(semconv.InputImages, llmparse.Marshal(images))
+	}
+	c.attrs.Str(semconv.InputValue, redactBytes(llmparse.Format(body)))
+	c.attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
+}
+
+// converseMessage flattens one Converse message (content blocks text,
+// image, toolUse, toolResult, reasoningContent, guardContent) into input
+// message i, and returns images with the URIs of its referenced images.
+func converseMessage(attrs *llmparse.Attrs, i int, m gjson.Result, images []string) []string {
+	key := func(sub attribute.Key) attribute.Key { return semconv.InputMessageKey(i, sub) }
+	attrs.Str(key(semconv.MessageRole), m.Get("role").String())
+	j, k := 0, 0
+	m.Get("content").ForEach(func(_, b gjson.Result) bool {
+		ck := func(sub attribute.Key) attribute.Key { return key(semconv.MessageContentKey(j, sub)) }
+		b.ForEach(func(kind, v gjson.Result) bool {
+			switch kind.Str {
+			case "text":
+				attrs.Str(ck(semconv.MessageContentType), "text")
+				attrs.Str(ck(semconv.MessageContentText), v.String())
+				j++
+			case "guardContent":
+				attrs.Str(ck(semconv.MessageContentType), "text")
+				attrs.Str(ck(semconv.MessageContentText), v.Get("text.text").String())
+				j++
+			case "reasoningContent":
+				attrs.Str(ck(semconv.MessageContentType), "thinking")
+				attrs.Str(ck(semconv.MessageContentText), v.Get("reasoningText.text").String())
+				j++
+			case "image":
+				img := imageRef(v)
+				attrs.Str(ck(semconv.MessageContentType), "image")
+				attrs.Str(ck(semconv.MessageContentImage), img)
+				if img != fi.RedactedValue && img != "" {
+					images = append(images, img)
+				}
+				j++
+			case "toolUse":
+				toolCall(attrs, key, k, v.Get("toolUseId").String(), v.Get("name").String(), v.Get("input"))
+				k++
+			case "toolResult":
+				attrs.Str(key(semconv.MessageToolCallID), v.Get("toolUseId").String())
+				attrs.Str(key(semconv.MessageContent), toolResultText(v.Get("content")))
+			}
+			return true
+		})
+		return true
+	})
+	return images
+}
+
+// imageRef is an image block by reference: its S3 URI, or, for bytes sent
+// inline, fi.RedactedValue (the bytes are never recorded).
+func imageRef(img gjson.Result) string {
+	src := img.Get("source")
+	if u := src.Get("s3Location.uri").String(); u != "" {
+		return u
+	}
+	if src.Get("bytes").Exists() {
+		return fi.RedactedValue
+	}
+	return ""
+}
+
+func toolCall(attrs *llmparse.Attrs, key func(attribute.Key) attribute.Key, k int, id, name string, input gjson.Result) {
+	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallID)), id)
+	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionName)), name)
+	switch {
+	case input.Type == gjson.String:
+		attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), llmparse.PyJSON([]byte(input.Str)))
+	case input.Exists() && input.Type != gjson.Null:
+		attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), llmparse.Format([]byte(input.Raw)))
+	}
+}
+
+// toolResultText is a tool result's content: a string, or its text
+// blocks and JSON blocks, one per line.
+func toolResultText(c gjson.Result) string {
+	if c.Type == gjson.String {
+		return c.Str
+	}
+	var parts []string
+	c.ForEach(func(_, b gjson.Result) bool {
+		switch {
+		case b.Get("text").Exists():
+			parts = append(parts, b.Get("text").String())
+		case b.Get("json").Exists():
+			parts = append(parts, llmparse.Format([]byte(b.Get("json").Raw)))
+		case b.Get("type").String() == "text": // Claude's tool_result blocks
+			parts = append(parts, b.Get("text").String())
+		}
+		return true
+	})
+	return strings.Join(parts, "\n")
+}
+
+// redactBytes replaces the values of "bytes" members (inline images,
+// documents and videos) in Python-layout JSON by fi.RedactedValue.
+func redactBytes(js string) string {
+	const key = `"bytes": "`
+	if !strings.Contains(js, key) {
+		return js
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(js, key)
+		if i < 0 {
+			break
+		}
+		start := i + len(key)
+		end := start
+		for end < len(js) && js[end] != '"' {
+			if js[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		b.WriteString(js[:start])
+		b.WriteString(fi.RedactedValue)
+		js = js[min(end, len(js)):]
+	}
+	b.WriteString(js)
+	return b.String()
+}
+
+func hasKey(kvs []attribute.KeyValue, k attribute.Key) bool {
+	for _, kv := range kvs {
+		if kv.Key == k {
+			return true
+		}
+	}
+	return false
+}
+
+// converseResponse takes a whole Converse response (or Nova's InvokeModel
+// response, the same shape).
+func (o *output) converseResponse(root gjson.Result) {
+	msg := root.Get("output.message")
+	o.role = msg.Get("role").String()
+	msg.Get("content").ForEach(func(_, b gjson.Result) bool {
+		b.ForEach(func(kind, v gjson.Result) bool {
+			switch kind.Str {
+			case "text":
+				o.text.WriteString(v.String())
+			case "reasoningContent":
+				o.thinking.WriteString(v.Get("reasoningText.text").String())
+			case "toolUse":
+				t := o.tool(-1)
+				t.id, t.name = v.Get("toolUseId").String(), v.Get("name").String()
+				t.args.WriteString(v.Get("input").Raw)
+			}
+			return true
+		})
+		return true
+	})
+	o.stopReason = root.Get("stopReason").String()
+	o.converseUsage(root.Get("usage"))
+	o.converseTrace(root.Get("trace"))
+}
+
+// converseEvent takes one ConverseStream event, or one event of Nova's
+// InvokeModelWithResponseStream (named by its only member).
+func (o *output) converseEvent(typ string, ev gjson.Result) {
+	switch typ {
+	case "contentBlockDelta":
+		r := gjson.GetMany(ev.Raw, "contentBlockIndex", "delta.text", "delta.toolUse.input", "delta.reasoningContent.text")
+		switch {
+		case r[1].Exists():
+			o.text.WriteString(r[1].String())
+		case r[2].Exists():
+			o.tool(int(r[0].Int())).args.WriteString(r[2].String())
+		case r[3].Exists():
+			o.thinking.WriteString(r[3].String())
+		}
+	case "messageStart":
+		o.role = ev.Get("role").String()
+	case "contentBlockStart":
+		if tu := ev.Get("start.toolUse"); tu.Exists() {
+			t := o.tool(int(ev.Get("contentBlockIndex").Int()))
+			t.id, t.name = tu.Get("toolUseId").String(), tu.Get("name").String()
+		}
+	case "messageStop":
+		o.stopReason = ev.Get("stopReason").String()
+	case "metadata":
+		o.converseUsage(ev.Get("usage"))
+		o.converseTrace(ev.Get("trace"))
+	}
+}
+
+func (o *output) converseUsage(u gjson.Result) {
+	if !u.IsObject() {
+		return
+	}
+	r := gjson.GetMany(u.Raw, "inputTokens", "outputTokens", "totalTokens", "cacheReadInputTokens", "cacheWriteInputTokens",
+		"cacheReadInputTokenCount", "cacheWriteInputTokenCount")
+	o.usage = true
+	o.in, o.outTok, o.total = r[0].Int(), r[1].Int(), r[2].Int()
+	o.cacheRead, o.cacheWrite = r[3].Int()+r[5].Int(), r[4].Int()+r[6].Int()
+}
+
+// converseTrace takes a response's trace: the guardrail's assessments and
+// the model a prompt router chose.
+func (o *output) converseTrace(t gjson.Result) {
+	if m := t.Get("promptRouter.invokedModelId").String(); m != "" {
+		o.model = m
+	}
+	if g := t.Get("guardrail"); g.IsObject() {
+		o.guardrailTrace(g)
+	}
+}
