@@ -17,7 +17,23 @@ import (
 func (c *call) converseRequest(body []byte, root gjson.Result) {
 	c.attrs.Add(semconv.GenAIOperationName.String("chat"))
 	c.opSet = true
-	r := gjson.GetManyBytes(body, "system", "messages", "inferenceConfig", "toolConfig.tools", "guardrailConfig.guardrailIdentifier")
+	// One pass over the top level instead of a search per field.
+	var r [5]gjson.Result
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "system":
+			r[0] = v
+		case "messages":
+			r[1] = v
+		case "inferenceConfig":
+			r[2] = v
+		case "toolConfig":
+			r[3] = v.Get("tools")
+		case "guardrailConfig":
+			r[4] = v.Get("guardrailIdentifier")
+		}
+		return true
+	})
 	if r[2].IsObject() {
 		c.attrs.Str(semconv.GenAIRequestParameters, llmparse.Format([]byte(r[2].Raw)))
 	}
