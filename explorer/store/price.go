@@ -14,7 +14,8 @@ type ModelPrice struct {
 
 // Prices is the built-in price table used to estimate cost. It lists
 // public list prices (standard tier, no caching or batch discounts) of common
-// OpenAI, Anthropic and Google Gemini models; it is an estimate, not a bill.
+// OpenAI, Anthropic, Google Gemini and Amazon Bedrock models; it is an
+// estimate, not a bill.
 var Prices = []ModelPrice{
 	// OpenAI
 	{"gpt-5", 1.25, 10},
@@ -55,6 +56,37 @@ var Prices = []ModelPrice{
 	{"gemini-2.0-flash-lite", 0.075, 0.30},
 	{"gemini-1.5-pro", 1.25, 5},
 	{"gemini-1.5-flash", 0.075, 0.30},
+	// Amazon Bedrock (on-demand, us-east-1); Claude on Bedrock is priced
+	// as above once the id's region and vendor parts are dropped.
+	{"nova-micro", 0.035, 0.14},
+	{"nova-lite", 0.06, 0.24},
+	{"nova-pro", 0.80, 3.20},
+	{"nova-premier", 2.50, 12.50},
+	{"llama3-1-8b-instruct", 0.22, 0.22},
+	{"llama3-1-70b-instruct", 0.72, 0.72},
+	{"llama3-1-405b-instruct", 2.40, 2.40},
+	{"llama3-2-1b-instruct", 0.10, 0.10},
+	{"llama3-2-3b-instruct", 0.15, 0.15},
+	{"llama3-2-11b-instruct", 0.16, 0.16},
+	{"llama3-2-90b-instruct", 0.72, 0.72},
+	{"llama3-3-70b-instruct", 0.72, 0.72},
+	{"llama4-scout-17b-instruct", 0.17, 0.66},
+	{"llama4-maverick-17b-instruct", 0.24, 0.97},
+	{"mistral-7b-instruct", 0.15, 0.20},
+	{"mixtral-8x7b-instruct", 0.45, 0.70},
+	{"mistral-small-2402", 1, 3},
+	{"mistral-large-2402", 4, 12},
+	{"mistral-large-2407", 2, 6},
+	{"pixtral-large-2502", 2, 6},
+	{"command-r", 0.50, 1.50},
+	{"command-r-plus", 3, 15},
+}
+
+// bedrockParts are the leading parts of Bedrock model ids that name a
+// cross-region inference profile ("us.") or a vendor ("anthropic.").
+var bedrockParts = map[string]bool{
+	"us": true, "eu": true, "apac": true, "global": true, "us-gov": true, "jp": true, "au": true, "ca": true,
+	"anthropic": true, "amazon": true, "meta": true, "mistral": true, "cohere": true, "ai21": true, "deepseek": true,
 }
 
 // LookupPrice finds the price of a model by longest prefix, ignoring case and
@@ -63,6 +95,14 @@ func LookupPrice(model string) (ModelPrice, bool) {
 	m := strings.ToLower(strings.TrimSpace(model))
 	if i := strings.LastIndexByte(m, '/'); i >= 0 {
 		m = m[i+1:]
+	}
+	// "us.anthropic.claude-sonnet-4-20250514-v1:0" prices as "claude-sonnet-4-...".
+	for {
+		part, rest, ok := strings.Cut(m, ".")
+		if !ok || !bedrockParts[part] {
+			break
+		}
+		m = rest
 	}
 	var best ModelPrice
 	found := false
