@@ -1,7 +1,8 @@
 // Package llmparse is the wire machinery the provider adapters (fianthropic,
-// figenai, fiollama) share: Wire runs an Adapter over HTTP (request tee,
-// span start, response body followed as the application reads it, SSE and
-// NDJSON framing, span end on EOF, error, Close or cancel), and the JSON
+// figenai, fiollama, fibedrock) share: Wire runs an Adapter over HTTP
+// (request tee, span start, response body followed as the application reads
+// it, SSE, NDJSON and AWS event-stream framing, span end on EOF, error,
+// Close or cancel), and the JSON
 // helpers turn bodies into traceAI attributes: ordered object fields,
 // Python-layout JSON, and an attribute list that skips empty values.
 package llmparse
