@@ -53,15 +53,15 @@ func (c *call) converseRequest(body []byte, root gjson.Result) {
 			return true
 		})
 		if len(texts) > 0 {
-			key := func(sub attribute.Key) attribute.Key { return semconv.InputMessageKey(0, sub) }
-			c.attrs.Str(key(semconv.MessageRole), "system")
-			c.attrs.Str(key(semconv.MessageContentKey(0, semconv.MessageContentType)), "text")
-			c.attrs.Str(key(semconv.MessageContentKey(0, semconv.MessageContentText)), strings.Join(texts, " "))
+			key := msgRef{}
+			c.attrs.Str(key.key(semconv.MessageRole), "system")
+			c.attrs.Str(key.part(0, semconv.MessageContentType), "text")
+			c.attrs.Str(key.part(0, semconv.MessageContentText), strings.Join(texts, " "))
 			i++
 		}
 	} else if r[0].Type == gjson.String {
-		c.attrs.Str(semconv.InputMessageKey(0, semconv.MessageRole), "system")
-		c.attrs.Str(semconv.InputMessageKey(0, semconv.MessageContent), r[0].Str)
+		c.attrs.Str(messageKey(false, 0, semconv.MessageRole), "system")
+		c.attrs.Str(messageKey(false, 0, semconv.MessageContent), r[0].Str)
 		i++
 	}
 	var images []string
@@ -81,11 +81,11 @@ func (c *call) converseRequest(body []byte, root gjson.Result) {
 // image, toolUse, toolResult, reasoningContent, guardContent) into input
 // message i, and returns images with the URIs of its referenced images.
 func converseMessage(attrs *llmparse.Attrs, i int, m gjson.Result, images []string) []string {
-	key := func(sub attribute.Key) attribute.Key { return semconv.InputMessageKey(i, sub) }
-	attrs.Str(key(semconv.MessageRole), m.Get("role").String())
+	key := msgRef{i: i}
+	attrs.Str(key.key(semconv.MessageRole), m.Get("role").String())
 	j, k := 0, 0
 	m.Get("content").ForEach(func(_, b gjson.Result) bool {
-		ck := func(sub attribute.Key) attribute.Key { return key(semconv.MessageContentKey(j, sub)) }
+		ck := func(sub attribute.Key) attribute.Key { return key.part(j, sub) }
 		b.ForEach(func(kind, v gjson.Result) bool {
 			switch kind.Str {
 			case "text":
@@ -112,8 +112,8 @@ func converseMessage(attrs *llmparse.Attrs, i int, m gjson.Result, images []stri
 				toolCall(attrs, key, k, v.Get("toolUseId").String(), v.Get("name").String(), v.Get("input"))
 				k++
 			case "toolResult":
-				attrs.Str(key(semconv.MessageToolCallID), v.Get("toolUseId").String())
-				attrs.Str(key(semconv.MessageContent), toolResultText(v.Get("content")))
+				attrs.Str(key.key(semconv.MessageToolCallID), v.Get("toolUseId").String())
+				attrs.Str(key.key(semconv.MessageContent), toolResultText(v.Get("content")))
 			}
 			return true
 		})
@@ -135,14 +135,14 @@ func imageRef(img gjson.Result) string {
 	return ""
 }
 
-func toolCall(attrs *llmparse.Attrs, key func(attribute.Key) attribute.Key, k int, id, name string, input gjson.Result) {
-	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallID)), id)
-	attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionName)), name)
+func toolCall(attrs *llmparse.Attrs, key msgRef, k int, id, name string, input gjson.Result) {
+	attrs.Str(key.tool(k, semconv.ToolCallID), id)
+	attrs.Str(key.tool(k, semconv.ToolCallFunctionName), name)
 	switch {
 	case input.Type == gjson.String:
-		attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), llmparse.PyJSON([]byte(input.Str)))
+		attrs.Str(key.tool(k, semconv.ToolCallFunctionArgumentsJSON), llmparse.PyJSON([]byte(input.Str)))
 	case input.Exists() && input.Type != gjson.Null:
-		attrs.Str(key(semconv.MessageToolCallKey(k, semconv.ToolCallFunctionArgumentsJSON)), llmparse.Format([]byte(input.Raw)))
+		attrs.Str(key.tool(k, semconv.ToolCallFunctionArgumentsJSON), llmparse.Format([]byte(input.Raw)))
 	}
 }
 

@@ -49,11 +49,11 @@ func (c *call) chatRequest(body []byte, root gjson.Result, systemKey string) {
 	i := 0
 	if systemKey != "" {
 		if s := root.Get(systemKey); s.Exists() && s.Type != gjson.Null {
-			c.attrs.Str(semconv.InputMessageKey(0, semconv.MessageRole), "system")
+			c.attrs.Str(messageKey(false, 0, semconv.MessageRole), "system")
 			if s.Type == gjson.String {
-				c.attrs.Str(semconv.InputMessageKey(0, semconv.MessageContent), s.Str)
+				c.attrs.Str(messageKey(false, 0, semconv.MessageContent), s.Str)
 			} else {
-				c.attrs.Str(semconv.InputMessageKey(0, semconv.MessageContent), toolResultText(s))
+				c.attrs.Str(messageKey(false, 0, semconv.MessageContent), toolResultText(s))
 			}
 			i++
 		}
@@ -73,9 +73,9 @@ func (c *call) chatRequest(body []byte, root gjson.Result, systemKey string) {
 
 // chatMessage flattens a Claude or OpenAI-like message.
 func chatMessage(attrs *llmparse.Attrs, i int, m gjson.Result, images []string) []string {
-	key := func(sub attribute.Key) attribute.Key { return semconv.InputMessageKey(i, sub) }
-	attrs.Str(key(semconv.MessageRole), m.Get("role").String())
-	attrs.Str(key(semconv.MessageToolCallID), m.Get("tool_call_id").String())
+	key := msgRef{i: i}
+	attrs.Str(key.key(semconv.MessageRole), m.Get("role").String())
+	attrs.Str(key.key(semconv.MessageToolCallID), m.Get("tool_call_id").String())
 	k := 0
 	m.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
 		toolCall(attrs, key, k, tc.Get("id").String(), tc.Get("function.name").String(), tc.Get("function.arguments"))
@@ -84,12 +84,12 @@ func chatMessage(attrs *llmparse.Attrs, i int, m gjson.Result, images []string) 
 	})
 	content := m.Get("content")
 	if content.Type == gjson.String {
-		attrs.Str(key(semconv.MessageContent), content.Str)
+		attrs.Str(key.key(semconv.MessageContent), content.Str)
 		return images
 	}
 	j := 0
 	content.ForEach(func(_, b gjson.Result) bool {
-		ck := func(sub attribute.Key) attribute.Key { return key(semconv.MessageContentKey(j, sub)) }
+		ck := func(sub attribute.Key) attribute.Key { return key.part(j, sub) }
 		switch b.Get("type").String() {
 		case "text":
 			attrs.Str(ck(semconv.MessageContentType), "text")
@@ -117,8 +117,8 @@ func chatMessage(attrs *llmparse.Attrs, i int, m gjson.Result, images []string) 
 			toolCall(attrs, key, k, b.Get("id").String(), b.Get("name").String(), b.Get("input"))
 			k++
 		case "tool_result":
-			attrs.Str(key(semconv.MessageToolCallID), b.Get("tool_use_id").String())
-			attrs.Str(key(semconv.MessageContent), toolResultText(b.Get("content")))
+			attrs.Str(key.key(semconv.MessageToolCallID), b.Get("tool_use_id").String())
+			attrs.Str(key.key(semconv.MessageContent), toolResultText(b.Get("content")))
 		}
 		return true
 	})
@@ -137,8 +137,8 @@ func (c *call) cohereChatRequest(body []byte, root gjson.Result) {
 	c.attrs.ToolDefinitions(root.Get("tools"))
 	i := 0
 	msg := func(role, content string) {
-		c.attrs.Str(semconv.InputMessageKey(i, semconv.MessageRole), role)
-		c.attrs.Str(semconv.InputMessageKey(i, semconv.MessageContent), content)
+		c.attrs.Str(messageKey(false, i, semconv.MessageRole), role)
+		c.attrs.Str(messageKey(false, i, semconv.MessageContent), content)
 		i++
 	}
 	if p := root.Get("preamble").String(); p != "" {
@@ -172,8 +172,8 @@ func (c *call) promptRequest(body []byte, root gjson.Result) {
 		c.attrs.Str(semconv.GenAIRequestParameters, params)
 	}
 	p := root.Get(pk).String()
-	c.attrs.Str(semconv.InputMessageKey(0, semconv.MessageRole), "user")
-	c.attrs.Str(semconv.InputMessageKey(0, semconv.MessageContent), p)
+	c.attrs.Str(messageKey(false, 0, semconv.MessageRole), "user")
+	c.attrs.Str(messageKey(false, 0, semconv.MessageContent), p)
 	c.attrs.Str(semconv.InputValue, p)
 	c.attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeText))
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
-	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/internal/llmparse"
@@ -134,11 +133,11 @@ func (o *output) attrs(model string) llmparse.Attrs {
 		if role == "" {
 			role = "assistant"
 		}
-		key := func(sub attribute.Key) attribute.Key { return semconv.OutputMessageKey(0, sub) }
-		attrs.Str(key(semconv.MessageRole), role)
+		key := msgRef{out: true}
+		attrs.Str(key.key(semconv.MessageRole), role)
 		if o.thinking.Len() > 0 {
-			attrs.Str(key(semconv.MessageContentKey(0, semconv.MessageContentType)), "thinking")
-			attrs.Str(key(semconv.MessageContentKey(0, semconv.MessageContentText)), o.thinking.String())
+			attrs.Str(key.part(0, semconv.MessageContentType), "thinking")
+			attrs.Str(key.part(0, semconv.MessageContentText), o.thinking.String())
 		}
 		for k, t := range o.tools {
 			var args gjson.Result
@@ -150,7 +149,7 @@ func (o *output) attrs(model string) llmparse.Attrs {
 			toolCall(&attrs, key, k, t.id, t.name, args)
 		}
 		out := o.text.String()
-		attrs.Str(key(semconv.MessageContent), out)
+		attrs.Str(key.key(semconv.MessageContent), out)
 		if out != "" {
 			attrs.Str(semconv.OutputValue, out)
 			attrs.Str(semconv.OutputMimeType, string(semconv.MimeTypeText))
