@@ -106,7 +106,7 @@ func (adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {
 	if !ok {
 		return nil, false
 	}
-	c := &call{op: o, model: model, attrs: make(llmparse.Attrs, 0, 64)}
+	c := &call{op: o, model: model, attrs: make(llmparse.Attrs, 0, 96)}
 	c.attrs.Add(semconv.GenAIProviderName.String(string(semconv.ProviderAws)))
 	c.attrs.Str(semconv.GenAIRequestModel, model)
 	if s := vendorSystem(model); s != "" {

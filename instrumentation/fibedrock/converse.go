@@ -71,10 +71,32 @@ func (c *call) converseRequest(body []byte, root gjson.Result) {
 		return true
 	})
 	if len(images) > 0 {
-		c.attrs.Str(semconv.InputImages, llmparse.Marshal(images))
+		c.attrs.Str(semconv.InputImages, stringList(images))
 	}
 	c.attrs.Str(semconv.InputValue, redactBytes(llmparse.Format(body)))
 	c.attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))
+}
+
+// stringList is llmparse.Marshal(list) without reflection for the usual
+// case, URIs of printable ASCII with nothing to escape.
+func stringList(list []string) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, s := range list {
+		for j := 0; j < len(s); j++ {
+			if c := s[j]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+				return llmparse.Marshal(list)
+			}
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // converseMessage flattens one Converse message (content blocks text,

@@ -65,7 +65,7 @@ func (c *call) chatRequest(body []byte, root gjson.Result, systemKey string) {
 		return true
 	})
 	if len(images) > 0 {
-		c.attrs.Str(semconv.InputImages, llmparse.Marshal(images))
+		c.attrs.Str(semconv.InputImages, stringList(images))
 	}
 	c.attrs.Str(semconv.InputValue, redactBytes(llmparse.Format(body)))
 	c.attrs.Str(semconv.InputMimeType, string(semconv.MimeTypeJSON))

@@ -106,7 +106,7 @@ func contains(s []string, v string) bool {
 
 // attrs returns the output's attributes; model is the request's.
 func (o *output) attrs(model string) llmparse.Attrs {
-	var attrs llmparse.Attrs
+	attrs := make(llmparse.Attrs, 0, 24)
 	if o.model != "" {
 		model = o.model
 	}
