@@ -177,7 +177,6 @@ type call struct {
 	model  string
 	attrs  llmparse.Attrs
 	opSet  bool
-	prompt bool // a text-completion body: its output is the generated text
 
 	status  int
 	errType string

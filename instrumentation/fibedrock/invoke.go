@@ -163,7 +163,6 @@ func (c *call) cohereChatRequest(body []byte, root gjson.Result) {
 func (c *call) promptRequest(body []byte, root gjson.Result) {
 	c.attrs.Add(semconv.GenAIOperationName.String("text_completion"))
 	c.opSet = true
-	c.prompt = true
 	pk := "prompt"
 	if !root.Get(pk).Exists() {
 		pk = "inputText"

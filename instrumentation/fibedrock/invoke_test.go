@@ -277,3 +277,27 @@ func TestSuppressTracing(t *testing.T) {
 		t.Fatalf("%d spans", n)
 	}
 }
+
+// TestInvokeModelGuardrail: InvokeModel's guardrail (a request header)
+// and its action and trace in the response body.
+func TestInvokeModelGuardrail(t *testing.T) {
+	tp, sr := recorder()
+	resp := `{"amazon-bedrock-guardrailAction":"INTERVENED","amazon-bedrock-trace":{"guardrail":{"input":{"gr-9":{"sensitiveInformationPolicy":{"piiEntities":[{"action":"BLOCKED","match":"jane@example.com","type":"EMAIL"}]}}}}},"content":[{"text":"Sorry, the model cannot answer this question.","type":"text"}],"role":"assistant","stop_reason":"end_turn","type":"message","usage":{"input_tokens":0,"output_tokens":0}}`
+	s := newStandin(t, func(string, []byte) answer { return jsonAnswer([]byte(resp)) })
+	var log wireLog
+	c := client(s.URL, log.transport(nil, fibedrock.WithTracerProvider(tp)), 1)
+	_, err := c.InvokeModel(sessionCtx(), &bedrockruntime.InvokeModelInput{ModelId: aws.String("anthropic.claude-3-haiku-20240307-v1:0"),
+		GuardrailIdentifier: aws.String("gr-9"), GuardrailVersion: aws.String("DRAFT"), Trace: types.TraceEnabled,
+		Body: []byte(families[0].request), ContentType: aws.String("application/json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.check(t, s)
+	want(t, attrs(sr.Ended()[0]), map[string]string{
+		"gen_ai.guardrail.name":            "gr-9",
+		"gen_ai.guardrail.result":          "INTERVENED",
+		"gen_ai.guardrail.categories":      `["EMAIL"]`,
+		"gen_ai.guardrail.modified_output": "Sorry, the model cannot answer this question.",
+	})
+	noSecrets(t, sr.Ended())
+}

@@ -67,7 +67,8 @@ func (o *output) headerUsage(h http.Header) {
 }
 
 // guardrailTrace collects the policies that acted in a guardrail trace:
-// the name or type of every assessment entry whose action is not NONE.
+// the name or type of every assessment entry whose action is not NONE
+// (never the text a policy matched, which may be personal data).
 func (o *output) guardrailTrace(g gjson.Result) {
 	if o.guardrail == "" {
 		o.guardrail = "NONE"
@@ -79,9 +80,6 @@ func (o *output) guardrailTrace(g gjson.Result) {
 				name := v.Get("name").String() // a denied topic or regex
 				if name == "" {
 					name = v.Get("type").String() // a content filter, PII entity
-				}
-				if name == "" {
-					name = v.Get("match").String()
 				}
 				if name != "" && !contains(o.categories, name) {
 					o.categories = append(o.categories, name)
