@@ -173,10 +173,10 @@ func vendorSystem(model string) string {
 
 // call is one traced runtime call.
 type call struct {
-	op     op
-	model  string
-	attrs  llmparse.Attrs
-	opSet  bool
+	op    op
+	model string
+	attrs llmparse.Attrs
+	opSet bool
 
 	status  int
 	errType string
