@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"go.opentelemetry.io/otel/codes"
 
+	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/instrumentation/fibedrock"
 	"github.com/traceai-go/traceai/internal/eventstream"
 )
@@ -175,5 +176,44 @@ func TestOtherRequestsUntouched(t *testing.T) {
 	}
 	if len(sr.Ended()) != 0 {
 		t.Fatalf("%d spans", len(sr.Ended()))
+	}
+}
+
+// TestMasking: WithTraceConfig applies to every attribute, streamed too.
+func TestMasking(t *testing.T) {
+	cfg := fi.NewTraceConfig()
+	cfg.HideInputs, cfg.HideOutputs = true, true
+	tp, sr := recorder()
+	stream := converseStream(t, "converse_stream.jsonl")
+	s := newStandin(t, func(path string, _ []byte) answer {
+		if strings.HasSuffix(path, "-stream") {
+			return streamAnswer(stream)
+		}
+		return jsonAnswer(fixture(t, "converse_response.json"))
+	})
+	c := client(s.URL, fibedrock.NewTransport(nil, fibedrock.WithTracerProvider(tp), fibedrock.WithTraceConfig(cfg)), 1)
+	if _, err := c.Converse(sessionCtx(), converseInput(claudeProfile)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.ConverseStream(sessionCtx(), &bedrockruntime.ConverseStreamInput{ModelId: aws.String(claudeProfile), Messages: converseInput(claudeProfile).Messages})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range out.GetStream().Events() {
+	}
+	out.GetStream().Close()
+	if len(sr.Ended()) != 2 {
+		t.Fatalf("%d spans", len(sr.Ended()))
+	}
+	for _, sp := range sr.Ended() {
+		a := attrs(sp)
+		for k, v := range a {
+			if strings.HasPrefix(k, "gen_ai.input.messages") || strings.HasPrefix(k, "gen_ai.output.messages") || strings.Contains(v, "Paris") {
+				t.Errorf("%s: %s = %q recorded", sp.Name(), k, v)
+			}
+		}
+		if a["gen_ai.usage.total_tokens"] != "2295" || a["session.id"] != "sess-1" {
+			t.Errorf("%s: %v", sp.Name(), a)
+		}
 	}
 }
