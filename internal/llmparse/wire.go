@@ -387,9 +387,10 @@ func (t *tracked) feed(b []byte) {
 	}
 }
 
-// message takes one event-stream message; the first is the first token.
+// message takes one event-stream message; the first event (not an
+// exception or error) is the first token.
 func (t *tracked) message(m *eventstream.Message) {
-	if !t.first {
+	if mt := m.Get(":message-type"); !t.first && mt != "exception" && mt != "error" {
 		t.first = true
 		t.span.event(semconv.FirstTokenStreamEvent)
 	}
