@@ -104,9 +104,18 @@ func stringList(list []string) string {
 // message i, and returns images with the URIs of its referenced images.
 func converseMessage(attrs *llmparse.Attrs, i int, m gjson.Result, images []string) []string {
 	key := msgRef{i: i}
-	attrs.Str(key.key(semconv.MessageRole), m.Get("role").String())
+	var content gjson.Result
+	m.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "role":
+			attrs.Str(key.key(semconv.MessageRole), v.String())
+		case "content":
+			content = v
+		}
+		return true
+	})
 	j, k := 0, 0
-	m.Get("content").ForEach(func(_, b gjson.Result) bool {
+	content.ForEach(func(_, b gjson.Result) bool {
 		ck := func(sub attribute.Key) attribute.Key { return key.part(j, sub) }
 		b.ForEach(func(kind, v gjson.Result) bool {
 			switch kind.Str {
@@ -197,6 +206,7 @@ func redactBytes(js string) string {
 		return js
 	}
 	var b strings.Builder
+	b.Grow(len(js))
 	for {
 		i := strings.Index(js, key)
 		if i < 0 {
@@ -230,7 +240,21 @@ func hasKey(kvs []attribute.KeyValue, k attribute.Key) bool {
 // converseResponse takes a whole Converse response (or Nova's InvokeModel
 // response, the same shape).
 func (o *output) converseResponse(root gjson.Result) {
-	msg := root.Get("output.message")
+	// One pass over the top level instead of a search per field.
+	var msg gjson.Result
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "output":
+			msg = v.Get("message")
+		case "stopReason":
+			o.stopReason = v.String()
+		case "usage":
+			o.converseUsage(v)
+		case "trace":
+			o.converseTrace(v)
+		}
+		return true
+	})
 	o.role = msg.Get("role").String()
 	msg.Get("content").ForEach(func(_, b gjson.Result) bool {
 		b.ForEach(func(kind, v gjson.Result) bool {
@@ -248,9 +272,6 @@ func (o *output) converseResponse(root gjson.Result) {
 		})
 		return true
 	})
-	o.stopReason = root.Get("stopReason").String()
-	o.converseUsage(root.Get("usage"))
-	o.converseTrace(root.Get("trace"))
 }
 
 // converseEvent takes one ConverseStream event, or one event of Nova's
@@ -286,11 +307,23 @@ func (o *output) converseUsage(u gjson.Result) {
 	if !u.IsObject() {
 		return
 	}
-	r := gjson.GetMany(u.Raw, "inputTokens", "outputTokens", "totalTokens", "cacheReadInputTokens", "cacheWriteInputTokens",
-		"cacheReadInputTokenCount", "cacheWriteInputTokenCount")
 	o.usage = true
-	o.in, o.outTok, o.total = r[0].Int(), r[1].Int(), r[2].Int()
-	o.cacheRead, o.cacheWrite = r[3].Int()+r[5].Int(), r[4].Int()+r[6].Int()
+	o.in, o.outTok, o.total, o.cacheRead, o.cacheWrite = 0, 0, 0, 0, 0
+	u.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "inputTokens":
+			o.in = v.Int()
+		case "outputTokens":
+			o.outTok = v.Int()
+		case "totalTokens":
+			o.total = v.Int()
+		case "cacheReadInputTokens", "cacheReadInputTokenCount": // Converse, Nova
+			o.cacheRead = v.Int()
+		case "cacheWriteInputTokens", "cacheWriteInputTokenCount":
+			o.cacheWrite = v.Int()
+		}
+		return true
+	})
 }
 
 // converseTrace takes a response's trace: the guardrail's assessments and
