@@ -100,8 +100,9 @@ func (m *Message) Get(name string) string {
 // Decoder decodes a stream fed to it piece by piece. The zero value is
 // ready to use. After an error it ignores further input.
 type Decoder struct {
-	buf []byte // the unfinished message's bytes so far
-	err error
+	buf  []byte // the unfinished message's bytes so far
+	need int    // its total length, once its prelude is in buf and checked
+	err  error
 }
 
 // Feed takes the next bytes of the stream and calls fn with each message
@@ -121,23 +122,34 @@ func (d *Decoder) Feed(p []byte, fn func(*Message)) error {
 				continue
 			}
 			d.buf = append(make([]byte, 0, d.want(p)), p...)
+			if ok {
+				d.need = n
+			}
 			p = nil
 			break
 		}
 		// Complete the prelude, then the message, taking no more of p
-		// than the message needs.
-		need := preludeLen
-		if n, ok := d.frameLen(d.buf); d.err != nil {
-			break
-		} else if ok {
-			need = n
+		// than the message needs. Readers such as aws-sdk-go-v2's read a
+		// message in many small pieces: the prelude is checked once.
+		if d.need == 0 {
+			take := min(preludeLen-len(d.buf), len(p))
+			d.buf = append(d.buf, p[:take]...)
+			p = p[take:]
+			n, ok := d.frameLen(d.buf)
+			if !ok {
+				continue // still short of a prelude, or d.err is set
+			}
+			d.need = n
+			if cap(d.buf) < n {
+				d.buf = append(make([]byte, 0, n), d.buf...)
+			}
 		}
-		take := min(need-len(d.buf), len(p))
+		take := min(d.need-len(d.buf), len(p))
 		d.buf = append(d.buf, p[:take]...)
 		p = p[take:]
-		if n, ok := d.frameLen(d.buf); d.err == nil && ok && len(d.buf) == n {
+		if len(d.buf) == d.need {
 			frame := d.buf
-			d.buf = nil
+			d.buf, d.need = nil, 0
 			d.emit(frame, fn)
 		}
 	}

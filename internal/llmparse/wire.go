@@ -318,13 +318,14 @@ type tracked struct {
 	framing Framing
 	stop    func() bool
 
-	mu    sync.Mutex
-	buf   []byte // JSON body so far, or the unfinished line of a stream
-	data  []byte // data lines of the SSE event being read
-	es    eventstream.Decoder
-	first bool
-	done  bool
-	eof   bool // the body was read to its end
+	mu        sync.Mutex
+	buf       []byte // JSON body so far, or the unfinished line of a stream
+	data      []byte // data lines of the SSE event being read
+	es        eventstream.Decoder
+	onMessage func(*eventstream.Message)
+	first     bool
+	done      bool
+	eof       bool // the body was read to its end
 }
 
 func (t *tracked) Read(p []byte) (int, error) {
@@ -362,7 +363,10 @@ func (t *tracked) feed(b []byte) {
 		return
 	}
 	if t.framing == FramingEventStream {
-		t.es.Feed(b, t.message)
+		if t.onMessage == nil {
+			t.onMessage = t.message // one method value, not one per read
+		}
+		t.es.Feed(b, t.onMessage)
 		return
 	}
 	if !t.first {
