@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/traceai-go/traceai/instrumentation/fibedrock"
@@ -52,6 +54,52 @@ func BenchmarkMemConverse(b *testing.B) {
 		attrs := sr.Ended()[0].Attributes()
 		run(b, rtFunc(func(r *http.Request) (*http.Response, error) {
 			ctx, span := tracer.Start(r.Context(), "bedrock.converse", trace.WithAttributes(attrs...))
+			defer span.End()
+			return mem.RoundTrip(r.WithContext(ctx))
+		}))
+	})
+	b.Run("instrumented", func(b *testing.B) {
+		run(b, fibedrock.NewTransport(mem, fibedrock.WithTracerProvider(benchProvider(b))))
+	})
+}
+
+// BenchmarkMemConverseStream is ConverseStream through the real SDK over
+// an in-memory network (no sockets, so less noise): bare, sdk-span (the
+// floor) and instrumented.
+func BenchmarkMemConverseStream(b *testing.B) {
+	stream := converseStream(b, "converse_stream.jsonl")
+	in := &bedrockruntime.ConverseStreamInput{ModelId: aws.String(claudeProfile), Messages: converseInput(claudeProfile).Messages,
+		System: converseInput(claudeProfile).System}
+	call := func(c *bedrockruntime.Client) error {
+		out, err := c.ConverseStream(benchCtx(), in)
+		if err != nil {
+			return err
+		}
+		for range out.GetStream().Events() {
+		}
+		out.GetStream().Close()
+		return out.GetStream().Err()
+	}
+	mem := memStream(stream, len(stream))
+	run := func(b *testing.B, rt http.RoundTripper) {
+		c := client("http://bedrock.invalid", rt, 1)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := call(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("bare", func(b *testing.B) { run(b, mem) })
+	b.Run("sdk-span", func(b *testing.B) {
+		tp, sr := recorder()
+		if err := call(client("http://bedrock.invalid", fibedrock.NewTransport(mem, fibedrock.WithTracerProvider(tp)), 1)); err != nil {
+			b.Fatal(err)
+		}
+		attrs := sr.Ended()[0].Attributes()
+		tracer := benchProvider(b).Tracer("floor")
+		run(b, rtFunc(func(r *http.Request) (*http.Response, error) {
+			ctx, span := tracer.Start(r.Context(), "bedrock.converse_stream", trace.WithAttributes(attrs...))
 			defer span.End()
 			return mem.RoundTrip(r.WithContext(ctx))
 		}))

@@ -117,7 +117,7 @@ func (d *Decoder) Feed(p []byte, fn func(*Message)) error {
 				break
 			}
 			if ok && n <= len(p) {
-				d.emit(p[:n], fn)
+				d.emit(p[:n], false, fn)
 				p = p[n:]
 				continue
 			}
@@ -150,7 +150,7 @@ func (d *Decoder) Feed(p []byte, fn func(*Message)) error {
 		if len(d.buf) == d.need {
 			frame := d.buf
 			d.buf, d.need = nil, 0
-			d.emit(frame, fn)
+			d.emit(frame, true, fn)
 		}
 	}
 	return d.err
@@ -198,16 +198,20 @@ func (d *Decoder) frameLen(b []byte) (int, bool) {
 	return int(total), true
 }
 
-// emit checks and decodes the whole message frame and hands it to fn.
-func (d *Decoder) emit(frame []byte, fn func(*Message)) {
+// emit checks and decodes the whole message frame and hands it to fn;
+// owned says the frame is the Decoder's own, not the caller's bytes.
+func (d *Decoder) emit(frame []byte, owned bool, fn func(*Message)) {
 	n := len(frame)
 	if crc32.ChecksumIEEE(frame[:n-crcLen]) != binary.BigEndian.Uint32(frame[n-crcLen:]) {
 		d.err = ErrMessageCRC
 		return
 	}
 	hl := int(binary.BigEndian.Uint32(frame[4:8]))
-	// One copy holds the message's headers and payload.
-	own := append([]byte(nil), frame[preludeLen:n-crcLen]...)
+	// One buffer, never reused, holds the message's headers and payload.
+	own := frame[preludeLen : n-crcLen : n-crcLen]
+	if !owned {
+		own = append([]byte(nil), own...)
+	}
 	hs, err := parseHeaders(own[:hl])
 	if err != nil {
 		d.err = err
@@ -216,14 +220,27 @@ func (d *Decoder) emit(frame []byte, fn func(*Message)) {
 	fn(&Message{Headers: hs, Payload: own[hl:]})
 }
 
+// commonNames are the header names of AWS's streams, kept as constants so
+// that decoding them allocates nothing.
+var commonNames = []string{":event-type", ":content-type", ":message-type", ":exception-type", ":error-code", ":error-message"}
+
+func headerName(b []byte) string {
+	for _, c := range commonNames {
+		if string(b) == c {
+			return c
+		}
+	}
+	return string(b)
+}
+
 func parseHeaders(b []byte) ([]Header, error) {
-	var hs []Header
+	hs := make([]Header, 0, 3)
 	for len(b) > 0 {
 		nl := int(b[0])
 		if nl == 0 || len(b) < 1+nl+1 {
 			return nil, ErrHeader
 		}
-		name := string(b[1 : 1+nl])
+		name := headerName(b[1 : 1+nl])
 		t := Type(b[1+nl])
 		b = b[2+nl:]
 		if int(t) >= len(fixedLen) {
