@@ -106,7 +106,9 @@ func (adapter) Start(req *http.Request, body []byte) (llmparse.Call, bool) {
 	if !ok {
 		return nil, false
 	}
-	c := &call{op: o, model: model, attrs: make(llmparse.Attrs, 0, 96)}
+	// Room for the request's attributes and the response's, which the
+	// Wire appends to them: about one per 100 bytes of a typical body.
+	c := &call{op: o, model: model, attrs: make(llmparse.Attrs, 0, min(32+len(body)/100, 256))}
 	c.attrs.Add(semconv.GenAIProviderName.String(string(semconv.ProviderAws)))
 	c.attrs.Str(semconv.GenAIRequestModel, model)
 	if s := vendorSystem(model); s != "" {
