@@ -279,15 +279,29 @@ func (o *output) converseResponse(root gjson.Result) {
 func (o *output) converseEvent(typ string, ev gjson.Result) {
 	switch typ {
 	case "contentBlockDelta":
-		r := gjson.GetMany(ev.Raw, "contentBlockIndex", "delta.text", "delta.toolUse.input", "delta.reasoningContent.text")
-		switch {
-		case r[1].Exists():
-			o.text.WriteString(r[1].String())
-		case r[2].Exists():
-			o.tool(int(r[0].Int())).args.WriteString(r[2].String())
-		case r[3].Exists():
-			o.thinking.WriteString(r[3].String())
-		}
+		// The most frequent event: one pass over it, none over the body.
+		var index int
+		var delta gjson.Result
+		ev.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "contentBlockIndex":
+				index = int(v.Int())
+			case "delta":
+				delta = v
+			}
+			return true
+		})
+		delta.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "text":
+				o.text.WriteString(v.String())
+			case "toolUse":
+				o.tool(index).args.WriteString(v.Get("input").String())
+			case "reasoningContent":
+				o.thinking.WriteString(v.Get("text").String())
+			}
+			return true
+		})
 	case "messageStart":
 		o.role = ev.Get("role").String()
 	case "contentBlockStart":
