@@ -271,7 +271,7 @@ func (c *call) End() ([]attribute.KeyValue, error) {
 	}
 	c.out.headerUsage(c.header)
 	attrs := c.out.attrs(c.model)
-	if !c.stream && !c.out.hasText() && json(c.body) {
+	if !c.stream && !c.out.hasText() && isObject(c.body) {
 		// No text (a tool call only): the whole response, as the reference records it.
 		attrs.Str(semconv.OutputValue, llmparse.Format(c.body))
 		attrs.Str(semconv.OutputMimeType, string(semconv.MimeTypeJSON))
@@ -282,7 +282,7 @@ func (c *call) End() ([]attribute.KeyValue, error) {
 	return attrs, nil
 }
 
-func json(b []byte) bool { return len(b) > 0 && gjson.ValidBytes(b) && llmparse.Parse(b).IsObject() }
+func isObject(b []byte) bool { return len(b) > 0 && gjson.ValidBytes(b) && llmparse.Parse(b).IsObject() }
 
 // exceptionName turns the stream's ":exception-type" (throttlingException)
 // into the name the HTTP API uses for it (ThrottlingException).
