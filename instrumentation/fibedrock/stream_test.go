@@ -217,3 +217,42 @@ func TestMasking(t *testing.T) {
 		}
 	}
 }
+
+// TestInvokeStreamEveryBoundary: InvokeModelWithResponseStream chunks of
+// each family, the stream cut at every byte, give the same span.
+func TestInvokeStreamEveryBoundary(t *testing.T) {
+	for _, f := range families {
+		if f.stream == "" {
+			continue
+		}
+		stream := invokeStream(t, f.stream)
+		var first map[string]string
+		for cut := 0; cut <= len(stream); cut++ {
+			tp, sr := recorder()
+			rt := fibedrock.NewTransport(memStream(stream, cut), fibedrock.WithTracerProvider(tp))
+			req, _ := http.NewRequestWithContext(sessionCtx(), http.MethodPost, "https://bedrock-runtime.us-east-1.amazonaws.com/model/"+f.model+"/invoke-with-response-stream", strings.NewReader(f.request))
+			res, err := rt.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if !bytes.Equal(got, stream) {
+				t.Fatalf("%s cut %d: bytes changed", f.name, cut)
+			}
+			sp := sr.Ended()[0]
+			a := attrs(sp)
+			if first == nil {
+				first = a
+				if a["gen_ai.output.messages.0.message.content"] == "" || a["gen_ai.usage.output_tokens"] == "" || sp.Status().Code == codes.Error {
+					t.Fatalf("%s: %v %v", f.name, a, sp.Status())
+				}
+			}
+			for _, k := range []string{"gen_ai.output.messages.0.message.content", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.response.finish_reasons"} {
+				if a[k] != first[k] {
+					t.Fatalf("%s cut %d: %s = %q, whole %q", f.name, cut, k, a[k], first[k])
+				}
+			}
+		}
+	}
+}
