@@ -282,7 +282,9 @@ func (c *call) End() ([]attribute.KeyValue, error) {
 	return attrs, nil
 }
 
-func isObject(b []byte) bool { return len(b) > 0 && gjson.ValidBytes(b) && llmparse.Parse(b).IsObject() }
+func isObject(b []byte) bool {
+	return len(b) > 0 && gjson.ValidBytes(b) && llmparse.Parse(b).IsObject()
+}
 
 // exceptionName turns the stream's ":exception-type" (throttlingException)
 // into the name the HTTP API uses for it (ThrottlingException).
