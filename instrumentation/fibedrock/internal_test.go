@@ -3,6 +3,11 @@ package fibedrock
 import (
 	"testing"
 
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/traceai-go/traceai/fi"
+
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/internal/llmparse"
 )
@@ -56,5 +61,20 @@ func TestParsePathAndAttempt(t *testing.T) {
 		if got := vendorSystem(id); got != sys {
 			t.Errorf("%s: %q", id, got)
 		}
+	}
+}
+
+// TestNewConfig: defaults first, nil options and a nil provider keep them.
+func TestNewConfig(t *testing.T) {
+	c := newConfig([]Option{nil, WithTracerProvider(nil)})
+	if c.tp != otel.GetTracerProvider() || c.tp == nil {
+		t.Fatalf("provider %v", c.tp)
+	}
+	tp := sdktrace.NewTracerProvider()
+	cfg := fi.NewTraceConfig()
+	cfg.HideInputs = true
+	c = newConfig([]Option{WithTracerProvider(tp), WithTraceConfig(cfg)})
+	if c.tp != tp || !c.cfg.HideInputs {
+		t.Fatal("options not applied")
 	}
 }
