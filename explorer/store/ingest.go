@@ -831,6 +831,9 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	if err = t.insertMany("traces", traceCols, traceColsN, targs); err != nil {
 		return fmt.Errorf("traces: %w", err)
 	}
+	if err = t.indexTurns(traceIDs, changes); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
 
 	for _, e := range evals {
 		resolved, err := s.putEvaluation(t, e)
@@ -894,6 +897,7 @@ type aggSpan struct {
 	priced, refused, empty           bool
 	retry                            int64
 	inText, outText                  string
+	text                             *spanText
 }
 
 // aggOf is what summarizeTrace needs of a span.
@@ -902,7 +906,7 @@ func aggOf(r *spanRow) aggSpan {
 		start: r.startNS, end: r.endNS, status: r.statusCode, statusMsg: r.statusMessage,
 		session: r.sessionID, user: r.userID, model: r.model, in: r.inputTokens,
 		out: r.outputTokens, total: r.totalTokens, cost: r.cost, priced: r.priced,
-		refused: r.refused, empty: r.empty, retry: r.retry, inText: r.inText, outText: r.outText}
+		refused: r.refused, empty: r.empty, retry: r.retry, inText: r.inText, outText: r.outText, text: r.text}
 }
 
 // sortSpans puts spans in start order (span id breaking ties).
@@ -1050,6 +1054,7 @@ type traceSummary struct {
 	unpriced                         int
 	llmMS                            string
 	refused, empty, evalOnly, failed bool
+	text                             turnText // the search document (search_index.go)
 }
 
 // summarizeTrace computes the traces row of a trace from all its spans, in
@@ -1186,7 +1191,8 @@ func summarizeTrace(all []aggSpan) traceSummary {
 	return traceSummary{session: session, user: user, rootName: rootName, start: start, end: end,
 		spans: len(spans), llm: llm, errs: errs, retries: retries, errMsg: errMsg, model: model,
 		input: input, output: output, in: in, out: out, total: total, cost: cost, unpriced: unpriced,
-		llmMS: strings.Join(llmMS, ","), refused: refused, empty: empty, evalOnly: evalOnly, failed: failed}
+		llmMS: strings.Join(llmMS, ","), refused: refused, empty: empty, evalOnly: evalOnly, failed: failed,
+		text: buildTurnText(input, output, spans)}
 }
 
 // findTarget looks for an evaluation's target span (spanID) in the trace

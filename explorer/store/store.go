@@ -64,6 +64,7 @@ type Store struct {
 	reqs      chan *writeReq
 	closing   chan struct{}
 	writerEnd chan struct{}
+	searchEnd chan struct{} // indexExisting is done
 	closeOnce sync.Once
 	closeErr  error
 	mu        sync.RWMutex // guards closed against sends racing Close
@@ -188,6 +189,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		windows:       map[string]*latencyWindow{},
 		synced:        make(chan []*writeReq, 64),
 		syncEnd:       make(chan struct{}),
+		searchEnd:     make(chan struct{}),
 	}
 	if cfg.synchronous == "FULL" {
 		var mode string
@@ -223,7 +225,19 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	s.haveEvals = evals > 0
+	indexed, err := searchIndexed(wdb)
+	if err != nil {
+		wdb.Close()
+		rdb.Close()
+		cdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	go s.writer()
+	if indexed {
+		close(s.searchEnd)
+	} else {
+		go s.indexExisting()
+	}
 	go s.syncer()
 	go s.checkpointer()
 	return s, nil
@@ -241,6 +255,7 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		close(s.closing)
 		<-s.writerEnd
+		<-s.searchEnd
 		<-s.syncEnd
 		<-s.ckptEnd
 		for _, st := range s.stmts {

@@ -1,0 +1,370 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/traceai-go/traceai/explorer/internal/textquery"
+)
+
+// Fragment is a piece of a search snippet; Match marks the words searched
+// for. Clients show the Text of every fragment in order, escaped, with the
+// matching ones highlighted.
+type Fragment struct {
+	Text  string `json:"text"`
+	Match bool   `json:"match,omitempty"`
+}
+
+// TextMatch is where a turn matched a search.
+type TextMatch struct {
+	TraceID string `json:"trace_id"`
+	// Part is the text of the turn that matched: "input" or "output" (the
+	// turn as the conversation shows it), or the messages of its LLM calls
+	// by role: "user", "assistant", "tool" (tool results and tool call
+	// arguments) or "system".
+	Part string `json:"part"`
+	// Snippet is about 160 bytes of that text around the first match.
+	Snippet []Fragment `json:"snippet"`
+}
+
+// TurnQuery asks SearchTurns for the turns matching a search.
+type TurnQuery struct {
+	// Q is the search (see SessionFilter.Q).
+	Q string
+	// In are the parts searched (see SessionFilter.In).
+	In []string
+	// SessionID and UserID, when set, keep the turns of one session or user.
+	SessionID, UserID string
+	// Limit is the page size, 1..MaxLimit; 0 means DefaultLimit.
+	Limit  int
+	Cursor string
+}
+
+// TurnHit is one turn matching a search.
+type TurnHit struct {
+	SessionID string    `json:"session_id"`
+	UserID    string    `json:"user_id"`
+	TraceID   string    `json:"trace_id"`
+	Start     time.Time `json:"start"`
+	// Score is the relevance (BM25; higher is better).
+	Score float64 `json:"score"`
+	// Matches are the parts of the turn that matched, in the order of
+	// SearchParts, with their snippets.
+	Matches []TextMatch `json:"matches"`
+}
+
+// SearchParts are the accepted values of SessionFilter.In and TurnQuery.In.
+var SearchParts = []string{"input", "output", "user", "assistant", "tool", "system", "all"}
+
+// snippetWidth is the length in bytes of a snippet's text.
+const snippetWidth = 160
+
+// search is a parsed search with the parts it looks in.
+type search struct {
+	q     *textquery.Query
+	parts []string
+}
+
+// parseSearch parses q and in; nil when q is empty.
+func parseSearch(q string, in []string) (*search, error) {
+	if q == "" {
+		if len(in) > 0 {
+			return nil, &FilterError{"in", "needs q"}
+		}
+		return nil, nil
+	}
+	pq, err := textquery.Parse(q)
+	if err != nil {
+		var qe *textquery.Error
+		if errors.As(err, &qe) {
+			return nil, &FilterError{"q", qe.Msg}
+		}
+		return nil, err
+	}
+	parts, err := searchParts(in)
+	if err != nil {
+		return nil, err
+	}
+	return &search{pq, parts}, nil
+}
+
+func searchParts(in []string) ([]string, error) {
+	if len(in) == 0 {
+		return defaultParts, nil
+	}
+	want := map[string]bool{}
+	for _, p := range in {
+		p = strings.TrimSpace(p)
+		switch {
+		case p == "all":
+			return textParts, nil
+		case !contains(textParts, p):
+			return nil, &FilterError{"in", fmt.Sprintf("unknown part %q (one of %s)", p, strings.Join(SearchParts, ", "))}
+		}
+		want[p] = true
+	}
+	var out []string
+	for _, p := range textParts {
+		if want[p] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// fts writes the search as an FTS5 query: every term a quoted string (so
+// nothing typed is FTS5 syntax), limited to the parts' columns.
+func (sr *search) fts() string {
+	quote := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+	var inc []string
+	for _, t := range sr.q.Include() {
+		inc = append(inc, quote(t.Text))
+	}
+	expr := "(" + strings.Join(inc, " AND ") + ")"
+	for _, t := range sr.q.Exclude() {
+		expr = "(" + expr + " NOT " + quote(t.Text) + ")"
+	}
+	return "{" + strings.Join(sr.parts, " ") + "} : " + expr
+}
+
+// matches returns the parts of a turn's document (text, in textParts
+// order) that hold a match, with their snippets.
+func (sr *search) matches(trace string, text *turnText) []TextMatch {
+	var out []TextMatch
+	for i, p := range textParts {
+		if text[i] == "" || !contains(sr.parts, p) {
+			continue
+		}
+		fs := sr.q.Snippet(text[i], snippetWidth)
+		if fs == nil {
+			continue
+		}
+		m := TextMatch{TraceID: trace, Part: p, Snippet: make([]Fragment, len(fs))}
+		for j, f := range fs {
+			m.Snippet[j] = Fragment(f)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// match reports whether a turn's document matches, as the index would.
+func (sr *search) match(text *turnText) bool {
+	var b strings.Builder
+	for i, p := range textParts {
+		if contains(sr.parts, p) && text[i] != "" {
+			b.WriteString(text[i])
+			b.WriteByte('\n')
+		}
+	}
+	return sr.q.Match(b.String())
+}
+
+// sessionSearchJoin is joined to sessions for a search: the matching
+// sessions with their best (relevance) or latest matching turn's document.
+func sessionSearchJoin(relevance bool) string {
+	if relevance {
+		// bm25 is lower for better matches; score is higher for better.
+		return ` JOIN (SELECT session_id AS m_sid, max(-rank) AS m_score, rowid AS m_doc FROM turn_text
+			WHERE turn_text MATCH ? GROUP BY session_id) m ON m.m_sid = sessions.session_id`
+	}
+	return ` JOIN (SELECT session_id AS m_sid, 0.0 AS m_score, max(rowid) AS m_doc FROM turn_text
+			WHERE turn_text MATCH ? GROUP BY session_id) m ON m.m_sid = sessions.session_id`
+}
+
+// withExtra scans a row's trailing columns into extra.
+type withExtra struct {
+	r     scanner
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.r.Scan(append(dest, w.extra...)...) }
+
+// docs reads search documents by rowid.
+func (s *Store) docs(ctx context.Context, rowids []int64) (map[int64]*turnDoc, error) {
+	out := map[int64]*turnDoc{}
+	for len(rowids) > 0 {
+		n := min(len(rowids), 256)
+		args := make([]any, n)
+		for i, r := range rowids[:n] {
+			args[i] = r
+		}
+		rowids = rowids[n:]
+		rows, err := s.rdb.QueryContext(ctx, `SELECT rowid, session_id, trace_id, input, output, user, assistant, tool, system
+			FROM turn_text WHERE rowid IN (?`+strings.Repeat(",?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			d := &turnDoc{}
+			t := &d.text
+			if err := rows.Scan(&id, &d.session, &d.trace, &t[0], &t[1], &t[2], &t[3], &t[4], &t[5]); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = d
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+type turnDoc struct {
+	session, trace string
+	text           turnText
+}
+
+// attachMatches sets the Match of each session from its document.
+func (s *Store) attachMatches(ctx context.Context, sr *search, out []SessionSummary, docs []int64) error {
+	byDoc, err := s.docs(ctx, docs)
+	if err != nil {
+		return err
+	}
+	for i := range out {
+		d := byDoc[docs[i]]
+		if d == nil {
+			continue
+		}
+		if ms := sr.matches(d.trace, &d.text); len(ms) > 0 {
+			out[i].Match = &ms[0]
+		}
+	}
+	return nil
+}
+
+// SearchTurns returns one page of the turns matching q.Q, best first, and
+// the cursor of the next page ("" on the last). A *FilterError reports a
+// bad query or parameter.
+func (s *Store) SearchTurns(ctx context.Context, q TurnQuery) ([]TurnHit, string, error) {
+	limit, err := clampLimit(q.Limit)
+	if err != nil {
+		return nil, "", err
+	}
+	sr, err := parseSearch(q.Q, q.In)
+	if err != nil {
+		return nil, "", err
+	}
+	if sr == nil {
+		return nil, "", &FilterError{"q", "nothing to search for"}
+	}
+	offset := 0
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor, "relevance", true)
+		if err != nil {
+			return nil, "", err
+		}
+		if offset, err = strconv.Atoi(c.Val); err != nil || offset < 0 {
+			return nil, "", &FilterError{"cursor", "bad position"}
+		}
+	}
+	where, args := "turn_text MATCH ?", []any{sr.fts()}
+	if q.SessionID != "" {
+		where += " AND m.session_id = ?"
+		args = append(args, q.SessionID)
+	}
+	query := `SELECT m.rowid, -m.rank, m.session_id, m.trace_id, t.user_id, t.start_ns FROM turn_text m
+		JOIN traces t ON t.trace_id = m.trace_id WHERE ` + where
+	if q.UserID != "" {
+		query += " AND t.user_id = ?"
+		args = append(args, q.UserID)
+	}
+	query += ` ORDER BY m.rank, m.rowid LIMIT ? OFFSET ?`
+	rows, err := s.rdb.QueryContext(ctx, query, append(args, limit+1, offset)...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	out := []TurnHit{}
+	var docs []int64
+	for rows.Next() {
+		var h TurnHit
+		var doc, start int64
+		if err := rows.Scan(&doc, &h.Score, &h.SessionID, &h.TraceID, &h.UserID, &start); err != nil {
+			return nil, "", err
+		}
+		h.Start = nsTime(start)
+		out = append(out, h)
+		docs = append(docs, doc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out, docs = out[:limit], docs[:limit]
+		next = encodeCursor(cursor{Sort: "relevance", Desc: true, Val: strconv.Itoa(offset + limit)})
+	}
+	byDoc, err := s.docs(ctx, docs)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range out {
+		out[i].Matches = []TextMatch{}
+		if d := byDoc[docs[i]]; d != nil {
+			if ms := sr.matches(d.trace, &d.text); ms != nil {
+				out[i].Matches = ms
+			}
+		}
+	}
+	return out, next, nil
+}
+
+// SessionMatches returns the turns of a session that match q (looking in
+// the parts in, as SessionFilter.In), in start order, each with its first
+// matching part. The session replay marks them.
+func (s *Store) SessionMatches(ctx context.Context, sessionID, q string, in []string) ([]TextMatch, error) {
+	sr, err := parseSearch(q, in)
+	if err != nil || sr == nil {
+		return []TextMatch{}, err
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT d.doc FROM traces t JOIN turn_text_docs d ON d.trace_id = t.trace_id
+		WHERE t.session_id = ? AND t.eval_only = 0 ORDER BY t.start_ns, t.trace_id LIMIT ?`, sessionID, maxTurns)
+	if err != nil {
+		return nil, err
+	}
+	var docs []int64
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		docs = append(docs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	byDoc, err := s.docs(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+	out := []TextMatch{}
+	for _, id := range docs {
+		d := byDoc[id]
+		if d == nil || !sr.match(&d.text) {
+			continue
+		}
+		if ms := sr.matches(d.trace, &d.text); len(ms) > 0 {
+			out = append(out, ms[0])
+		}
+	}
+	return out, nil
+}

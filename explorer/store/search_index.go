@@ -1,0 +1,214 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/traceai-go/traceai/explorer/internal/textquery"
+)
+
+// Search indexes one document per turn (trace): its input and output as the
+// conversation shows them, and the messages of its LLM spans by role, each
+// part in its own column of turn_text so that a query can leave system
+// prompts out (see docs/explorer.md, "Search").
+
+// textParts are the searchable parts of a turn, in the order of the
+// turn_text columns and of TextMatch.Part.
+var textParts = []string{"input", "output", "user", "assistant", "tool", "system"}
+
+// defaultParts are searched when SessionFilter.In is empty: all but
+// system prompts, which repeat in every turn.
+var defaultParts = textParts[:5]
+
+// maxPartText bounds each part of a turn's document, in bytes.
+const maxPartText = 32 << 10
+
+// spanText is the text an LLM span adds to its turn's document, by role.
+// The messages of an LLM call's input repeat the conversation so far: only
+// those from its last user message on belong to the turn (earlier ones are
+// indexed with the turns that said them), system prompts apart.
+type spanText struct {
+	user, assistant, tool, system []string
+}
+
+// messageText picks the searchable text of a span's messages.
+func messageText(in, out []Message) *spanText {
+	if len(in) == 0 && len(out) == 0 {
+		return nil
+	}
+	st := &spanText{}
+	from := 0
+	for i := len(in) - 1; i >= 0; i-- {
+		if in[i].Role == "user" {
+			from = i
+			break
+		}
+	}
+	for i, m := range in {
+		if i < from && !isSystemRole(m.Role) {
+			continue
+		}
+		st.add(m)
+	}
+	for _, m := range out {
+		st.add(m)
+	}
+	return st
+}
+
+func isSystemRole(role string) bool { return role == "system" || role == "developer" }
+
+func (st *spanText) add(m Message) {
+	switch {
+	case isSystemRole(m.Role):
+		st.system = appendText(st.system, m.Content)
+	case m.Role == "user":
+		st.user = appendText(st.user, m.Content)
+	case m.Role == "tool" || m.Role == "function" || m.Role == "ipython":
+		st.tool = appendText(st.tool, m.Content)
+	default:
+		st.assistant = appendText(st.assistant, m.Content)
+	}
+	for _, c := range m.ToolCalls {
+		st.tool = appendText(st.tool, strings.TrimSpace(c.Name+" "+c.Arguments))
+	}
+}
+
+func appendText(list []string, s string) []string {
+	if s = textquery.NormalizeSpace(s); s != "" {
+		list = append(list, s)
+	}
+	return list
+}
+
+// turnText is the document of one turn: one text per part of textParts.
+type turnText [6]string
+
+// empty reports whether the turn has nothing to search.
+func (d *turnText) empty() bool {
+	for _, s := range d {
+		if s != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// buildTurnText joins the turn's input and output and its spans' message
+// texts (spans in start order) into its document. A text already in the
+// document (the user message that is also the turn's input, a history
+// repeated by each LLM call of the turn) is indexed once; messages are
+// separated by new lines, so that a phrase never spans two of them.
+func buildTurnText(input, output string, spans []aggSpan) turnText {
+	var parts [6][]string
+	seen := map[string]bool{}
+	add := func(i int, s string) {
+		if s == "" || seen[s] {
+			return
+		}
+		seen[s] = true
+		parts[i] = append(parts[i], s)
+	}
+	add(0, textquery.NormalizeSpace(input))
+	add(1, textquery.NormalizeSpace(output))
+	for i := range spans {
+		st := spans[i].text
+		if st == nil {
+			continue
+		}
+		for _, s := range st.user {
+			add(2, s)
+		}
+		for _, s := range st.assistant {
+			add(3, s)
+		}
+		for _, s := range st.tool {
+			add(4, s)
+		}
+		for _, s := range st.system {
+			add(5, s)
+		}
+	}
+	var d turnText
+	for i, p := range parts {
+		d[i] = truncate(strings.Join(p, "\n"), maxPartText)
+	}
+	return d
+}
+
+const (
+	lastSearchDoc   = `SELECT rowid FROM turn_text ORDER BY rowid DESC LIMIT 1`
+	deleteSearchDoc = `DELETE FROM turn_text WHERE rowid = ?`
+	deleteDocRow    = `DELETE FROM turn_text_docs WHERE trace_id = ?`
+	insertSearchDoc = `INSERT INTO turn_text (rowid, session_id, trace_id, input, output, user, assistant, tool, system)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertDocRow = `INSERT OR REPLACE INTO turn_text_docs (trace_id, doc) VALUES (?, ?)`
+)
+
+// searchDocLookup reads the documents of up to lookupN traces.
+var searchDocLookup = `SELECT trace_id, doc FROM turn_text_docs WHERE trace_id IN (?` + strings.Repeat(",?", lookupN-1) + `)`
+
+// indexTurns writes the search documents of the batch's traces (ids, with
+// their changes in the same order) in the write transaction. A trace
+// stored before has its document replaced.
+func (t *txn) indexTurns(ids []string, changes []traceChange) error {
+	var again []string
+	for i := range changes {
+		if changes[i].existed {
+			again = append(again, ids[i])
+		}
+	}
+	docs := map[string]int64{}
+	if len(again) > 0 {
+		err := lookupEach(t, searchDocLookup, again, func(rows *sql.Rows) error {
+			var id string
+			var doc int64
+			if err := rows.Scan(&id, &doc); err != nil {
+				return err
+			}
+			docs[id] = doc
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("search documents: %w", err)
+		}
+	}
+	var last int64 = -1
+	for i, id := range ids {
+		tr := &changes[i].new
+		doc, had := docs[id]
+		if had {
+			if err := t.exec(deleteSearchDoc, doc); err != nil {
+				return fmt.Errorf("search document of %s: %w", id, err)
+			}
+		}
+		if tr.evalOnly || tr.text.empty() {
+			if had {
+				if err := t.exec(deleteDocRow, id); err != nil {
+					return fmt.Errorf("search document of %s: %w", id, err)
+				}
+			}
+			continue
+		}
+		if !had {
+			if last < 0 {
+				if err := t.queryRow(lastSearchDoc).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("search documents: %w", err)
+				}
+				last = max(last, 0)
+			}
+			last++
+			doc = last
+			if err := t.exec(insertDocRow, id, doc); err != nil {
+				return fmt.Errorf("search document of %s: %w", id, err)
+			}
+		}
+		d := &tr.text
+		if err := t.exec(insertSearchDoc, doc, tr.session, id, d[0], d[1], d[2], d[3], d[4], d[5]); err != nil {
+			return fmt.Errorf("search document of %s: %w", id, err)
+		}
+	}
+	return nil
+}
