@@ -183,7 +183,7 @@ func bigStore(b *testing.B) *store.Store {
 	if v, err := strconv.Atoi(os.Getenv("TRACEAI_BENCH_SESSIONS")); err == nil && v > 0 {
 		sessions = v
 	}
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("traceai-bench-v3-%d.db", sessions))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("traceai-bench-v4-%d.db", sessions))
 	done := path + ".done"
 	if _, err := os.Stat(done); err != nil {
 		os.Remove(path)

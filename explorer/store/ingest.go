@@ -421,6 +421,7 @@ type txn struct {
 	evals   bool              // the batch has evaluations
 	facts   map[string]string // session facts written (see fact)
 	windows map[string]*latencyWindow
+	system  map[string]uint64 // system prompts indexed (dedupeSystem)
 }
 
 func (t *txn) stmt(q string) (*sql.Stmt, error) {
@@ -719,6 +720,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			clear(s.facts)
 		}
 		maps.Copy(s.facts, t.facts)
+		maps.Copy(s.systemSeen, t.system)
 		s.keepWindows(t)
 		s.pending = pending
 	}()
@@ -831,9 +833,6 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	if err = t.insertMany("traces", traceCols, traceColsN, targs); err != nil {
 		return fmt.Errorf("traces: %w", err)
 	}
-	if err = t.indexTurns(traceIDs, changes); err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
 
 	for _, e := range evals {
 		resolved, err := s.putEvaluation(t, e)
@@ -851,7 +850,14 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		}
 		pending -= n
 	}
-	return s.applyAggregates(t, plan)
+	if err = s.applyAggregates(t, plan); err != nil {
+		return err
+	}
+	// Last: once written, the search index flushes at every statement.
+	if err = t.indexTurns(traceIDs, changes); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	return nil
 }
 
 // oldTrace is a traces row as stored before the batch.

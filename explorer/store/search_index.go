@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 
 	"github.com/traceai-go/traceai/explorer/internal/textquery"
@@ -145,15 +146,30 @@ const (
 	insertSearchDoc = `INSERT INTO turn_text (rowid, session_id, trace_id, input, output, user, assistant, tool, system)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertDocRow = `INSERT OR REPLACE INTO turn_text_docs (trace_id, doc) VALUES (?, ?)`
+	// searchDocCols are the columns of a turn_text insert.
+	searchDocCols  = `rowid, session_id, trace_id, input, output, user, assistant, tool, system`
+	searchDocColsN = 9
 )
 
 // searchDocLookup reads the documents of up to lookupN traces.
 var searchDocLookup = `SELECT trace_id, doc FROM turn_text_docs WHERE trace_id IN (?` + strings.Repeat(",?", lookupN-1) + `)`
 
+// deleteSearchDocs deletes up to lookupN documents by rowid.
+var deleteSearchDocs = `DELETE FROM turn_text WHERE rowid IN (?` + strings.Repeat(",?", lookupN-1) + `)`
+
+// searchInsertRows is how many documents one turn_text insert writes.
+const searchInsertRows = 256
+
 // indexTurns writes the search documents of the batch's traces (ids, with
-// their changes in the same order) in the write transaction. A trace
-// stored before has its document replaced.
+// their changes in the same order) in the write transaction, after
+// everything else: FTS5 flushes its pending terms to disk at each statement
+// once it is written in a transaction, so its rows go in as few statements
+// as possible (one per searchInsertRows documents). A trace stored before
+// has its document replaced.
 func (t *txn) indexTurns(ids []string, changes []traceChange) error {
+	if t.s.noSearch {
+		return nil
+	}
 	var again []string
 	for i := range changes {
 		if changes[i].existed {
@@ -176,19 +192,23 @@ func (t *txn) indexTurns(ids []string, changes []traceChange) error {
 		}
 	}
 	var last int64 = -1
+	var gone []int64
+	var dropped []string
+	docArgs := make([]any, 0, 2*len(ids))
+	ftsArgs := make([]any, 0, searchDocColsN*len(ids))
+	if len(t.s.systemSeen) > maxSystemSeen {
+		clear(t.s.systemSeen)
+	}
 	for i, id := range ids {
 		tr := &changes[i].new
+		t.dedupeSystem(tr, changes[i].existed)
 		doc, had := docs[id]
 		if had {
-			if err := t.exec(deleteSearchDoc, doc); err != nil {
-				return fmt.Errorf("search document of %s: %w", id, err)
-			}
+			gone = append(gone, doc)
 		}
 		if tr.evalOnly || tr.text.empty() {
 			if had {
-				if err := t.exec(deleteDocRow, id); err != nil {
-					return fmt.Errorf("search document of %s: %w", id, err)
-				}
+				dropped = append(dropped, id)
 			}
 			continue
 		}
@@ -201,14 +221,62 @@ func (t *txn) indexTurns(ids []string, changes []traceChange) error {
 			}
 			last++
 			doc = last
-			if err := t.exec(insertDocRow, id, doc); err != nil {
-				return fmt.Errorf("search document of %s: %w", id, err)
-			}
+			docArgs = append(docArgs, id, doc)
 		}
 		d := &tr.text
-		if err := t.exec(insertSearchDoc, doc, tr.session, id, d[0], d[1], d[2], d[3], d[4], d[5]); err != nil {
+		ftsArgs = append(ftsArgs, doc, tr.session, id, d[0], d[1], d[2], d[3], d[4], d[5])
+	}
+	for _, id := range dropped {
+		if err := t.exec(deleteDocRow, id); err != nil {
 			return fmt.Errorf("search document of %s: %w", id, err)
 		}
 	}
+	if err := t.insertMany("turn_text_docs", "trace_id, doc", 2, docArgs); err != nil {
+		return fmt.Errorf("search documents: %w", err)
+	}
+	if len(gone) > 0 {
+		if err := inChunks(gone, func(args []any) error { return t.exec(deleteSearchDocs, args...) }); err != nil {
+			return fmt.Errorf("search documents: %w", err)
+		}
+	}
+	for len(ftsArgs) > 0 {
+		n := min(len(ftsArgs)/searchDocColsN, searchInsertRows)
+		q := `INSERT INTO turn_text (` + searchDocCols + `) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?),", n), ",")
+		if err := t.exec(q, ftsArgs[:n*searchDocColsN]...); err != nil {
+			return fmt.Errorf("search documents: %w", err)
+		}
+		ftsArgs = ftsArgs[n*searchDocColsN:]
+	}
 	return nil
+}
+
+// maxSystemSeen bounds the writer's memory of the sessions' system prompts.
+const maxSystemSeen = 100000
+
+// dedupeSystem leaves out of a new turn's document the system prompt that
+// the session's previous turn indexed: system prompts repeat in every LLM
+// call, often at length, and one copy per session finds the session. A
+// turn stored before keeps its prompt (it may be the copy). After a
+// restart the first turn of each session indexes the prompt again.
+func (t *txn) dedupeSystem(tr *traceSummary, existed bool) {
+	sys := tr.text[5]
+	if sys == "" || tr.session == "" {
+		return
+	}
+	h := fnv.New64a()
+	h.Write([]byte(sys))
+	sum := h.Sum64()
+	prev, ok := t.system[tr.session]
+	if !ok {
+		prev = t.s.systemSeen[tr.session]
+	}
+	if !existed && prev == sum {
+		tr.text[5] = ""
+		return
+	}
+	if t.system == nil {
+		t.system = map[string]uint64{}
+	}
+	t.system[tr.session] = sum
 }

@@ -39,12 +39,23 @@ CREATE TABLE IF NOT EXISTS search_state (
 // migrateSearch marks a new database (schema version 0 before migrate) as
 // fully indexed; an older one is indexed by indexExisting after Open.
 func migrateSearch(tx *sql.Tx, fromVersion int) error {
+	if _, err := tx.Exec(searchTuning); err != nil {
+		return err
+	}
 	if fromVersion != 0 {
 		return nil
 	}
 	_, err := tx.Exec(`INSERT OR REPLACE INTO search_state (key, value) VALUES ('indexed', 1)`)
 	return err
 }
+
+// searchTuning is applied at every open (FTS5 keeps it in its config).
+// Merging 16 segments at a time rather than 4 halves the merge work on the
+// writer's path, and 4,000-byte leaves make a batch's segment fewer rows
+// (ingest with the index: 15.9-18.2 ms per 512 spans vs 17.2-27.4 ms with
+// the defaults, on a shared machine; docs/explorer.md).
+const searchTuning = `INSERT INTO turn_text (turn_text, rank) VALUES ('automerge', 16);
+INSERT INTO turn_text (turn_text, rank) VALUES ('pgsz', 4000);`
 
 // searchIndexed reports whether every stored turn has its search document.
 func searchIndexed(db *sql.DB) (bool, error) {

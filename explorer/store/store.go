@@ -60,6 +60,7 @@ type Store struct {
 	syncHook    func() // tests: runs before each flush
 	writeHook   func() // tests: runs when the writer has a request, before it gathers more
 	readWindows bool   // tests: read every latency window from the table
+	noSearch    bool   // benchmarks: no search documents at ingest
 
 	reqs      chan *writeReq
 	closing   chan struct{}
@@ -76,6 +77,7 @@ type Store struct {
 	facts         map[string]string              // session facts stored (txn.fact)
 	windows       map[string]*latencyWindow      // see latencyWindow
 	windowTurns   int                            // turns in windows
+	systemSeen    map[string]uint64              // the system prompt last indexed per session (dedupeSystem)
 	dataVersion   int64                          // PRAGMA data_version when windows were kept
 	stmts         map[string]*sql.Stmt           // writeQueries prepared on wdb
 	pending       int                            // evaluations whose target span has not arrived
@@ -187,6 +189,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		resourceCache: map[int64][]*commonpb.KeyValue{},
 		facts:         map[string]string{},
 		windows:       map[string]*latencyWindow{},
+		systemSeen:    map[string]uint64{},
 		synced:        make(chan []*writeReq, 64),
 		syncEnd:       make(chan struct{}),
 		searchEnd:     make(chan struct{}),
