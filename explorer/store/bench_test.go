@@ -61,6 +61,9 @@ func benchIngest(b *testing.B, mode string, exporters int) {
 		b.Fatal(err)
 	}
 	defer st.Close()
+	// TRACEAI_BENCH_NOSEARCH=1: without the search index, the baseline of
+	// indexing's cost (run the two alternately).
+	store.SetSearchIndexing(st, os.Getenv("TRACEAI_BENCH_NOSEARCH") != "1")
 	batches := batches512(b, b.N, uint64(time.Now().UnixNano()))
 	ctx := context.Background()
 	var wg sync.WaitGroup

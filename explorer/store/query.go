@@ -283,10 +283,16 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 	var p page
 	from, score, doc := ` FROM sessions`, 0.0, int64(0)
 	var extra []any
+	var hits *sessionHits
 	if sr != nil {
-		from += sessionSearchJoin(name == "relevance")
-		p.args = append(p.args, sr.fts())
-		extra = []any{&score, &doc}
+		if hits, err = s.probeSessions(ctx, sr, name == "relevance"); err != nil {
+			return nil, "", err
+		}
+		if !hits.common {
+			from += sessionHitsJoin
+			p.args = append(p.args, hits.json())
+			extra = []any{&score, &doc}
+		}
 	}
 	if f.UserID != "" {
 		p.add("user_id = ?", f.UserID)
@@ -318,6 +324,12 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 		} else {
 			p.add("errors = 0")
 		}
+	}
+	if hits != nil && hits.common {
+		return s.scanSessions(ctx, sr, p, name, col, desc, c, limit)
+	}
+	if name == "relevance" && c != nil && strings.HasPrefix(c.Val, scanCursor) {
+		return nil, "", errSearchChanged
 	}
 	if err := p.keyset(col, "session_id", c, desc); err != nil {
 		return nil, "", err

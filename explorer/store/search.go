@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +53,9 @@ type TurnHit struct {
 	UserID    string    `json:"user_id"`
 	TraceID   string    `json:"trace_id"`
 	Start     time.Time `json:"start"`
-	// Score is the relevance (BM25; higher is better).
+	// Score is the relevance (BM25; higher is better). A search matching
+	// more than 2,000 turns is not ranked: its turns come newest first,
+	// with Score 0.
 	Score float64 `json:"score"`
 	// Matches are the parts of the turn that matched, in the order of
 	// SearchParts, with their snippets.
@@ -173,18 +178,6 @@ func (sr *search) match(text *turnText) bool {
 	return sr.q.Match(b.String())
 }
 
-// sessionSearchJoin is joined to sessions for a search: the matching
-// sessions with their best (relevance) or latest matching turn's document.
-func sessionSearchJoin(relevance bool) string {
-	if relevance {
-		// bm25 is lower for better matches; score is higher for better.
-		return ` JOIN (SELECT session_id AS m_sid, max(-rank) AS m_score, rowid AS m_doc FROM turn_text
-			WHERE turn_text MATCH ? GROUP BY session_id) m ON m.m_sid = sessions.session_id`
-	}
-	return ` JOIN (SELECT session_id AS m_sid, 0.0 AS m_score, max(rowid) AS m_doc FROM turn_text
-			WHERE turn_text MATCH ? GROUP BY session_id) m ON m.m_sid = sessions.session_id`
-}
-
 // withExtra scans a row's trailing columns into extra.
 type withExtra struct {
 	r     scanner
@@ -279,13 +272,23 @@ func (s *Store) SearchTurns(ctx context.Context, q TurnQuery) ([]TurnHit, string
 		where += " AND m.session_id = ?"
 		args = append(args, q.SessionID)
 	}
-	query := `SELECT m.rowid, -m.rank, m.session_id, m.trace_id, t.user_id, t.start_ns FROM turn_text m
+	// A common search is listed newest first: ranking every match of a
+	// word in most turns took a second on a million spans.
+	n, err := s.countMatches(ctx, sr)
+	if err != nil {
+		return nil, "", err
+	}
+	score, orderBy := `-m.rank`, ` ORDER BY m.rank, m.rowid`
+	if n > probeDocs {
+		score, orderBy = `0.0`, ` ORDER BY m.rowid DESC`
+	}
+	query := `SELECT m.rowid, ` + score + `, m.session_id, m.trace_id, t.user_id, t.start_ns FROM turn_text m
 		JOIN traces t ON t.trace_id = m.trace_id WHERE ` + where
 	if q.UserID != "" {
 		query += " AND t.user_id = ?"
 		args = append(args, q.UserID)
 	}
-	query += ` ORDER BY m.rank, m.rowid LIMIT ? OFFSET ?`
+	query += orderBy + ` LIMIT ? OFFSET ?`
 	rows, err := s.rdb.QueryContext(ctx, query, append(args, limit+1, offset)...)
 	if err != nil {
 		return nil, "", err
@@ -367,4 +370,223 @@ func (s *Store) SessionMatches(ctx context.Context, sessionID, q string, in []st
 		}
 	}
 	return out, nil
+}
+
+// probeDocs is how many matching turns a search reads before it calls the
+// query common: up to it, the sessions of every match are read from the
+// index and joined to the sessions list (with relevance); beyond it the
+// list is read in its order and each session's turns are checked
+// (scanSessions), which stops after a page.
+var probeDocs = 2000
+
+// sessionHits are the sessions matching a selective search, each with its
+// best (relevance) or latest matching turn's document.
+type sessionHits struct {
+	common bool
+	rows   [][3]any // session id, score, document
+}
+
+// sessionHitsJoin joins sessionHits (as JSON) to the sessions list.
+const sessionHitsJoin = ` JOIN (SELECT value->>0 AS m_sid, value->>1 AS m_score, value->>2 AS m_doc
+	FROM json_each(?)) m ON m.m_sid = sessions.session_id`
+
+func (h *sessionHits) json() string {
+	b, _ := json.Marshal(h.rows)
+	return string(b)
+}
+
+// probeSessions reads the matches of a search, up to probeDocs.
+func (s *Store) probeSessions(ctx context.Context, sr *search, relevance bool) (*sessionHits, error) {
+	// Count first, reading only the index: the sessions (and the ranks)
+	// of a common search's matches are not needed.
+	if n, err := s.countMatches(ctx, sr); err != nil || n > probeDocs {
+		return &sessionHits{common: true}, err
+	}
+	score := `0.0`
+	if relevance {
+		score = `-rank` // bm25: lower is better
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT rowid, session_id, `+score+` FROM turn_text
+		WHERE turn_text MATCH ? LIMIT ?`, sr.fts(), probeDocs+1)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type best struct {
+		doc   int64
+		score float64
+	}
+	at := map[string]int{}
+	var bests []best
+	var sids []string
+	n := 0
+	for rows.Next() {
+		var doc int64
+		var sid string
+		var sc float64
+		if err := rows.Scan(&doc, &sid, &sc); err != nil {
+			return nil, err
+		}
+		if n++; n > probeDocs {
+			return &sessionHits{common: true}, nil
+		}
+		i, ok := at[sid]
+		if !ok {
+			at[sid] = len(bests)
+			bests = append(bests, best{doc, sc})
+			sids = append(sids, sid)
+			continue
+		}
+		if b := &bests[i]; sc > b.score || (sc == b.score && doc > b.doc) {
+			*b = best{doc, sc}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	h := &sessionHits{rows: make([][3]any, len(sids))}
+	for i, sid := range sids {
+		h.rows[i] = [3]any{sid, bests[i].score, bests[i].doc}
+	}
+	return h, nil
+}
+
+// scanCursor prefixes the position of a relevance cursor made by
+// scanSessions (a common search lists sessions newest first).
+const scanCursor = "e:"
+
+var errSearchChanged = &FilterError{"cursor", "the search's results changed since the previous page: start from the first page"}
+
+// scanChunk is how many sessions scanSessions reads and checks at a time.
+const scanChunk = 100
+
+// scanSessions lists the sessions matching a common search: the filtered
+// sessions in the page's order (newest first for relevance, which is not
+// computed over that many turns), keeping those with a matching turn,
+// until a page is full.
+func (s *Store) scanSessions(ctx context.Context, sr *search, p page, name string, col sortCol, desc bool,
+	c *cursor, limit int) ([]SessionSummary, string, error) {
+	valueName, scanDesc := name, desc
+	if name == "relevance" {
+		valueName, col, scanDesc = "end", sessionSortCols["end"], true
+		if c != nil {
+			v, ok := strings.CutPrefix(c.Val, scanCursor)
+			if !ok {
+				return nil, "", errSearchChanged
+			}
+			cc := *c
+			cc.Val = v
+			c = &cc
+		}
+	}
+	out := []SessionSummary{}
+	pos := c
+	for len(out) <= limit {
+		q := page{where: slices.Clone(p.where), args: slices.Clone(p.args)}
+		if err := q.keyset(col, "session_id", pos, scanDesc); err != nil {
+			return nil, "", err
+		}
+		rows, err := s.rdb.QueryContext(ctx, `SELECT `+sessionCols+` FROM sessions`+q.sql()+
+			order(col, "session_id", scanDesc)+` LIMIT ?`, append(q.args, scanChunk)...)
+		if err != nil {
+			return nil, "", err
+		}
+		var chunk []SessionSummary
+		for rows.Next() {
+			ss, err := scanSession(rows)
+			if err != nil {
+				rows.Close()
+				return nil, "", err
+			}
+			chunk = append(chunk, ss)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, "", err
+		}
+		if len(chunk) == 0 {
+			break
+		}
+		ms, err := s.latestMatches(ctx, sr, chunk)
+		if err != nil {
+			return nil, "", err
+		}
+		for i := range chunk {
+			if m := ms[chunk[i].SessionID]; m != nil && len(out) <= limit {
+				chunk[i].Match = m
+				out = append(out, chunk[i])
+			}
+		}
+		last := &chunk[len(chunk)-1]
+		pos = &cursor{Val: cursorVal(last.sortValue(valueName)), ID: last.SessionID}
+		if len(chunk) < scanChunk {
+			break
+		}
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := &out[limit-1]
+		v := cursorVal(last.sortValue(valueName))
+		if name == "relevance" {
+			v = scanCursor + v
+		}
+		next = encodeCursor(cursor{Sort: name, Desc: desc, Val: v, ID: last.SessionID})
+	}
+	if err := s.sessionEvals(ctx, out); err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+// latestMatches checks the turns of the sessions against a search and
+// returns each matching session's latest matching turn.
+func (s *Store) latestMatches(ctx context.Context, sr *search, list []SessionSummary) (map[string]*TextMatch, error) {
+	args := make([]any, len(list))
+	for i := range list {
+		args[i] = list[i].SessionID
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT d.doc FROM traces t JOIN turn_text_docs d ON d.trace_id = t.trace_id
+		WHERE t.session_id IN (?`+strings.Repeat(",?", len(args)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	var docs []int64
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		docs = append(docs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	byDoc, err := s.docs(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+	// Latest first: documents are numbered in indexing order.
+	slices.SortFunc(docs, func(a, b int64) int { return cmp.Compare(b, a) })
+	out := map[string]*TextMatch{}
+	for _, id := range docs {
+		d := byDoc[id]
+		if d == nil || out[d.session] != nil || !sr.match(&d.text) {
+			continue
+		}
+		if ms := sr.matches(d.trace, &d.text); len(ms) > 0 {
+			out[d.session] = &ms[0]
+		}
+	}
+	return out, nil
+}
+
+// countMatches counts the turns matching a search, up to probeDocs+1.
+func (s *Store) countMatches(ctx context.Context, sr *search) (int, error) {
+	var n int
+	err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT rowid FROM turn_text WHERE turn_text MATCH ? LIMIT ?)`,
+		sr.fts(), probeDocs+1).Scan(&n)
+	return n, err
 }

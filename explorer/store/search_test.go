@@ -72,7 +72,20 @@ func sessionIDs(ss []store.SessionSummary) []string {
 	return out
 }
 
-func TestSearchSessions(t *testing.T) {
+// searchModes runs a test with selective searches (the matches read from
+// the index) and with every search common (the sessions read in order and
+// their turns checked): both must give the same sessions.
+func searchModes(t *testing.T, f func(t *testing.T, common bool)) {
+	t.Run("selective", func(t *testing.T) { f(t, false) })
+	t.Run("common", func(t *testing.T) {
+		defer store.SetProbeDocs(0)()
+		f(t, true)
+	})
+}
+
+func TestSearchSessions(t *testing.T) { searchModes(t, testSearchSessions) }
+
+func testSearchSessions(t *testing.T, _ bool) {
 	st, _ := searchStore(t)
 	ctx := context.Background()
 	tests := []struct {
@@ -122,7 +135,9 @@ func TestSearchSessions(t *testing.T) {
 	}
 }
 
-func TestSearchSnippetAndFilters(t *testing.T) {
+func TestSearchSnippetAndFilters(t *testing.T) { searchModes(t, testSearchSnippetAndFilters) }
+
+func testSearchSnippetAndFilters(t *testing.T, common bool) {
 	st, em := searchStore(t)
 	ctx := context.Background()
 	list, _, err := st.ListSessions(ctx, store.SessionFilter{Q: "a-1032 refund"})
@@ -183,10 +198,27 @@ func TestSearchSnippetAndFilters(t *testing.T) {
 			t.Errorf("sort %q pages: %v, want %v", sort, seen, want)
 		}
 	}
-	// Relevance puts the session saying "refund" twice in one turn first.
+	// Relevance puts the session saying "refund" twice in one turn first;
+	// a common search lists the newest first.
 	page, _, err := st.ListSessions(ctx, store.SessionFilter{Q: "refund"})
-	if err != nil || page[0].SessionID != "s-refund" {
-		t.Fatalf("relevance order %v %v", sessionIDs(page), err)
+	want := "s-refund"
+	if common {
+		want = "s-cannot"
+	}
+	if err != nil || page[0].SessionID != want {
+		t.Fatalf("relevance order %v %v", page, err)
+	}
+	// A cursor of one mode is refused by the other.
+	_, next, err := st.ListSessions(ctx, store.SessionFilter{Q: "help", Limit: 1})
+	if err != nil || next == "" {
+		t.Fatal(next, err)
+	}
+	restore := store.SetProbeDocs(map[bool]int{true: 2000, false: 0}[common])
+	_, _, err = st.ListSessions(ctx, store.SessionFilter{Q: "help", Limit: 1, Cursor: next})
+	restore()
+	var fe *store.FilterError
+	if !asFilterError(err, &fe) || fe.Param != "cursor" {
+		t.Fatalf("cursor across modes: %v", err)
 	}
 }
 
@@ -217,7 +249,9 @@ func TestSearchErrors(t *testing.T) {
 	}
 }
 
-func TestSearchTurnsAndSessionMatches(t *testing.T) {
+func TestSearchTurnsAndSessionMatches(t *testing.T) { searchModes(t, testSearchTurnsAndSessionMatches) }
+
+func testSearchTurnsAndSessionMatches(t *testing.T, common bool) {
 	st, em := searchStore(t)
 	ctx := context.Background()
 	hits, next, err := st.SearchTurns(ctx, store.TurnQuery{Q: "refund"})
@@ -226,12 +260,12 @@ func TestSearchTurnsAndSessionMatches(t *testing.T) {
 	}
 	want := map[string]string{em["s-refund"][1].Root.TraceID().String(): "s-refund", em["s-cannot"][1].Root.TraceID().String(): "s-cannot"}
 	for _, h := range hits {
-		if want[h.TraceID] != h.SessionID || len(h.Matches) == 0 || h.Score <= 0 || h.UserID == "" {
+		if want[h.TraceID] != h.SessionID || len(h.Matches) == 0 || (h.Score <= 0) != common || h.UserID == "" {
 			t.Errorf("hit %+v", h)
 		}
 	}
-	if hits[0].SessionID != "s-refund" {
-		t.Errorf("best hit %s", hits[0].SessionID)
+	if best := map[bool]string{false: "s-refund", true: "s-cannot"}[common]; hits[0].SessionID != best {
+		t.Errorf("first hit %s, want %s", hits[0].SessionID, best)
 	}
 	// Paging.
 	p1, next, err := st.SearchTurns(ctx, store.TurnQuery{Q: "refund", Limit: 1})
