@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS traces (
 	llm_ms        TEXT NOT NULL,
 	eval_only     INTEGER NOT NULL,
 	failed        INTEGER NOT NULL,
-	span_rows     TEXT NOT NULL DEFAULT ''
+	span_rows     TEXT NOT NULL DEFAULT '',
+	search_doc    INTEGER NOT NULL DEFAULT 0
 );
 -- llm_ms makes these indexes cover the p50/p95 queries of ingest, which read
 -- the latest turns of every session and user a batch touches.

@@ -337,8 +337,8 @@ func (s *Store) SessionMatches(ctx context.Context, sessionID, q string, in []st
 	if err != nil || sr == nil {
 		return []TextMatch{}, err
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT d.doc FROM traces t JOIN turn_text_docs d ON d.trace_id = t.trace_id
-		WHERE t.session_id = ? AND t.eval_only = 0 ORDER BY t.start_ns, t.trace_id LIMIT ?`, sessionID, maxTurns)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT search_doc FROM traces
+		WHERE session_id = ? AND eval_only = 0 AND search_doc != 0 ORDER BY start_ns, trace_id LIMIT ?`, sessionID, maxTurns)
 	if err != nil {
 		return nil, err
 	}
@@ -546,8 +546,8 @@ func (s *Store) latestMatches(ctx context.Context, sr *search, list []SessionSum
 	for i := range list {
 		args[i] = list[i].SessionID
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT d.doc FROM traces t JOIN turn_text_docs d ON d.trace_id = t.trace_id
-		WHERE t.session_id IN (?`+strings.Repeat(",?", len(args)-1)+`)`, args...)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT search_doc FROM traces
+		WHERE session_id IN (?`+strings.Repeat(",?", len(args)-1)+`) AND search_doc != 0`, args...)
 	if err != nil {
 		return nil, err
 	}

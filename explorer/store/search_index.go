@@ -140,19 +140,13 @@ func buildTurnText(input, output string, spans []aggSpan) turnText {
 }
 
 const (
-	lastSearchDoc   = `SELECT rowid FROM turn_text ORDER BY rowid DESC LIMIT 1`
-	deleteSearchDoc = `DELETE FROM turn_text WHERE rowid = ?`
-	deleteDocRow    = `DELETE FROM turn_text_docs WHERE trace_id = ?`
-	insertSearchDoc = `INSERT INTO turn_text (rowid, session_id, trace_id, input, output, user, assistant, tool, system)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	insertDocRow = `INSERT OR REPLACE INTO turn_text_docs (trace_id, doc) VALUES (?, ?)`
+	lastSearchDoc = `SELECT rowid FROM turn_text ORDER BY rowid DESC LIMIT 1`
 	// searchDocCols are the columns of a turn_text insert.
 	searchDocCols  = `rowid, session_id, trace_id, input, output, user, assistant, tool, system`
 	searchDocColsN = 9
+	// insertSearchDoc inserts one document.
+	insertSearchDoc = `INSERT INTO turn_text (` + searchDocCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
-
-// searchDocLookup reads the documents of up to lookupN traces.
-var searchDocLookup = `SELECT trace_id, doc FROM turn_text_docs WHERE trace_id IN (?` + strings.Repeat(",?", lookupN-1) + `)`
 
 // deleteSearchDocs deletes up to lookupN documents by rowid.
 var deleteSearchDocs = `DELETE FROM turn_text WHERE rowid IN (?` + strings.Repeat(",?", lookupN-1) + `)`
@@ -160,93 +154,72 @@ var deleteSearchDocs = `DELETE FROM turn_text WHERE rowid IN (?` + strings.Repea
 // searchInsertRows is how many documents one turn_text insert writes.
 const searchInsertRows = 256
 
-// indexTurns writes the search documents of the batch's traces (ids, with
-// their changes in the same order) in the write transaction, after
-// everything else: FTS5 flushes its pending terms to disk at each statement
-// once it is written in a transaction, so its rows go in as few statements
-// as possible (one per searchInsertRows documents). A trace stored before
-// has its document replaced.
+// searchTxn is the search index's part of a write transaction.
+type searchTxn struct {
+	last   int64             // the largest document rowid, when read
+	read   bool              // last was read
+	system map[string]uint64 // system prompts indexed (dedupeSystem)
+}
+
+// searchDoc returns the rowid of a trace's document, kept in its traces
+// row (search_doc): the one it had, or the next free one; 0 when the turn
+// has nothing to search. The traces row is written anyway, where an index
+// of trace ids would have taken a page write at a random place per turn.
+func (t *txn) searchDoc(o oldTrace, existed bool, tr *traceSummary) (int64, error) {
+	if t.s.noSearch {
+		return 0, nil
+	}
+	t.dedupeSystem(tr, existed)
+	if tr.evalOnly || tr.text.empty() {
+		return 0, nil
+	}
+	if existed && o.searchDoc != 0 {
+		return o.searchDoc, nil
+	}
+	if !t.search.read {
+		if err := t.queryRow(lastSearchDoc).Scan(&t.search.last); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+		t.search.read = true
+	}
+	t.search.last++
+	return t.search.last, nil
+}
+
+// indexTurns writes the search documents of the batch's traces, last in
+// the write transaction: FTS5 flushes its pending terms to disk at every
+// statement once it is written in a transaction, so its rows go in as few
+// statements as possible (one per searchInsertRows documents). A trace
+// stored before has its document replaced.
 func (t *txn) indexTurns(ids []string, changes []traceChange) error {
 	if t.s.noSearch {
 		return nil
 	}
-	var again []string
-	for i := range changes {
-		if changes[i].existed {
-			again = append(again, ids[i])
-		}
-	}
-	docs := map[string]int64{}
-	if len(again) > 0 {
-		err := lookupEach(t, searchDocLookup, again, func(rows *sql.Rows) error {
-			var id string
-			var doc int64
-			if err := rows.Scan(&id, &doc); err != nil {
-				return err
-			}
-			docs[id] = doc
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("search documents: %w", err)
-		}
-	}
-	var last int64 = -1
 	var gone []int64
-	var dropped []string
-	docArgs := make([]any, 0, 2*len(ids))
-	ftsArgs := make([]any, 0, searchDocColsN*len(ids))
-	if len(t.s.systemSeen) > maxSystemSeen {
-		clear(t.s.systemSeen)
-	}
+	args := make([]any, 0, searchDocColsN*len(ids))
 	for i, id := range ids {
-		tr := &changes[i].new
-		t.dedupeSystem(tr, changes[i].existed)
-		doc, had := docs[id]
-		if had {
-			gone = append(gone, doc)
+		c := &changes[i]
+		if c.existed && c.old.searchDoc != 0 {
+			gone = append(gone, c.old.searchDoc)
 		}
-		if tr.evalOnly || tr.text.empty() {
-			if had {
-				dropped = append(dropped, id)
-			}
-			continue
+		if tr := &c.new; tr.doc != 0 {
+			d := &tr.text
+			args = append(args, tr.doc, tr.session, id, d[0], d[1], d[2], d[3], d[4], d[5])
 		}
-		if !had {
-			if last < 0 {
-				if err := t.queryRow(lastSearchDoc).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
-					return fmt.Errorf("search documents: %w", err)
-				}
-				last = max(last, 0)
-			}
-			last++
-			doc = last
-			docArgs = append(docArgs, id, doc)
-		}
-		d := &tr.text
-		ftsArgs = append(ftsArgs, doc, tr.session, id, d[0], d[1], d[2], d[3], d[4], d[5])
-	}
-	for _, id := range dropped {
-		if err := t.exec(deleteDocRow, id); err != nil {
-			return fmt.Errorf("search document of %s: %w", id, err)
-		}
-	}
-	if err := t.insertMany("turn_text_docs", "trace_id, doc", 2, docArgs); err != nil {
-		return fmt.Errorf("search documents: %w", err)
 	}
 	if len(gone) > 0 {
-		if err := inChunks(gone, func(args []any) error { return t.exec(deleteSearchDocs, args...) }); err != nil {
+		if err := inChunks(gone, func(a []any) error { return t.exec(deleteSearchDocs, a...) }); err != nil {
 			return fmt.Errorf("search documents: %w", err)
 		}
 	}
-	for len(ftsArgs) > 0 {
-		n := min(len(ftsArgs)/searchDocColsN, searchInsertRows)
+	for len(args) > 0 {
+		n := min(len(args)/searchDocColsN, searchInsertRows)
 		q := `INSERT INTO turn_text (` + searchDocCols + `) VALUES ` +
 			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?),", n), ",")
-		if err := t.exec(q, ftsArgs[:n*searchDocColsN]...); err != nil {
+		if err := t.exec(q, args[:n*searchDocColsN]...); err != nil {
 			return fmt.Errorf("search documents: %w", err)
 		}
-		ftsArgs = ftsArgs[n*searchDocColsN:]
+		args = args[n*searchDocColsN:]
 	}
 	return nil
 }
@@ -264,10 +237,13 @@ func (t *txn) dedupeSystem(tr *traceSummary, existed bool) {
 	if sys == "" || tr.session == "" {
 		return
 	}
+	if len(t.s.systemSeen) > maxSystemSeen {
+		clear(t.s.systemSeen)
+	}
 	h := fnv.New64a()
 	h.Write([]byte(sys))
 	sum := h.Sum64()
-	prev, ok := t.system[tr.session]
+	prev, ok := t.search.system[tr.session]
 	if !ok {
 		prev = t.s.systemSeen[tr.session]
 	}
@@ -275,8 +251,8 @@ func (t *txn) dedupeSystem(tr *traceSummary, existed bool) {
 		tr.text[5] = ""
 		return
 	}
-	if t.system == nil {
-		t.system = map[string]uint64{}
+	if t.search.system == nil {
+		t.search.system = map[string]uint64{}
 	}
-	t.system[tr.session] = sum
+	t.search.system[tr.session] = sum
 }

@@ -18,27 +18,35 @@ import (
 // folded, so that any substring of three characters or more is found
 // through the index. session_id and trace_id come first in each row: the
 // session of every match is read from its row, and SQLite reads a row's
-// columns in order. turn_text_docs finds a trace's document when the trace
-// changes.
+// columns in order. A trace's traces row holds its document's rowid
+// (search_doc).
 const searchSchema = `
 CREATE VIRTUAL TABLE IF NOT EXISTS turn_text USING fts5(
 	session_id UNINDEXED, trace_id UNINDEXED,
 	input, output, user, assistant, tool, system,
 	tokenize = 'trigram remove_diacritics 1'
 );
-CREATE TABLE IF NOT EXISTS turn_text_docs (
-	trace_id TEXT PRIMARY KEY,
-	doc      INTEGER NOT NULL
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS search_state (
 	key   TEXT PRIMARY KEY,
 	value INTEGER NOT NULL
 ) WITHOUT ROWID;
 `
 
-// migrateSearch marks a new database (schema version 0 before migrate) as
-// fully indexed; an older one is indexed by indexExisting after Open.
+// migrateSearch gives the traces of an older database their search_doc
+// (indexExisting fills it after Open) and marks a new database (schema
+// version 0 before migrate) as fully indexed.
 func migrateSearch(tx *sql.Tx, fromVersion int) error {
+	if fromVersion > 0 && fromVersion < 4 {
+		var has int
+		if err := tx.QueryRow(`SELECT count(*) FROM pragma_table_info('traces') WHERE name = 'search_doc'`).Scan(&has); err != nil {
+			return err
+		}
+		if has == 0 {
+			if _, err := tx.Exec(`ALTER TABLE traces ADD COLUMN search_doc INTEGER NOT NULL DEFAULT 0`); err != nil {
+				return err
+			}
+		}
+	}
 	if _, err := tx.Exec(searchTuning); err != nil {
 		return err
 	}
@@ -134,8 +142,7 @@ type backfillDoc struct {
 // trace id after that have none, and returns the last trace id read and
 // how many traces were read.
 func (s *Store) backfillDocs(ctx context.Context, after string, res map[int64][]*commonpb.KeyValue) ([]backfillDoc, string, int, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT trace_id, span_rows FROM traces WHERE trace_id > ?
-		AND NOT EXISTS (SELECT 1 FROM turn_text_docs d WHERE d.trace_id = traces.trace_id)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT trace_id, span_rows FROM traces WHERE trace_id > ? AND search_doc = 0
 		ORDER BY trace_id LIMIT ?`, after, backfillChunk)
 	if err != nil {
 		return nil, "", 0, err
@@ -235,17 +242,15 @@ func (s *Store) writeBackfill(ctx context.Context, docs []backfillDoc) error {
 		return err
 	}
 	for _, d := range docs {
-		var one int
-		switch err := tx.QueryRowContext(ctx, `SELECT 1 FROM turn_text_docs WHERE trace_id = ?`, d.trace).Scan(&one); {
-		case err == nil:
-			continue // ingest indexed it meanwhile
-		case err != sql.ErrNoRows:
+		// A trace ingest indexed meanwhile has its search_doc.
+		res, err := tx.ExecContext(ctx, `UPDATE traces SET search_doc = ? WHERE trace_id = ? AND search_doc = 0`, last+1, d.trace)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue
 		}
 		last++
-		if _, err := tx.ExecContext(ctx, insertDocRow, d.trace, last); err != nil {
-			return err
-		}
 		t := &d.text
 		if _, err := tx.ExecContext(ctx, insertSearchDoc, last, d.session, d.trace, t[0], t[1], t[2], t[3], t[4], t[5]); err != nil {
 			return err

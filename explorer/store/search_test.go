@@ -339,7 +339,7 @@ func TestSearchIndexesOldDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TABLE turn_text`, `DROP TABLE turn_text_docs`, `DROP TABLE search_state`, `PRAGMA user_version = 3`} {
+	for _, q := range []string{`DROP TABLE turn_text`, `DROP TABLE search_state`, `ALTER TABLE traces DROP COLUMN search_doc`, `PRAGMA user_version = 3`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(q, err)
 		}

@@ -12,7 +12,8 @@ import (
 // sorts by relevance unless a sort is chosen.
 func searchFilter(q url.Values, f *store.SessionFilter, c *commonFilter) {
 	f.Q = q.Get("q")
-	if in := q.Get("in"); in != "" {
+	// The box's "incl. system prompts" means nothing without a search.
+	if in := q.Get("in"); in != "" && f.Q != "" {
 		f.In = strings.Split(in, ",")
 	}
 	if f.Q != "" && q.Get("sort") == "" {

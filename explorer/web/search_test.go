@@ -34,6 +34,10 @@ func TestSearchPages(t *testing.T) {
 	if ids := searchRowIDs(mustGet(t, h, "/?q=weather&sort=start&order=asc")); len(ids) != 1 || ids[0] != "chat-bob" {
 		t.Errorf("q with sort: %v", ids)
 	}
+	// The system prompts box alone changes nothing.
+	if ids := searchRowIDs(mustGet(t, h, "/?in=all")); len(ids) != 3 {
+		t.Errorf("in=all without q: %v", ids)
+	}
 	// A malformed search is a 400 page that says why.
 	res, body := get(t, h, "/?q=%22unclosed")
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "unclosed quote") {
