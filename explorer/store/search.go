@@ -62,6 +62,21 @@ type TurnHit struct {
 	Matches []TextMatch `json:"matches"`
 }
 
+// Searcher is the search part of a store backend, beside SessionFilter.Q
+// and In on ListSessions and GetUser. *Store answers it from SQLite's FTS5;
+// another backend (PostgreSQL) must give the same answers: the query
+// language, snippets and the check of a turn come from one parser, and the
+// search tests of this package are the suite both pass (docs/explorer.md,
+// "Search").
+type Searcher interface {
+	// SearchTurns returns one page of the turns matching a search.
+	SearchTurns(ctx context.Context, q TurnQuery) ([]TurnHit, string, error)
+	// SessionMatches returns the turns of a session matching a search.
+	SessionMatches(ctx context.Context, sessionID, q string, in []string) ([]TextMatch, error)
+}
+
+var _ Searcher = (*Store)(nil)
+
 // SearchParts are the accepted values of SessionFilter.In and TurnQuery.In.
 var SearchParts = []string{"input", "output", "user", "assistant", "tool", "system", "all"}
 
