@@ -40,9 +40,13 @@ func searchConvs() []synth.Conversation {
 	}
 }
 
-func searchStore(t *testing.T) (*store.Store, map[string][]synth.Emitted) {
+func searchStore(t testing.TB) (*store.Store, map[string][]synth.Emitted) {
 	t.Helper()
-	st := openTemp(t)
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	ctx := context.Background()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(st.Exporter()))
 	em := map[string][]synth.Emitted{}
@@ -399,4 +403,33 @@ func (b *syncBuffer) Reset() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.b.Reset()
+}
+
+// FuzzSearch sends any text as q: the store answers rows or a
+// *FilterError, never another error (the API's 500).
+func FuzzSearch(f *testing.F) {
+	for _, s := range []string{`refund`, `"cannot help" -wifi`, `NEAR(a b) OR c*`, `'; DROP TABLE sessions; --`,
+		`{input}: x`, `"""`, `a-1032`, "caf\u00e9", `-"x y"`, `^ab:c`} {
+		f.Add(s, false)
+	}
+	st, _ := searchStore(f)
+	f.Fuzz(func(t *testing.T, q string, system bool) {
+		var in []string
+		if system {
+			in = []string{"all"}
+		}
+		ctx := context.Background()
+		for _, common := range []int{2000, 0} {
+			restore := store.SetProbeDocs(common)
+			_, _, err := st.ListSessions(ctx, store.SessionFilter{Q: q, In: in})
+			_, _, err2 := st.SearchTurns(ctx, store.TurnQuery{Q: q, In: in})
+			restore()
+			for _, e := range []error{err, err2} {
+				var fe *store.FilterError
+				if e != nil && !asFilterError(e, &fe) {
+					t.Fatalf("q=%q: %v", q, e)
+				}
+			}
+		}
+	})
 }
