@@ -31,6 +31,7 @@ func newAPI(st *store.Store, log *slog.Logger) http.Handler {
 	a.mux.HandleFunc("GET /api/traces/{id}", a.trace)
 	a.mux.HandleFunc("GET /api/rankings", a.rankings)
 	a.mux.HandleFunc("GET /api/overview", a.overview)
+	a.mux.HandleFunc("GET /api/search", a.search)
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.URL.Path)
 	})
@@ -179,7 +180,7 @@ func (p *params) desc(k string) bool {
 }
 
 var sessionParams = []string{"user_id", "tag", "since", "until", "has_errors", "model", "metadata_key",
-	"metadata_value", "sort", "order", "limit", "cursor"}
+	"metadata_value", "sort", "order", "limit", "cursor", "q", "in"}
 
 func sessionFilter(p *params) store.SessionFilter {
 	now := time.Now()
@@ -196,6 +197,8 @@ func sessionFilter(p *params) store.SessionFilter {
 		Desc:          p.desc("order"),
 		Limit:         p.int("limit"),
 		Cursor:        p.str("cursor"),
+		Q:             p.str("q"),
+		In:            p.list("in"),
 	}
 	if f.Sort != "" && p.str("order") == "" {
 		f.Desc = true // a chosen metric sorts biggest first unless asked otherwise
@@ -222,7 +225,8 @@ func (a *api) sessions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) session(w http.ResponseWriter, r *http.Request) {
-	if p := newParams(r); p.err != nil {
+	p := newParams(r, "q", "in")
+	if p.err != nil {
 		a.fail(w, r, p.err)
 		return
 	}
@@ -231,7 +235,20 @@ func (a *api) session(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	if p.str("q") == "" && p.str("in") == "" {
+		writeJSON(w, http.StatusOK, d)
+		return
+	}
+	// With q, the turns that match (the replay marks them).
+	ms, err := a.st.SessionMatches(r.Context(), r.PathValue("id"), p.str("q"), p.list("in"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		*store.SessionDetail
+		Matches []store.TextMatch `json:"matches"`
+	}{d, ms})
 }
 
 var userParams = []string{"since", "until", "has_errors", "sort", "order", "limit", "cursor"}

@@ -61,6 +61,9 @@ func benchIngest(b *testing.B, mode string, exporters int) {
 		b.Fatal(err)
 	}
 	defer st.Close()
+	// TRACEAI_BENCH_NOSEARCH=1: without the search index, the baseline of
+	// indexing's cost (run the two alternately).
+	store.SetSearchIndexing(st, os.Getenv("TRACEAI_BENCH_NOSEARCH") != "1")
 	batches := batches512(b, b.N, uint64(time.Now().UnixNano()))
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -183,7 +186,7 @@ func bigStore(b *testing.B) *store.Store {
 	if v, err := strconv.Atoi(os.Getenv("TRACEAI_BENCH_SESSIONS")); err == nil && v > 0 {
 		sessions = v
 	}
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("traceai-bench-v3-%d.db", sessions))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("traceai-bench-v4-%d.db", sessions))
 	done := path + ".done"
 	if _, err := os.Stat(done); err != nil {
 		os.Remove(path)

@@ -35,3 +35,15 @@ func SetPercentileWindow(n int) (restore func()) {
 // ReadWindows makes s read every latency window from the traces table
 // instead of keeping them.
 func ReadWindows(s *Store) { s.readWindows = true }
+
+// SetSearchIndexing turns the search index at ingest on or off (the
+// benchmarks compare the two).
+func SetSearchIndexing(s *Store, on bool) { s.noSearch = !on }
+
+// SetProbeDocs changes how many matches make a search common (read in the
+// list's order and checked turn by turn), for the test's duration.
+func SetProbeDocs(n int) (restore func()) {
+	old := probeDocs
+	probeDocs = n
+	return func() { probeDocs = old }
+}

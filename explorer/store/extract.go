@@ -36,6 +36,7 @@ type spanRow struct {
 	retry                     int64
 	inText, outText           string
 	inMsgs, outMsgs           []Message // as the trace page shows them
+	text                      *spanText // searchable message text (search_index.go)
 	refused, empty            bool
 	scope                     string
 	tags                      []string
@@ -456,6 +457,7 @@ func extract(res []*commonpb.KeyValue, scope string, sp *tracepb.Span) *spanRow 
 	}
 
 	r.inMsgs, r.outMsgs = in.build(), out.build()
+	r.text = messageText(r.inMsgs, r.outMsgs)
 	r.inText = lastUserMessage(r.inMsgs)
 	if r.inText == "" {
 		r.inText = readableValue(inValue)

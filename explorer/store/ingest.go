@@ -421,6 +421,7 @@ type txn struct {
 	evals   bool              // the batch has evaluations
 	facts   map[string]string // session facts written (see fact)
 	windows map[string]*latencyWindow
+	search  searchTxn
 }
 
 func (t *txn) stmt(q string) (*sql.Stmt, error) {
@@ -480,10 +481,10 @@ const spanInsertCols = `rowid, ` + spanCols
 
 const traceCols = `trace_id, session_id, user_id, start_ns, end_ns,
 	root_name, spans, llm_calls, errors, error_message, input_tokens, output_tokens, total_tokens,
-	cost, unpriced, model, input, output, retries, refused, empty, llm_ms, eval_only, failed, span_rows`
+	cost, unpriced, model, input, output, retries, refused, empty, llm_ms, eval_only, failed, span_rows, search_doc`
 
 // traceColsN is the number of traceCols.
-const traceColsN = 25
+const traceColsN = 26
 
 // Rows are inserted rowsPerInsert at a time with one multi-row statement
 // (the remainder by halves): one statement per span cost more than the
@@ -547,7 +548,7 @@ func buildInsert(table, cols string, ncols, n int) string {
 const lookupN = 64
 
 var traceLookup = `SELECT trace_id, session_id, user_id, start_ns, end_ns, spans, llm_calls, errors,
-	failed, input_tokens, output_tokens, total_tokens, cost, unpriced, eval_only, span_rows FROM traces WHERE trace_id IN (?` +
+	failed, input_tokens, output_tokens, total_tokens, cost, unpriced, eval_only, span_rows, search_doc FROM traces WHERE trace_id IN (?` +
 	strings.Repeat(",?", lookupN-1) + `)`
 
 const updateEvalOwner = `UPDATE evaluations SET session_id = ?, user_id = ? WHERE target_trace_id = ?
@@ -719,6 +720,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			clear(s.facts)
 		}
 		maps.Copy(s.facts, t.facts)
+		maps.Copy(s.systemSeen, t.search.system)
 		s.keepWindows(t)
 		s.pending = pending
 	}()
@@ -809,10 +811,13 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			sortSpans(all)
 			tr = summarizeTrace(all)
 		}
+		if tr.doc, err = t.searchDoc(o, existed, &tr); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
 		targs = append(targs, id, tr.session, tr.user, tr.start, tr.end, tr.rootName, int64(tr.spans),
 			int64(tr.llm), int64(tr.errs), truncate(tr.errMsg, 1000), tr.in, tr.out, tr.total, tr.cost,
 			int64(tr.unpriced), tr.model, tr.input, tr.output, int64(tr.retries), b2i(tr.refused), b2i(tr.empty), tr.llmMS, b2i(tr.evalOnly),
-			b2i(tr.failed), formatRows(rowids))
+			b2i(tr.failed), formatRows(rowids), tr.doc)
 		changes = append(changes, traceChange{old: o, existed: existed, new: tr})
 		// Evaluations of this trace's spans follow the trace's session and
 		// user. Only a trace stored before can have evaluations yet.
@@ -848,7 +853,14 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		}
 		pending -= n
 	}
-	return s.applyAggregates(t, plan)
+	if err = s.applyAggregates(t, plan); err != nil {
+		return err
+	}
+	// Last: once written, the search index flushes at every statement.
+	if err = t.indexTurns(traceIDs, changes); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	return nil
 }
 
 // oldTrace is a traces row as stored before the batch.
@@ -857,6 +869,7 @@ type oldTrace struct {
 	spanRows      string // its spans (formatRows)
 	a             agg    // this trace alone (traces = 1 unless eval-only)
 	evalOnly      bool
+	searchDoc     int64 // its search document (search_index.go), 0 for none
 }
 
 // lookupTraces returns the stored rows of the ids already stored.
@@ -867,7 +880,7 @@ func (t *txn) lookupTraces(ids []string) (map[string]oldTrace, error) {
 		var o oldTrace
 		var evalOnly int
 		if err := rows.Scan(&id, &o.session, &o.user, &o.a.start, &o.a.end, &o.a.spans, &o.a.llm,
-			&o.a.errors, &o.a.errTraces, &o.a.in, &o.a.out, &o.a.total, &o.a.cost, &o.a.unpriced, &evalOnly, &o.spanRows); err != nil {
+			&o.a.errors, &o.a.errTraces, &o.a.in, &o.a.out, &o.a.total, &o.a.cost, &o.a.unpriced, &evalOnly, &o.spanRows, &o.searchDoc); err != nil {
 			return err
 		}
 		o.evalOnly = evalOnly != 0
@@ -894,6 +907,7 @@ type aggSpan struct {
 	priced, refused, empty           bool
 	retry                            int64
 	inText, outText                  string
+	text                             *spanText
 }
 
 // aggOf is what summarizeTrace needs of a span.
@@ -902,7 +916,7 @@ func aggOf(r *spanRow) aggSpan {
 		start: r.startNS, end: r.endNS, status: r.statusCode, statusMsg: r.statusMessage,
 		session: r.sessionID, user: r.userID, model: r.model, in: r.inputTokens,
 		out: r.outputTokens, total: r.totalTokens, cost: r.cost, priced: r.priced,
-		refused: r.refused, empty: r.empty, retry: r.retry, inText: r.inText, outText: r.outText}
+		refused: r.refused, empty: r.empty, retry: r.retry, inText: r.inText, outText: r.outText, text: r.text}
 }
 
 // sortSpans puts spans in start order (span id breaking ties).
@@ -1050,6 +1064,8 @@ type traceSummary struct {
 	unpriced                         int
 	llmMS                            string
 	refused, empty, evalOnly, failed bool
+	text                             turnText // the search document (search_index.go)
+	doc                              int64    // its rowid, 0 for none
 }
 
 // summarizeTrace computes the traces row of a trace from all its spans, in
@@ -1186,7 +1202,8 @@ func summarizeTrace(all []aggSpan) traceSummary {
 	return traceSummary{session: session, user: user, rootName: rootName, start: start, end: end,
 		spans: len(spans), llm: llm, errs: errs, retries: retries, errMsg: errMsg, model: model,
 		input: input, output: output, in: in, out: out, total: total, cost: cost, unpriced: unpriced,
-		llmMS: strings.Join(llmMS, ","), refused: refused, empty: empty, evalOnly: evalOnly, failed: failed}
+		llmMS: strings.Join(llmMS, ","), refused: refused, empty: empty, evalOnly: evalOnly, failed: failed,
+		text: buildTurnText(input, output, spans)}
 }
 
 // findTarget looks for an evaluation's target span (spanID) in the trace

@@ -46,6 +46,7 @@ var sessionSortCols = map[string]sortCol{
 	"latency_p95": {"p95_ms", colFloat},
 	"session_id":  {"session_id", colText},
 	"user_id":     {"user_id", colText},
+	"relevance":   {"m_score", colFloat}, // with a search only
 }
 
 var userSortCols = map[string]sortCol{
@@ -245,8 +246,13 @@ func (s *SessionSummary) sortValue(name string) any {
 
 func sessionSort(f SessionFilter) (string, sortCol, bool, error) {
 	name, desc := f.Sort, f.Desc
-	if name == "" {
+	switch {
+	case name == "" && f.Q != "":
+		name, desc = "relevance", true
+	case name == "":
 		name, desc = "end", true
+	case name == "relevance" && f.Q == "":
+		return "", sortCol{}, false, &FilterError{"sort", "relevance needs q"}
 	}
 	col, ok := sessionSortCols[name]
 	if !ok {
@@ -270,7 +276,24 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 	if err != nil {
 		return nil, "", err
 	}
+	sr, err := parseSearch(f.Q, f.In)
+	if err != nil {
+		return nil, "", err
+	}
 	var p page
+	from, score, doc := ` FROM sessions`, 0.0, int64(0)
+	var extra []any
+	var hits *sessionHits
+	if sr != nil {
+		if hits, err = s.probeSessions(ctx, sr, name == "relevance"); err != nil {
+			return nil, "", err
+		}
+		if !hits.common {
+			from += sessionHitsJoin
+			p.args = append(p.args, hits.json())
+			extra = []any{&score, &doc}
+		}
+	}
 	if f.UserID != "" {
 		p.add("user_id = ?", f.UserID)
 	}
@@ -302,22 +325,35 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 			p.add("errors = 0")
 		}
 	}
+	if hits != nil && hits.common {
+		return s.scanSessions(ctx, sr, p, name, col, desc, c, limit)
+	}
+	if name == "relevance" && c != nil && strings.HasPrefix(c.Val, scanCursor) {
+		return nil, "", errSearchChanged
+	}
 	if err := p.keyset(col, "session_id", c, desc); err != nil {
 		return nil, "", err
 	}
-	q := `SELECT ` + sessionCols + ` FROM sessions` + p.sql() + order(col, "session_id", desc) + ` LIMIT ?`
+	cols := sessionCols
+	if sr != nil {
+		cols += ", m_score, m_doc"
+	}
+	q := `SELECT ` + cols + from + p.sql() + order(col, "session_id", desc) + ` LIMIT ?`
 	rows, err := s.rdb.QueryContext(ctx, q, append(p.args, limit+1)...)
 	if err != nil {
 		return nil, "", err
 	}
 	defer rows.Close()
 	out := []SessionSummary{}
+	var scores []float64
+	var docs []int64
 	for rows.Next() {
-		ss, err := scanSession(rows)
+		ss, err := scanSession(withExtra{rows, extra})
 		if err != nil {
 			return nil, "", err
 		}
 		out = append(out, ss)
+		scores, docs = append(scores, score), append(docs, doc)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", err
@@ -326,7 +362,16 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 	if len(out) > limit {
 		out = out[:limit]
 		last := &out[limit-1]
-		next = encodeCursor(cursor{Sort: name, Desc: desc, Val: cursorVal(last.sortValue(name)), ID: last.SessionID})
+		v := last.sortValue(name)
+		if name == "relevance" {
+			v = scores[limit-1]
+		}
+		next = encodeCursor(cursor{Sort: name, Desc: desc, Val: cursorVal(v), ID: last.SessionID})
+	}
+	if sr != nil {
+		if err := s.attachMatches(ctx, sr, out, docs[:len(out)]); err != nil {
+			return nil, "", err
+		}
 	}
 	if err := s.sessionEvals(ctx, out); err != nil {
 		return nil, "", err

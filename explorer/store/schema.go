@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration
 // step when the schema changes.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // The spans table keeps every span as protobuf (data) plus its ids, start
 // time, scope and resource. Everything else about a span is read from data
@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS traces (
 	llm_ms        TEXT NOT NULL,
 	eval_only     INTEGER NOT NULL,
 	failed        INTEGER NOT NULL,
-	span_rows     TEXT NOT NULL DEFAULT ''
+	span_rows     TEXT NOT NULL DEFAULT '',
+	search_doc    INTEGER NOT NULL DEFAULT 0
 );
 -- llm_ms makes these indexes cover the p50/p95 queries of ingest, which read
 -- the latest turns of every session and user a batch touches.
@@ -155,7 +156,7 @@ CREATE INDEX IF NOT EXISTS evaluations_target_trace ON evaluations(target_trace_
 CREATE INDEX IF NOT EXISTS evaluations_session ON evaluations(session_id, name);
 CREATE INDEX IF NOT EXISTS evaluations_user ON evaluations(user_id, name);
 CREATE INDEX IF NOT EXISTS evaluations_name ON evaluations(name);
-`
+` + searchSchema
 
 // spansTable is the spans table of schema version 2.
 const spansTable = `CREATE TABLE IF NOT EXISTS spans (
@@ -222,6 +223,9 @@ func migrate(db *sql.DB, logger *slog.Logger) error {
 		}
 	}
 	if _, err := tx.Exec(schema); err != nil {
+		return fmt.Errorf("create schema: %w", err)
+	}
+	if err := migrateSearch(tx, v); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
 	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {

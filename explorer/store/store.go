@@ -60,10 +60,12 @@ type Store struct {
 	syncHook    func() // tests: runs before each flush
 	writeHook   func() // tests: runs when the writer has a request, before it gathers more
 	readWindows bool   // tests: read every latency window from the table
+	noSearch    bool   // benchmarks: no search documents at ingest
 
 	reqs      chan *writeReq
 	closing   chan struct{}
 	writerEnd chan struct{}
+	searchEnd chan struct{} // indexExisting is done
 	closeOnce sync.Once
 	closeErr  error
 	mu        sync.RWMutex // guards closed against sends racing Close
@@ -75,6 +77,7 @@ type Store struct {
 	facts         map[string]string              // session facts stored (txn.fact)
 	windows       map[string]*latencyWindow      // see latencyWindow
 	windowTurns   int                            // turns in windows
+	systemSeen    map[string]uint64              // the system prompt last indexed per session (dedupeSystem)
 	dataVersion   int64                          // PRAGMA data_version when windows were kept
 	stmts         map[string]*sql.Stmt           // writeQueries prepared on wdb
 	pending       int                            // evaluations whose target span has not arrived
@@ -186,8 +189,10 @@ func Open(path string, opts ...Option) (*Store, error) {
 		resourceCache: map[int64][]*commonpb.KeyValue{},
 		facts:         map[string]string{},
 		windows:       map[string]*latencyWindow{},
+		systemSeen:    map[string]uint64{},
 		synced:        make(chan []*writeReq, 64),
 		syncEnd:       make(chan struct{}),
+		searchEnd:     make(chan struct{}),
 	}
 	if cfg.synchronous == "FULL" {
 		var mode string
@@ -223,7 +228,19 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	s.haveEvals = evals > 0
+	indexed, err := searchIndexed(wdb)
+	if err != nil {
+		wdb.Close()
+		rdb.Close()
+		cdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	go s.writer()
+	if indexed {
+		close(s.searchEnd)
+	} else {
+		go s.indexExisting()
+	}
 	go s.syncer()
 	go s.checkpointer()
 	return s, nil
@@ -241,6 +258,7 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		close(s.closing)
 		<-s.writerEnd
+		<-s.searchEnd
 		<-s.syncEnd
 		<-s.ckptEnd
 		for _, st := range s.stmts {

@@ -66,6 +66,9 @@ type SessionSummary struct {
 	P50LatencyMS float64                  `json:"p50_latency_ms"`
 	P95LatencyMS float64                  `json:"p95_latency_ms"`
 	Evaluations  map[string]EvalAggregate `json:"evaluations"`
+	// Match is set on a search (SessionFilter.Q): the session's best
+	// matching turn (latest, unless sorted by relevance) with its snippet.
+	Match *TextMatch `json:"match,omitempty"`
 }
 
 // UserSummary is one row of the users list: everything stored under one
@@ -232,7 +235,16 @@ type SessionFilter struct {
 	Model         string
 	MetadataKey   string
 	MetadataValue string // only with MetadataKey; empty matches any value
-	// Sort is one of SessionSorts; empty means "end" (last activity).
+	// Q keeps the sessions with a turn whose text matches this search:
+	// words (all must match), "exact phrases", -word or -"phrase" to
+	// exclude; case and diacritics are ignored and substrings match.
+	// A malformed search is a *FilterError.
+	Q string
+	// In are the parts of a turn Q looks in (SearchParts); empty means all
+	// but system prompts ("system").
+	In []string
+	// Sort is one of SessionSorts; empty means "end" (last activity), or
+	// "relevance" (descending) with Q.
 	Sort string
 	// Desc orders descending; when Sort is empty the order is newest first.
 	Desc bool
@@ -260,7 +272,7 @@ const (
 )
 
 // SessionSorts are the accepted SessionFilter.Sort values.
-var SessionSorts = []string{"start", "end", "duration", "traces", "spans", "errors", "error_rate", "tokens", "cost", "latency_p50", "latency_p95", "session_id", "user_id"}
+var SessionSorts = []string{"start", "end", "duration", "traces", "spans", "errors", "error_rate", "tokens", "cost", "latency_p50", "latency_p95", "session_id", "user_id", "relevance"}
 
 // UserSorts are the accepted UserFilter.Sort values.
 var UserSorts = []string{"last_seen", "first_seen", "sessions", "traces", "errors", "error_rate", "tokens", "cost", "latency_p95", "user_id"}

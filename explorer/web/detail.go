@@ -44,6 +44,9 @@ type turnView struct {
 	N int
 	store.Turn
 	Badges []badge
+	// Match is set on the turns matching the page's search.
+	Match      *store.TextMatch
+	FirstMatch bool
 }
 
 type kv struct{ Key, Value string }
@@ -55,6 +58,9 @@ type sessionData struct {
 	Chart  chart
 	Meta   []kv
 	Evals  []evalAgg
+	// Search is the page's q; Matched the turns that match it.
+	Search  string
+	Matched []turnView
 }
 
 // reasonBadge turns a store.Turn reason into a badge.
@@ -105,6 +111,10 @@ func (s *server) session(w http.ResponseWriter, r *http.Request) {
 		d.Meta = append(d.Meta, kv{k, sd.Metadata[k]})
 	}
 	d.Chart = turnChart(sd.Turns)
+	if err := s.markMatches(r, &d); err != nil {
+		s.queryError(w, r, err, "Session")
+		return
+	}
 	s.render(w, r, http.StatusOK, "session", page{Title: "Session " + id, Nav: "sessions", Data: d})
 }
 

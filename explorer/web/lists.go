@@ -244,7 +244,7 @@ var userColumns = []column{
 
 // filterParams are the parameters the filter form and chips manage.
 var chipLabels = []struct{ Param, Label string }{
-	{"user_id", "user"}, {"tag", "tag"}, {"model", "model"},
+	{"q", "search"}, {"in", "in"}, {"user_id", "user"}, {"tag", "tag"}, {"model", "model"},
 	{"metadata_key", "metadata"}, {"metadata_value", "value"},
 	{"range", "last"}, {"since", "since"}, {"until", "until"}, {"has_errors", "errors"},
 }
@@ -323,6 +323,7 @@ func (s *server) sessions(w http.ResponseWriter, r *http.Request) {
 		Since: c.since, Until: c.until, HasErrors: c.hasErrors,
 		Sort: c.sort, Desc: c.desc, Limit: c.limit, Cursor: c.cursor,
 	}
+	searchFilter(q, &f, &c)
 	if f.MetadataValue != "" && f.MetadataKey == "" {
 		s.fail(w, r, http.StatusBadRequest, "invalid metadata_value: give metadata_key too")
 		return
@@ -334,6 +335,7 @@ func (s *server) sessions(w http.ResponseWriter, r *http.Request) {
 	}
 	ov := s.overview(r.Context())
 	d := sessionsData{Rows: sessionRows(rows, now)}
+	searchRows(d.Rows, rows, q)
 	d.List.Columns = columns("/", q, c.sort, c.desc, sessionColumns)
 	s.listChrome("/", q, &d.List, now)
 	d.List.Full = true
@@ -392,6 +394,7 @@ func (s *server) user(w http.ResponseWriter, r *http.Request) {
 	}
 	f := store.SessionFilter{UserID: id, Since: c.since, Until: c.until, HasErrors: c.hasErrors,
 		Sort: c.sort, Desc: c.desc, Limit: c.limit, Cursor: c.cursor}
+	searchFilter(q, &f, &c)
 	u, err := s.q.GetUser(r.Context(), id, f)
 	if err != nil {
 		s.queryError(w, r, err, "User")
@@ -399,6 +402,7 @@ func (s *server) user(w http.ResponseWriter, r *http.Request) {
 	}
 	path := "/users/" + url.PathEscape(id)
 	d := userData{U: u, Rows: sessionRows(u.Sessions, now), Evals: evalAggs(u.Summary.Evaluations)}
+	searchRows(d.Rows, u.Sessions, q)
 	d.List.Columns = columns(path, q, c.sort, c.desc, withoutUser(sessionColumns))
 	s.listChrome(path, q, &d.List, now)
 	d.List.HideUser = true
@@ -435,6 +439,7 @@ type sessionRow struct {
 	ErrTitle                 string
 	HasLLM                   bool
 	P50, P95                 string
+	Match                    *store.TextMatch // the matching turn, on a search
 }
 
 func sessionRows(rows []store.SessionSummary, now time.Time) []sessionRow {

@@ -161,6 +161,7 @@ var funcs = template.FuncMap{
 	"ago":       fmtAgo,
 	"list":      func(v ...any) []any { return v },
 	"hasPrefix": strings.HasPrefix,
+	"partLabel": partLabel,
 }
 
 // fmtDuration prints milliseconds the way people read latencies.

@@ -28,6 +28,7 @@ type Querier interface {
 	GetTrace(ctx context.Context, traceID string) (*store.TraceDetail, error)
 	Rankings(ctx context.Context, q store.RankingQuery) (*store.Ranking, error)
 	Overview(ctx context.Context) (*store.Overview, error)
+	SessionMatches(ctx context.Context, sessionID, q string, in []string) ([]store.TextMatch, error)
 }
 
 var _ Querier = (*store.Store)(nil)

@@ -25,6 +25,23 @@ var devtoolsRe = regexp.MustCompile(`DevTools listening on (ws://[^\s]+)`)
 // protocol, so a test can click, read JS state and check what scripts did.
 func Eval(t testing.TB, url, expr string) string {
 	t.Helper()
+	return Steps(t, url, Step{JS: expr})[0]
+}
+
+// Step is one action of Steps: JS is evaluated in the page (a promise is
+// awaited), or else Type is typed into the focused element as the keyboard
+// would. Navigates makes Steps wait for the next page load after the step
+// (a form submitted, a link clicked).
+type Step struct {
+	JS, Type  string
+	Navigates bool
+}
+
+// Steps loads url in headless Chromium, waits for the load event and runs
+// the steps in order, returning the value of each as JSON ("null" for
+// typing).
+func Steps(t testing.TB, url string, steps ...Step) []string {
+	t.Helper()
 	bin := FindChromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	defer cancel()
@@ -80,6 +97,25 @@ func Eval(t testing.TB, url, expr string) string {
 	c.call("Page.enable", nil)
 	c.call("Page.navigate", map[string]any{"url": url})
 	c.waitEvent("Page.loadEventFired")
+	out := make([]string, len(steps))
+	for i, st := range steps {
+		if st.JS != "" {
+			out[i] = c.evaluate(st.JS)
+		} else {
+			c.call("Input.insertText", map[string]any{"text": st.Type})
+			out[i] = "null"
+		}
+		if st.Navigates {
+			c.waitEvent("Page.loadEventFired")
+		}
+	}
+	return out
+}
+
+// evaluate evaluates expr in the page and returns its value as JSON.
+func (c *cdpConn) evaluate(expr string) string {
+	t := c.t
+	t.Helper()
 	var res struct {
 		Result struct {
 			Value json.RawMessage `json:"value"`
