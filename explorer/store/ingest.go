@@ -446,8 +446,9 @@ func (t *txn) stmt(q string) (*sql.Stmt, error) {
 func (t *txn) queryRow(q string, args ...any) *sql.Row {
 	st, err := t.stmt(q)
 	if err != nil {
-		// Surface the prepare error through Scan.
-		return t.queryRow(q, args...)
+		// *sql.Row can only be made by database/sql: let the transaction
+		// prepare the statement again, so that Scan reports the error.
+		return t.tx.QueryRowContext(t.ctx, q, args...)
 	}
 	return st.QueryRowContext(t.ctx, args...)
 }
