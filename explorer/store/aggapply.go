@@ -1,0 +1,82 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+)
+
+// applyAggregates writes the sessions and users rows of the plan, after the
+// batch's traces.
+func (s *Store) applyAggregates(t *txn, p *aggPlan) error {
+	var args []any
+	for id, e := range p.sessions {
+		if e.full {
+			if err := s.refreshSession(t, id); err != nil {
+				return fmt.Errorf("session %q: %w", id, err)
+			}
+			continue
+		}
+		var user, first, last, modelsJSON, tagsJSON string
+		if err := t.queryRow(sessionTexts, id).Scan(&user, &first, &last, &modelsJSON, &tagsJSON); err != nil {
+			return fmt.Errorf("session %q: %w", id, err)
+		}
+		p50, p95, err := s.windowPercentiles(t, "session_id", id, e.had, e.changes)
+		if err != nil {
+			return fmt.Errorf("session %q: %w", id, err)
+		}
+		models, tags := e.models, e.tags
+		if !e.had || t.newRows[id] {
+			// Encoded again as refreshSession does.
+			var m, tg []string
+			if err := json.Unmarshal([]byte(modelsJSON), &m); err != nil {
+				return fmt.Errorf("session %q models: %w", id, err)
+			}
+			if err := json.Unmarshal([]byte(tagsJSON), &tg); err != nil {
+				return fmt.Errorf("session %q tags: %w", id, err)
+			}
+			models, tags = jsonList(m), jsonList(tg)
+		}
+		a := &e.a
+		args = append(args, id, user, a.traces, a.spans, a.llm, a.errors, a.errTraces, a.errorRate(), a.in,
+			a.out, a.total, a.cost, a.unpriced, first, last, a.start, a.end, float64(a.end-a.start)/1e6, p50,
+			p95, models, tags)
+	}
+	if err := t.insertMany("sessions", sessionRowCols, 22, args); err != nil {
+		return fmt.Errorf("sessions: %w", err)
+	}
+	args = args[:0]
+	for id, e := range p.users {
+		if e.full {
+			if err := s.refreshUser(t, id); err != nil {
+				return fmt.Errorf("user %q: %w", id, err)
+			}
+			continue
+		}
+		p50, p95, err := s.windowPercentiles(t, "user_id", id, e.had, e.changes)
+		if err != nil {
+			return fmt.Errorf("user %q: %w", id, err)
+		}
+		var models []string
+		if e.models != "" {
+			_ = json.Unmarshal([]byte(e.models), &models)
+		}
+		for _, c := range e.changes {
+			if m := c.new.model; m != "" && !slices.Contains(models, m) {
+				models = append(models, m)
+			}
+		}
+		sort.Strings(models)
+		if len(models) > 50 {
+			models = models[:50]
+		}
+		a := &e.a
+		args = append(args, id, e.sessions, a.traces, a.spans, a.llm, a.errors, a.errTraces, a.errorRate(),
+			a.in, a.out, a.total, a.cost, a.unpriced, a.start, a.end, p50, p95, jsonList(models))
+	}
+	if err := t.insertMany("users", userRowCols, 18, args); err != nil {
+		return fmt.Errorf("users: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,243 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"maps"
+)
+
+// b2i returns int64, the type database/sql passes without converting.
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (s *Store) write(batch []*writeReq) (err error) {
+	ctx := context.Background()
+	// The batch's spans, the last copy of a span sent twice winning as
+	// INSERT OR REPLACE would have it.
+	type spanKey struct{ trace, span string }
+	total, traces := 0, 0
+	for _, r := range batch {
+		total += len(r.prep.spans)
+		traces += len(r.prep.traces)
+	}
+	at := make(map[spanKey]int, total)
+	spans := make([]*preparedSpan, 0, total)
+	var evals []*spanRow
+	traceSet, sessionSet, userSet := make(map[string]bool, traces), map[string]bool{}, map[string]bool{}
+	// The request whose summary of a trace holds all its spans of the
+	// batch, or nil when several requests sent spans of it.
+	summaries := make(map[string]*prepared, traces)
+	for _, r := range batch {
+		for i := range r.prep.spans {
+			p := &r.prep.spans[i]
+			k := spanKey{p.row.traceID, p.row.spanID}
+			if j, ok := at[k]; ok {
+				spans[j] = p
+			} else {
+				at[k] = len(spans)
+				spans = append(spans, p)
+			}
+			if p.row.eval != nil {
+				evals = append(evals, p.row)
+			}
+			if q, ok := summaries[p.row.traceID]; !ok {
+				summaries[p.row.traceID] = r.prep
+			} else if q != r.prep {
+				summaries[p.row.traceID] = nil
+			}
+			traceSet[p.row.traceID] = true
+			sessionSet[p.row.sessionID] = true
+			userSet[p.row.userID] = true
+		}
+	}
+	qs := insertSizes(nil, "spans", spanInsertCols, spanColsN+1, len(spans))
+	qs = insertSizes(qs, "traces", traceCols, traceColsN, len(traceSet))
+	qs = insertSizes(qs, "sessions", sessionRowCols, 22, len(sessionSet))
+	qs = insertSizes(qs, "users", userRowCols, 18, len(userSet))
+	if err := s.prepareWriter(qs); err != nil {
+		return err
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &txn{s: s, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
+	// Another connection's commit (another process on the same file) may
+	// have changed the turns behind the kept latency windows.
+	var version int64
+	if err = t.queryRow(`PRAGMA data_version`).Scan(&version); err != nil {
+		return fmt.Errorf("data version: %w", err)
+	}
+	if version != s.dataVersion {
+		clear(s.windows)
+		s.windowTurns = 0
+		s.dataVersion = version
+	}
+	newResources := map[uint64]bool{}
+	pending := s.pending
+	defer func() {
+		for _, st := range t.stmts {
+			st.Close()
+		}
+		if err != nil {
+			_ = tx.Rollback()
+			return
+		}
+		if err = tx.Commit(); err != nil {
+			err = fmt.Errorf("commit: %w", err)
+			return
+		}
+		for id := range newResources {
+			s.resources[id] = true
+		}
+		if len(s.facts)+len(t.facts) > maxFacts {
+			clear(s.facts)
+		}
+		maps.Copy(s.facts, t.facts)
+		maps.Copy(s.systemSeen, t.search.system)
+		s.keepWindows(t)
+		s.pending = pending
+	}()
+
+	t.evals = len(evals) > 0
+	defer func() {
+		if err == nil && t.evals {
+			s.haveEvals = true
+		}
+	}()
+	for _, r := range batch {
+		for _, res := range r.prep.resources {
+			if !s.resources[uint64(res.id)] && !newResources[uint64(res.id)] {
+				if err = t.exec(`INSERT OR IGNORE INTO resources (id, data) VALUES (?, ?)`, res.id, res.data); err != nil {
+					return fmt.Errorf("insert resource: %w", err)
+				}
+				newResources[uint64(res.id)] = true
+			}
+		}
+	}
+
+	args := make([]any, 0, (spanColsN+1)*min(len(spans), 4*rowsPerInsert))
+	flushSpans := func() error {
+		err := t.insertMany("spans", spanInsertCols, spanColsN+1, args)
+		args = args[:0]
+		return err
+	}
+	// The batch's spans take the rowids after the largest, read in the
+	// transaction: another process writing to the file cannot have taken
+	// them.
+	var lastRow int64
+	if err = t.queryRow(lastSpanRow).Scan(&lastRow); err != nil {
+		return fmt.Errorf("spans: %w", err)
+	}
+	byTrace := make(map[string][]*spanRow, len(traceSet))
+	freshRows := make(map[string][]int64, len(traceSet))
+	traceIDs := make([]string, 0, len(traceSet))
+	for _, p := range spans {
+		row := p.row
+		lastRow++
+		args = append(args, lastRow)
+		args = append(args, p.args[:]...)
+		freshRows[row.traceID] = append(freshRows[row.traceID], lastRow)
+		if len(args) == cap(args) {
+			if err = flushSpans(); err != nil {
+				return fmt.Errorf("insert span: %w", err)
+			}
+		}
+		if _, ok := byTrace[row.traceID]; !ok {
+			traceIDs = append(traceIDs, row.traceID)
+		}
+		byTrace[row.traceID] = append(byTrace[row.traceID], row)
+	}
+	if err = flushSpans(); err != nil {
+		return fmt.Errorf("insert span: %w", err)
+	}
+	if err = t.sessionFacts(batch); err != nil {
+		return err
+	}
+
+	old, err := t.lookupTraces(traceIDs)
+	if err != nil {
+		return fmt.Errorf("traces: %w", err)
+	}
+	targs := make([]any, 0, traceColsN*len(traceIDs))
+	changes := make([]traceChange, 0, len(traceIDs))
+	for _, id := range traceIDs {
+		o, existed := old[id]
+		var tr traceSummary
+		rowids := freshRows[id]
+		switch p := summaries[id]; {
+		case existed:
+			// Spans stored before this batch belong to the trace too.
+			all, kept, err := t.traceSpans(o.spanRows, byTrace[id])
+			if err != nil {
+				return fmt.Errorf("trace %s: %w", id, err)
+			}
+			tr = summarizeTrace(all)
+			rowids = append(kept, rowids...)
+		case p != nil:
+			tr = *p.traces[id] // summarized by prepare, off the writer
+		default:
+			rows := byTrace[id]
+			all := make([]aggSpan, len(rows))
+			for i, r := range rows {
+				all[i] = aggOf(r)
+			}
+			sortSpans(all)
+			tr = summarizeTrace(all)
+		}
+		if tr.doc, err = t.searchDoc(o, existed, &tr); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		targs = append(targs, id, tr.session, tr.user, tr.start, tr.end, tr.rootName, int64(tr.spans),
+			int64(tr.llm), int64(tr.errs), truncate(tr.errMsg, 1000), tr.in, tr.out, tr.total, tr.cost,
+			int64(tr.unpriced), tr.model, tr.input, tr.output, int64(tr.retries), b2i(tr.refused), b2i(tr.empty), tr.llmMS, b2i(tr.evalOnly),
+			b2i(tr.failed), formatRows(rowids), tr.doc)
+		changes = append(changes, traceChange{old: o, existed: existed, new: tr})
+		// Evaluations of this trace's spans follow the trace's session and
+		// user. Only a trace stored before can have evaluations yet.
+		if existed && (s.haveEvals || t.evals) {
+			if err = t.exec(updateEvalOwner, tr.session, tr.user, id, tr.session, tr.user); err != nil {
+				return fmt.Errorf("trace %s: %w", id, err)
+			}
+		}
+	}
+	// Read what the aggregates need from before this batch, then write
+	// the traces.
+	plan, err := t.planAggregates(changes)
+	if err != nil {
+		return fmt.Errorf("aggregates: %w", err)
+	}
+	if err = t.insertMany("traces", traceCols, traceColsN, targs); err != nil {
+		return fmt.Errorf("traces: %w", err)
+	}
+
+	for _, e := range evals {
+		resolved, err := s.putEvaluation(t, e)
+		if err != nil {
+			return fmt.Errorf("evaluation: %w", err)
+		}
+		if !resolved && e.eval.target != "" {
+			pending++
+		}
+	}
+	if pending > 0 {
+		n, err := s.resolvePending(t, traceIDs)
+		if err != nil {
+			return fmt.Errorf("resolve evaluations: %w", err)
+		}
+		pending -= n
+	}
+	if err = s.applyAggregates(t, plan); err != nil {
+		return err
+	}
+	// Last: once written, the search index flushes at every statement.
+	if err = t.indexTurns(traceIDs, changes); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// colType is how a sort column's values are compared in a cursor.
+type colType int
+
+const (
+	colInt colType = iota
+	colFloat
+	colText
+)
+
+type sortCol struct {
+	expr string
+	typ  colType
+}
+
+var sessionSortCols = map[string]sortCol{
+	"start":       {"start_ns", colInt},
+	"end":         {"end_ns", colInt},
+	"duration":    {"duration_ms", colFloat},
+	"traces":      {"traces", colInt},
+	"spans":       {"spans", colInt},
+	"errors":      {"errors", colInt},
+	"error_rate":  {"error_rate", colFloat},
+	"tokens":      {"total_tokens", colInt},
+	"cost":        {"cost", colFloat},
+	"latency_p50": {"p50_ms", colFloat},
+	"latency_p95": {"p95_ms", colFloat},
+	"session_id":  {"session_id", colText},
+	"user_id":     {"user_id", colText},
+	"relevance":   {"m_score", colFloat}, // with a search only
+}
+
+var userSortCols = map[string]sortCol{
+	"last_seen":   {"last_ns", colInt},
+	"first_seen":  {"first_ns", colInt},
+	"sessions":    {"sessions", colInt},
+	"traces":      {"traces", colInt},
+	"errors":      {"errors", colInt},
+	"error_rate":  {"error_rate", colFloat},
+	"tokens":      {"total_tokens", colInt},
+	"cost":        {"cost", colFloat},
+	"latency_p95": {"p95_ms", colFloat},
+	"user_id":     {"user_id", colText},
+}
+
+// cursor is the keyset position after the last row of a page.
+type cursor struct {
+	Sort string `json:"s"`
+	Desc bool   `json:"d"`
+	Val  string `json:"v"`
+	ID   string `json:"k"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s, sortName string, desc bool) (*cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, &FilterError{"cursor", "not a cursor returned by this server"}
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, &FilterError{"cursor", "not a cursor returned by this server"}
+	}
+	if c.Sort != sortName || c.Desc != desc {
+		return nil, &FilterError{"cursor", "cursor was made for another sort order"}
+	}
+	return &c, nil
+}
+
+func cursorArg(c *cursor, typ colType) (any, error) {
+	switch typ {
+	case colInt:
+		n, err := strconv.ParseInt(c.Val, 10, 64)
+		if err != nil {
+			return nil, &FilterError{"cursor", "bad position"}
+		}
+		return n, nil
+	case colFloat:
+		f, err := strconv.ParseFloat(c.Val, 64)
+		if err != nil {
+			return nil, &FilterError{"cursor", "bad position"}
+		}
+		return f, nil
+	}
+	return c.Val, nil
+}
+
+func cursorVal(v any) string {
+	switch v := v.(type) {
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case string:
+		return v
+	}
+	return fmt.Sprint(v)
+}
+
+func clampLimit(n int) (int, error) {
+	switch {
+	case n == 0:
+		return DefaultLimit, nil
+	case n < 0 || n > MaxLimit:
+		return 0, &FilterError{"limit", fmt.Sprintf("must be between 1 and %d", MaxLimit)}
+	}
+	return n, nil
+}
+
+// page builds the ORDER BY / keyset part of a list query.
+type page struct {
+	where []string
+	args  []any
+}
+
+func (p *page) add(cond string, args ...any) {
+	p.where = append(p.where, cond)
+	p.args = append(p.args, args...)
+}
+
+func (p *page) keyset(col sortCol, idCol string, c *cursor, desc bool) error {
+	if c == nil {
+		return nil
+	}
+	v, err := cursorArg(c, col.typ)
+	if err != nil {
+		return err
+	}
+	op := ">"
+	if desc {
+		op = "<"
+	}
+	if col.expr == idCol {
+		p.add(idCol+" "+op+" ?", c.ID)
+		return nil
+	}
+	p.add("("+col.expr+" "+op+" ? OR ("+col.expr+" = ? AND "+idCol+" "+op+" ?))", v, v, c.ID)
+	return nil
+}
+
+func (p *page) sql() string {
+	if len(p.where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(p.where, " AND ")
+}
+
+func order(col sortCol, idCol string, desc bool) string {
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	if col.expr == idCol {
+		return " ORDER BY " + idCol + dir
+	}
+	return " ORDER BY " + col.expr + dir + ", " + idCol + dir
+}

@@ -1,0 +1,64 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+type txn struct {
+	s       *Store
+	newRows map[string]bool // sessions given a new tag or model row
+	tx      *sql.Tx
+	ctx     context.Context
+	stmts   map[string]*sql.Stmt
+	evals   bool              // the batch has evaluations
+	facts   map[string]string // session facts written (see fact)
+	windows map[string]*latencyWindow
+	search  searchTxn
+}
+
+func (t *txn) stmt(q string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[q]; ok {
+		return st, nil
+	}
+	var st *sql.Stmt
+	if ps := t.s.stmts[q]; ps != nil {
+		// Prepared once for the store: parsing every statement again in
+		// each transaction was a measurable part of a batch.
+		st = t.tx.StmtContext(t.ctx, ps)
+	} else {
+		var err error
+		if st, err = t.tx.PrepareContext(t.ctx, q); err != nil {
+			return nil, err
+		}
+	}
+	t.stmts[q] = st
+	return st, nil
+}
+
+func (t *txn) queryRow(q string, args ...any) *sql.Row {
+	st, err := t.stmt(q)
+	if err != nil {
+		// *sql.Row can only be made by database/sql: let the transaction
+		// prepare the statement again, so that Scan reports the error.
+		return t.tx.QueryRowContext(t.ctx, q, args...)
+	}
+	return st.QueryRowContext(t.ctx, args...)
+}
+
+func (t *txn) query(q string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
+}
+
+func (t *txn) exec(q string, args ...any) error {
+	st, err := t.stmt(q)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(t.ctx, args...)
+	return err
+}
