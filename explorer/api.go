@@ -17,12 +17,12 @@ import (
 
 // api serves the JSON API under /api/.
 type api struct {
-	st  *store.Store
+	st  store.Backend
 	log *slog.Logger
 	mux *http.ServeMux
 }
 
-func newAPI(st *store.Store, log *slog.Logger) http.Handler {
+func newAPI(st store.Backend, log *slog.Logger) http.Handler {
 	a := &api{st: st, log: log, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /api/sessions", a.sessions)
 	a.mux.HandleFunc("GET /api/sessions/{id}", a.session)

@@ -70,7 +70,7 @@ type Config struct {
 type Explorer struct {
 	cfg   Config
 	log   *slog.Logger
-	store *store.Store
+	store store.Backend
 
 	mu        sync.Mutex
 	started   bool
@@ -120,7 +120,7 @@ func New(cfg Config) (*Explorer, error) {
 }
 
 // Store returns the explorer's span store.
-func (x *Explorer) Store() *store.Store { return x.store }
+func (x *Explorer) Store() store.Backend { return x.store }
 
 // Handler returns the handler of the web pages and the JSON API (and of
 // /v1/traces), as served on HTTPAddr.

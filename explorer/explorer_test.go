@@ -95,7 +95,7 @@ const sessionSpanRows = `SELECT count(*) FROM spans s JOIN traces t ON t.trace_i
 
 // sessionSpans returns the spans of a session's traces as the store reads
 // them back.
-func sessionSpans(t *testing.T, st *store.Store, sessionID string) []store.Span {
+func sessionSpans(t *testing.T, st store.Reader, sessionID string) []store.Span {
 	t.Helper()
 	ctx := context.Background()
 	d, err := st.GetSession(ctx, sessionID)
@@ -162,7 +162,7 @@ func TestOTLPFromStockExporters(t *testing.T) {
 		}
 	}
 
-	path := x.Store().Path()
+	path := x.Store().(*store.Store).Path()
 	for i := range 3 {
 		sid := fmt.Sprintf("sess-%d", i)
 		if n := dbCount(t, path, sessionSpanRows, sid); n != 6 {
@@ -427,7 +427,7 @@ func TestOTLPMalformedAndLimits(t *testing.T) {
 	}
 	// Nothing stored before was harmed; the valid spans of the partial batch
 	// are in.
-	path := x.Store().Path()
+	path := x.Store().(*store.Store).Path()
 	for sid, want := range map[string]int{"good": 6, "good-json": 6, "partial": 5} {
 		if n := dbCount(t, path, sessionSpanRows, sid); n != want {
 			t.Errorf("%s: %d spans, want %d", sid, n, want)
@@ -522,7 +522,7 @@ func TestOTLPStoresSpansAsReceived(t *testing.T) {
 	if code, b := post(t, x.OTLPHTTPEndpoint()+"/v1/traces", "application/x-protobuf", "", body); code != 200 {
 		t.Fatalf("%d %s", code, b)
 	}
-	db, err := sql.Open("sqlite", "file:"+x.Store().Path()+"?mode=ro&_pragma=busy_timeout(5000)")
+	db, err := sql.Open("sqlite", "file:"+x.Store().(*store.Store).Path()+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
 	}

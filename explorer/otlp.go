@@ -32,7 +32,7 @@ const (
 
 // otlpHTTP is the OTLP/HTTP trace receiver (POST /v1/traces).
 type otlpHTTP struct {
-	store *store.Store
+	store store.Backend
 	max   int64
 	log   *slog.Logger
 }
@@ -334,7 +334,7 @@ func writeProto(w http.ResponseWriter, mt string, code int, m proto.Message) {
 // otlpGRPC is the OTLP/gRPC TraceService.
 type otlpGRPC struct {
 	coltracepb.UnimplementedTraceServiceServer
-	store *store.Store
+	store store.Backend
 }
 
 func (g *otlpGRPC) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {

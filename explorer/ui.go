@@ -9,6 +9,6 @@ import (
 )
 
 // mountUI mounts the web pages (package web) at the root of mux.
-func mountUI(mux *http.ServeMux, st *store.Store, log *slog.Logger) {
+func mountUI(mux *http.ServeMux, st store.Backend, log *slog.Logger) {
 	mux.Handle("/", web.New(st, web.WithLogger(log)))
 }

@@ -175,7 +175,7 @@ func demo(ctx context.Context, c demoConfig) error {
 // runPrefix returns the session id prefix of this run: none while the
 // database has no broken session of the demo, else "runN-" for the first N
 // not used yet.
-func runPrefix(ctx context.Context, st *store.Store) (string, error) {
+func runPrefix(ctx context.Context, st store.Reader) (string, error) {
 	for n := 1; n < 10000; n++ {
 		prefix := ""
 		if n > 1 {

@@ -19,19 +19,8 @@ import (
 	"github.com/traceai-go/traceai/explorer/store"
 )
 
-// Querier is the part of *store.Store the pages read from.
-type Querier interface {
-	ListSessions(ctx context.Context, f store.SessionFilter) ([]store.SessionSummary, string, error)
-	GetSession(ctx context.Context, id string) (*store.SessionDetail, error)
-	ListUsers(ctx context.Context, f store.UserFilter) ([]store.UserSummary, string, error)
-	GetUser(ctx context.Context, id string, f store.SessionFilter) (*store.UserDetail, error)
-	GetTrace(ctx context.Context, traceID string) (*store.TraceDetail, error)
-	Rankings(ctx context.Context, q store.RankingQuery) (*store.Ranking, error)
-	Overview(ctx context.Context) (*store.Overview, error)
-	SessionMatches(ctx context.Context, sessionID, q string, in []string) ([]store.TextMatch, error)
-}
-
-var _ Querier = (*store.Store)(nil)
+// Querier is what the pages read: any store backend.
+type Querier = store.Reader
 
 // ContentSecurityPolicy is the policy sent with every answer of the handler.
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

@@ -1,0 +1,46 @@
+package store
+
+import (
+	"context"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+)
+
+// Reader is what the JSON API and the pages read from a backend. Every
+// backend gives the same answers to the same spans: the tests of this
+// package are the suite each one passes.
+type Reader interface {
+	ListSessions(ctx context.Context, f SessionFilter) ([]SessionSummary, string, error)
+	GetSession(ctx context.Context, id string) (*SessionDetail, error)
+	ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, string, error)
+	GetUser(ctx context.Context, id string, f SessionFilter) (*UserDetail, error)
+	GetTrace(ctx context.Context, traceID string) (*TraceDetail, error)
+	Rankings(ctx context.Context, q RankingQuery) (*Ranking, error)
+	Overview(ctx context.Context) (*Overview, error)
+	Searcher
+}
+
+// Writer is what the OTLP receiver writes to a backend. A call returns
+// only once its spans are committed (an acknowledged export is never
+// lost); a span sent again replaces the one stored under its trace and span
+// id; a storage fault is an error, never a crash.
+type Writer interface {
+	Ingest(ctx context.Context, rs []*tracepb.ResourceSpans) (int, error)
+	IngestEncoded(ctx context.Context, rs []*tracepb.ResourceSpans, encoded [][]byte) (int, error)
+}
+
+// Backend is the contract between the explorer and a span database: the
+// receiver writes through it, the API and the pages read through it, and
+// the demo and tests export to it in process. *Store (SQLite) implements
+// it; another database plugs in by implementing the same methods.
+type Backend interface {
+	Reader
+	Writer
+	// Exporter returns an OpenTelemetry exporter writing into the backend.
+	Exporter() sdktrace.SpanExporter
+	// Close waits for writes under way and releases the database.
+	Close() error
+}
+
+var _ Backend = (*Store)(nil)
