@@ -85,7 +85,13 @@ type Store struct {
 }
 
 // Option configures Open.
-type Option func(*config)
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
 	synchronous string
@@ -102,25 +108,22 @@ type config struct {
 // so that the writer is not held by the flush. "EXTRA" and "OFF" are passed
 // to SQLite as they are.
 func WithSynchronous(mode string) Option {
-	return func(c *config) { c.synchronous = mode }
+	return optionFunc(func(c *config) { c.synchronous = mode })
 }
 
 // WithLogger sets the logger for background errors.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) {
+	return optionFunc(func(c *config) {
 		if l != nil {
 			c.logger = l
 		}
-	}
+	})
 }
 
 // Open opens (creating if needed) the database at path. In tests use a temp
 // file: store.Open(filepath.Join(t.TempDir(), "spans.db")).
 func Open(path string, opts ...Option) (*Store, error) {
-	cfg := config{synchronous: "FULL", readers: 4, logger: slog.Default(), maxBatch: 16384}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := newConfig(opts)
 	switch cfg.synchronous {
 	case "FULL", "NORMAL", "EXTRA", "OFF":
 	default:
@@ -344,3 +347,15 @@ func nsTime(ns int64) time.Time {
 //
 //	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(st.Exporter()))
 func (s *Store) Exporter() sdktrace.SpanExporter { return &exporter{s: s} }
+
+// newConfig applies the options, in order, over the defaults; a nil
+// option is skipped.
+func newConfig(opts []Option) config {
+	c := config{synchronous: "FULL", readers: 4, logger: slog.Default(), maxBatch: 16384}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	return c
+}

@@ -39,3 +39,16 @@ func TestQueryRowPrepareError(t *testing.T) {
 		t.Fatal("exec after a failed prepare: no error")
 	}
 }
+
+// Options follow one shape across the module: defaults first, then the
+// options in order, a nil option skipped.
+func TestNewConfig(t *testing.T) {
+	c := newConfig(nil)
+	if c.synchronous != "FULL" || c.readers != 4 || c.logger == nil {
+		t.Fatalf("defaults: %+v", c)
+	}
+	c = newConfig([]Option{nil, WithSynchronous("NORMAL"), WithLogger(nil), WithSynchronous("OFF")})
+	if c.synchronous != "OFF" || c.logger == nil {
+		t.Fatalf("options in order, nil skipped: %+v", c)
+	}
+}

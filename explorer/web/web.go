@@ -26,7 +26,13 @@ type Querier = store.Reader
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // Option configures New.
-type Option func(*config)
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
 	logger      *slog.Logger
@@ -38,33 +44,33 @@ type config struct {
 // WithLogger sets the logger for errors met while serving pages
 // (default slog.Default()).
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) {
+	return optionFunc(func(c *config) {
 		if l != nil {
 			c.logger = l
 		}
-	}
+	})
 }
 
 // WithTitle sets the name shown in the header and the page titles
 // (default "traceAI explorer").
 func WithTitle(title string) Option {
-	return func(c *config) {
+	return optionFunc(func(c *config) {
 		if title != "" {
 			c.title = title
 		}
-	}
+	})
 }
 
 // WithOverviewTTL sets how long the store-wide counts shown in the header and
 // the filter choices (models, tags, evaluation names) are cached
 // (default 5s; 0 disables the cache).
 func WithOverviewTTL(d time.Duration) Option {
-	return func(c *config) { c.overviewTTL = d }
+	return optionFunc(func(c *config) { c.overviewTTL = d })
 }
 
 // withClock is for tests: relative times ("3m ago") and time-range presets.
 func withClock(now func() time.Time) Option {
-	return func(c *config) { c.now = now }
+	return optionFunc(func(c *config) { c.now = now })
 }
 
 type server struct {
@@ -89,10 +95,7 @@ type server struct {
 //
 // Mount it at the root of a server; the JSON API lives elsewhere.
 func New(q Querier, opts ...Option) http.Handler {
-	cfg := config{logger: slog.Default(), now: time.Now, overviewTTL: 5 * time.Second, title: "traceAI explorer"}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := newConfig(opts)
 	s := &server{q: q, cfg: cfg, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /{$}", s.sessions)
 	s.mux.HandleFunc("GET /sessions", func(w http.ResponseWriter, r *http.Request) {
@@ -157,4 +160,16 @@ func (s *server) queryError(w http.ResponseWriter, r *http.Request, err error, w
 		s.cfg.logger.Error("traceai explorer: page failed", "path", r.URL.Path, "err", err)
 		s.fail(w, r, http.StatusInternalServerError, "The store could not answer: "+err.Error())
 	}
+}
+
+// newConfig applies the options, in order, over the defaults; a nil
+// option is skipped.
+func newConfig(opts []Option) config {
+	c := config{logger: slog.Default(), now: time.Now, overviewTTL: 5 * time.Second, title: "traceAI explorer"}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	return c
 }
