@@ -160,7 +160,7 @@ func startC(t *testing.T, w *world, wire *wireMD, opts ...figrpc.Option) (*healt
 	return hc, lis.Addr().String()
 }
 
-func dialC(t *testing.T, w *world, addr string, opts ...figrpc.ClientOption) grpc_health_v1.HealthClient {
+func dialC(t *testing.T, w *world, addr string, opts ...figrpc.Option) grpc_health_v1.HealthClient {
 	t.Helper()
 	conn, err := grpc.NewClient(addr, append(figrpc.DialOptions(opts...),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -181,7 +181,7 @@ func (w *world) serverHandler(name string, h http.Handler, opts ...fihttp.Option
 		otelhttp.WithSpanNameFormatter(func(string, *http.Request) string { return name })), opts...)
 }
 
-func (w *world) clientTransport(name string, base http.RoundTripper, opts ...fihttp.TransportOption) http.RoundTripper {
+func (w *world) clientTransport(name string, base http.RoundTripper, opts ...fihttp.Option) http.RoundTripper {
 	return otelhttp.NewTransport(fihttp.NewTransport(base, opts...),
 		otelhttp.WithTracerProvider(w.tp), otelhttp.WithPropagators(w.prop),
 		otelhttp.WithSpanNameFormatter(func(string, *http.Request) string { return name }))

@@ -29,7 +29,7 @@ import (
 	"google.golang.org/grpc/stats"
 
 	"github.com/traceai-go/traceai/fi"
-	"github.com/traceai-go/traceai/instrumentation/fihttp/idbaggage"
+	"github.com/traceai-go/traceai/internal/idbaggage"
 )
 
 // Default metadata keys read by the server handler.
@@ -38,54 +38,13 @@ const (
 	DefaultUserKey    = "x-user-id"
 )
 
-type serverConfig struct {
-	next           stats.Handler
-	sessionKey     string
-	userKey        string
-	trustedBaggage bool
-	extract        func(metadata.MD) (sessionID, userID string)
-}
-
-// Option configures NewServerHandler.
-type Option func(*serverConfig)
-
-// WithStatsHandler chains next after figrpc: its TagRPC sees the context
-// with the ids in place, so the spans it starts (otelgrpc's server span)
-// carry them. All other stats.Handler methods are passed to next.
-func WithStatsHandler(next stats.Handler) Option {
-	return func(c *serverConfig) { c.next = next }
-}
-
-// WithMetadataKeys sets the metadata keys the ids are read from (defaults
-// x-session-id and x-user-id). An empty key skips that id.
-func WithMetadataKeys(sessionKey, userKey string) Option {
-	return func(c *serverConfig) { c.sessionKey, c.userKey = strings.ToLower(sessionKey), strings.ToLower(userKey) }
-}
-
-// WithTrustedBaggage sets whether ids in incoming W3C baggage are believed
-// (default true). Pass false on a public edge: client-supplied session.id
-// and user.id members are then dropped unused and not passed on.
-func WithTrustedBaggage(trusted bool) Option {
-	return func(c *serverConfig) { c.trustedBaggage = trusted }
-}
-
-// WithExtractor sets a function tried before the metadata keys and baggage,
-// for example one reading an authenticated principal's ids.
-func WithExtractor(fn func(md metadata.MD) (sessionID, userID string)) Option {
-	return func(c *serverConfig) { c.extract = fn }
-}
-
-type serverHandler struct{ cfg serverConfig }
+type serverHandler struct{ cfg config }
 
 // NewServerHandler returns a stats.Handler for grpc.NewServer that puts the
 // session and user ids of each incoming RPC into its context. Invalid ids
 // are reported to otel.Handle and ignored; the RPC is served either way.
 func NewServerHandler(opts ...Option) stats.Handler {
-	cfg := serverConfig{sessionKey: DefaultSessionKey, userKey: DefaultUserKey, trustedBaggage: true}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	return &serverHandler{cfg: cfg}
+	return &serverHandler{cfg: newConfig(opts)}
 }
 
 // TagRPC implements stats.Handler.
@@ -116,28 +75,32 @@ func (h *serverHandler) prepare(ctx context.Context) (out context.Context) {
 	}()
 	md, _ := metadata.FromIncomingContext(ctx)
 	bSession, bUser, rest, changed := idbaggage.Extract(md.Get(idbaggage.Header))
-	if !h.cfg.trustedBaggage {
-		bSession, bUser = "", ""
-	}
 	var sid, uid string
-	pick := func(from, s, u string) {
-		if sid == "" && s != "" && idbaggage.Check("session id from "+from, s) {
+	for _, ex := range h.cfg.extractors {
+		if sid != "" && uid != "" {
+			break
+		}
+		var s, u string
+		if ex.baggage {
+			if !h.cfg.trustedBaggage {
+				continue
+			}
+			s, u = bSession, bUser // validated by Extract
+		} else if ex.fn != nil {
+			s, u = ex.fn(md)
+			if s != "" && !idbaggage.Check("session id from "+ex.name, s) {
+				s = ""
+			}
+			if u != "" && !idbaggage.Check("user id from "+ex.name, u) {
+				u = ""
+			}
+		}
+		if sid == "" {
 			sid = s
 		}
-		if uid == "" && u != "" && idbaggage.Check("user id from "+from, u) {
+		if uid == "" {
 			uid = u
 		}
-	}
-	if h.cfg.extract != nil {
-		s, u := h.cfg.extract(md)
-		pick("extractor func", s, u)
-	}
-	pick("metadata", first(md, h.cfg.sessionKey), first(md, h.cfg.userKey))
-	if sid == "" {
-		sid = bSession
-	}
-	if uid == "" {
-		uid = bUser
 	}
 	nctx := idbaggage.StripContext(ctx)
 	if changed {
@@ -177,45 +140,14 @@ func (h *serverHandler) HandleConn(ctx context.Context, s stats.ConnStats) {
 	}
 }
 
-type clientConfig struct {
-	hosts    []string
-	loopback bool
-	user     bool
-}
-
-// ClientOption configures the client interceptors.
-type ClientOption func(*clientConfig)
-
-// WithAllowedHosts adds targets that receive the ids: host names or IP
-// addresses (any port), host:port, "*.domain" for subdomains, or CIDR
-// prefixes. List only your own services, never a third-party API.
-func WithAllowedHosts(patterns ...string) ClientOption {
-	return func(c *clientConfig) { c.hosts = append(c.hosts, patterns...) }
-}
-
-// WithLoopback sets whether localhost, loopback addresses and unix sockets
-// are allowed (default true).
-func WithLoopback(allowed bool) ClientOption {
-	return func(c *clientConfig) { c.loopback = allowed }
-}
-
-// WithUserPropagation sets whether the user id is sent along with the
-// session id (default false: a user id is personal data).
-func WithUserPropagation(enabled bool) ClientOption {
-	return func(c *clientConfig) { c.user = enabled }
-}
-
 type client struct {
 	hosts    *idbaggage.Hosts
 	loopback bool
 	user     bool
 }
 
-func newClient(opts []ClientOption) *client {
-	cfg := clientConfig{loopback: true}
-	for _, o := range opts {
-		o(&cfg)
-	}
+func newClient(opts []Option) *client {
+	cfg := newConfig(opts)
 	return &client{hosts: idbaggage.NewHosts(cfg.loopback, cfg.hosts...), loopback: cfg.loopback, user: cfg.user}
 }
 
@@ -274,7 +206,7 @@ func (c *client) outgoing(ctx context.Context, target string) (out context.Conte
 // allowed targets and removes them from calls to others. It runs before
 // the client's stats handlers, so otelgrpc's propagator injects the
 // adjusted baggage.
-func UnaryClientInterceptor(opts ...ClientOption) grpc.UnaryClientInterceptor {
+func UnaryClientInterceptor(opts ...Option) grpc.UnaryClientInterceptor {
 	c := newClient(opts)
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, callOpts ...grpc.CallOption) error {
 		return invoker(c.outgoing(ctx, cc.Target()), method, req, reply, cc, callOpts...)
@@ -282,7 +214,7 @@ func UnaryClientInterceptor(opts ...ClientOption) grpc.UnaryClientInterceptor {
 }
 
 // StreamClientInterceptor is UnaryClientInterceptor for streaming calls.
-func StreamClientInterceptor(opts ...ClientOption) grpc.StreamClientInterceptor {
+func StreamClientInterceptor(opts ...Option) grpc.StreamClientInterceptor {
 	c := newClient(opts)
 	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, callOpts ...grpc.CallOption) (grpc.ClientStream, error) {
 		return streamer(c.outgoing(ctx, cc.Target()), desc, cc, method, callOpts...)
@@ -293,7 +225,7 @@ func StreamClientInterceptor(opts ...ClientOption) grpc.StreamClientInterceptor 
 //
 //	conn, err := grpc.NewClient(target, append(figrpc.DialOptions(),
 //		grpc.WithStatsHandler(otelgrpc.NewClientHandler()))...)
-func DialOptions(opts ...ClientOption) []grpc.DialOption {
+func DialOptions(opts ...Option) []grpc.DialOption {
 	return []grpc.DialOption{
 		grpc.WithChainUnaryInterceptor(UnaryClientInterceptor(opts...)),
 		grpc.WithChainStreamInterceptor(StreamClientInterceptor(opts...)),

@@ -38,7 +38,7 @@ func captureErrors(t *testing.T) func() []error {
 
 // dialAs connects to addr while the client believes it talks to target,
 // with otelgrpc's client handler propagating the context baggage.
-func dialAs(t *testing.T, w *world, target, addr string, opts ...figrpc.ClientOption) grpc_health_v1.HealthClient {
+func dialAs(t *testing.T, w *world, target, addr string, opts ...figrpc.Option) grpc_health_v1.HealthClient {
 	conn, err := grpc.NewClient(target, append(figrpc.DialOptions(opts...),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(w.tp), otelgrpc.WithPropagators(w.prop))),
@@ -68,14 +68,14 @@ func TestGRPCNoIDsToOtherTargets(t *testing.T) {
 
 	for _, tc := range []struct {
 		target  string
-		opts    []figrpc.ClientOption
+		opts    []figrpc.Option
 		allowed bool
 	}{
 		{"passthrough:///llm.example.com:443", nil, false},
-		{"passthrough:api.openai.com:443", []figrpc.ClientOption{figrpc.WithUserPropagation(true)}, false},
-		{"passthrough:///rag.internal:9000", []figrpc.ClientOption{figrpc.WithAllowedHosts("rag.internal"), figrpc.WithUserPropagation(true)}, true},
-		{"passthrough:///" + addr, []figrpc.ClientOption{figrpc.WithLoopback(false)}, false},
-		{addr, []figrpc.ClientOption{figrpc.WithUserPropagation(true)}, true},
+		{"passthrough:api.openai.com:443", []figrpc.Option{figrpc.WithUserPropagation(true)}, false},
+		{"passthrough:///rag.internal:9000", []figrpc.Option{figrpc.WithAllowedHosts("rag.internal"), figrpc.WithUserPropagation(true)}, true},
+		{"passthrough:///" + addr, []figrpc.Option{figrpc.WithLoopback(false)}, false},
+		{addr, []figrpc.Option{figrpc.WithUserPropagation(true)}, true},
 	} {
 		t.Run(tc.target, func(t *testing.T) {
 			if _, err := dialAs(t, w, tc.target, addr, tc.opts...).Check(ctx, &grpc_health_v1.HealthCheckRequest{}); err != nil {
@@ -113,11 +113,11 @@ func TestGRPCUntrustedAndInvalid(t *testing.T) {
 		{"trusted baggage", nil, []string{"baggage", "session.id=b-1"}, "b-1", ""},
 		{"untrusted baggage", []figrpc.Option{figrpc.WithTrustedBaggage(false)}, []string{"baggage", "session.id=evil"}, "", ""},
 		{"untrusted baggage, metadata key", []figrpc.Option{figrpc.WithTrustedBaggage(false)}, []string{"baggage", "session.id=evil", "x-session-id", "m-1"}, "m-1", ""},
-		{"custom key", []figrpc.Option{figrpc.WithMetadataKeys("Conversation", "")}, []string{"conversation", "c-1", "x-session-id", "m-1"}, "c-1", ""},
-		{"extractor", []figrpc.Option{figrpc.WithExtractor(func(md metadata.MD) (string, string) { return "e-" + md.Get("tenant")[0], "" })}, []string{"tenant", "t", "x-session-id", "m-1"}, "e-t", ""},
+		{"custom key", []figrpc.Option{figrpc.WithExtractors(figrpc.FromMetadata("Conversation", ""), figrpc.FromBaggage())}, []string{"conversation", "c-1", "x-session-id", "m-1"}, "c-1", ""},
+		{"extractor", []figrpc.Option{figrpc.WithExtractors(figrpc.FromFunc(func(md metadata.MD) (string, string) { return "e-" + md.Get("tenant")[0], "" }), figrpc.FromMetadata(figrpc.DefaultSessionKey, figrpc.DefaultUserKey), figrpc.FromBaggage())}, []string{"tenant", "t", "x-session-id", "m-1"}, "e-t", ""},
 		{"too long", nil, []string{"x-session-id", long}, "", "over the 1024-byte limit"},
 		{"too long in baggage, metadata fallback", nil, []string{"x-session-id", long, "baggage", "session.id=b-2"}, "b-2", "over the 1024-byte limit"},
-		{"panicking extractor", []figrpc.Option{figrpc.WithExtractor(func(metadata.MD) (string, string) { panic("boom") })}, []string{"x-session-id", "m-1"}, "", "boom"},
+		{"panicking extractor", []figrpc.Option{figrpc.WithExtractors(figrpc.FromFunc(func(metadata.MD) (string, string) { panic("boom") }))}, []string{"x-session-id", "m-1"}, "", "boom"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			errs := captureErrors(t)

@@ -3,7 +3,7 @@ package figrpc
 import "testing"
 
 func TestTargetAllowed(t *testing.T) {
-	c := newClient([]ClientOption{WithAllowedHosts("rag.internal", "*.svc.cluster.local")})
+	c := newClient([]Option{WithAllowedHosts("rag.internal", "*.svc.cluster.local")})
 	for target, want := range map[string]bool{
 		"localhost:50051":                              true,
 		"127.0.0.1:1":                                  true,
@@ -27,7 +27,7 @@ func TestTargetAllowed(t *testing.T) {
 			t.Errorf("allowed(%q) = %v, want %v", target, got, want)
 		}
 	}
-	if newClient([]ClientOption{WithLoopback(false)}).allowed("unix:///tmp/s") {
+	if newClient([]Option{WithLoopback(false)}).allowed("unix:///tmp/s") {
 		t.Error("unix socket allowed with WithLoopback(false)")
 	}
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/instrumentation/fihttp"
-	"github.com/traceai-go/traceai/instrumentation/fihttp/idbaggage"
+	"github.com/traceai-go/traceai/internal/idbaggage"
 )
 
 var prop = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
@@ -382,7 +382,7 @@ func TestInvalidIDsRefused(t *testing.T) {
 			for _, e := range es {
 				if strings.Contains(e.Error(), tc.wantErr) {
 					found = true
-					if !errors.Is(e, idbaggage.ErrInvalidID) && !errors.Is(e, idbaggage.ErrInvalidBaggage) {
+					if !errors.Is(e, fihttp.ErrInvalidID) && !errors.Is(e, fihttp.ErrInvalidBaggage) {
 						t.Errorf("error %q wraps neither ErrInvalidID nor ErrInvalidBaggage", e)
 					}
 				}

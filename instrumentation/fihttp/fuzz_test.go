@@ -11,7 +11,7 @@ import (
 
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/instrumentation/fihttp"
-	"github.com/traceai-go/traceai/instrumentation/fihttp/idbaggage"
+	"github.com/traceai-go/traceai/internal/idbaggage"
 )
 
 // serveFuzz runs one request through the handler and checks the

@@ -7,7 +7,7 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"github.com/traceai-go/traceai/fi"
-	"github.com/traceai-go/traceai/instrumentation/fihttp/idbaggage"
+	"github.com/traceai-go/traceai/internal/idbaggage"
 )
 
 // Default header names read by the default extractors.
@@ -86,32 +86,9 @@ func FromFunc(fn func(*http.Request) (sessionID, userID string)) Extractor {
 	return Extractor{name: "extractor func", fn: fn}
 }
 
-type handlerConfig struct {
-	extractors     []Extractor
-	trustedBaggage bool
-}
-
-// Option configures NewHandler and Middleware.
-type Option func(*handlerConfig)
-
-// WithExtractors replaces the default sources, FromHeader(DefaultSessionHeader,
-// DefaultUserHeader) then FromBaggage().
-func WithExtractors(ex ...Extractor) Option {
-	return func(c *handlerConfig) { c.extractors = append([]Extractor(nil), ex...) }
-}
-
-// WithTrustedBaggage sets whether ids in incoming W3C baggage are believed
-// (default true). A public edge, where the client is not one of your own
-// services, should pass false: client-supplied session.id and user.id
-// baggage members are then dropped without use and without reaching any
-// further service. Other baggage members are kept.
-func WithTrustedBaggage(trusted bool) Option {
-	return func(c *handlerConfig) { c.trustedBaggage = trusted }
-}
-
 type handler struct {
 	next http.Handler
-	cfg  handlerConfig
+	cfg  config
 }
 
 // NewHandler wraps next so that each request's context carries the session
@@ -119,14 +96,7 @@ type handler struct {
 // fi.MaxIDLength bytes, invalid UTF-8, control characters) are reported to
 // otel.Handle and ignored; the request is served either way.
 func NewHandler(next http.Handler, opts ...Option) http.Handler {
-	cfg := handlerConfig{
-		extractors:     []Extractor{FromHeader(DefaultSessionHeader, DefaultUserHeader), FromBaggage()},
-		trustedBaggage: true,
-	}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	return &handler{next: next, cfg: cfg}
+	return &handler{next: next, cfg: newConfig(opts)}
 }
 
 // Middleware returns NewHandler as a middleware, for routers that chain

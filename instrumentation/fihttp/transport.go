@@ -3,37 +3,8 @@ package fihttp
 import (
 	"net/http"
 
-	"github.com/traceai-go/traceai/instrumentation/fihttp/idbaggage"
+	"github.com/traceai-go/traceai/internal/idbaggage"
 )
-
-type transportConfig struct {
-	hosts    []string
-	loopback bool
-	user     bool
-}
-
-// TransportOption configures NewTransport.
-type TransportOption func(*transportConfig)
-
-// WithAllowedHosts adds destinations that receive the ids: host names or IP
-// addresses (any port), host:port, "*.domain" for subdomains, or CIDR
-// prefixes. List only your own services, never a third-party API.
-func WithAllowedHosts(patterns ...string) TransportOption {
-	return func(c *transportConfig) { c.hosts = append(c.hosts, patterns...) }
-}
-
-// WithLoopback sets whether localhost and loopback addresses are allowed
-// (default true).
-func WithLoopback(allowed bool) TransportOption {
-	return func(c *transportConfig) { c.loopback = allowed }
-}
-
-// WithUserPropagation sets whether the user id is sent along with the
-// session id (default false: a user id is personal data, and it should
-// cross a service boundary only when you decide so).
-func WithUserPropagation(enabled bool) TransportOption {
-	return func(c *transportConfig) { c.user = enabled }
-}
 
 // Transport is an http.RoundTripper that writes the fi session (and user)
 // id into the W3C baggage of requests to allowed hosts and removes them from
@@ -50,11 +21,8 @@ type Transport struct {
 // the header otelhttp injected; outside it, it rewrites the context baggage
 // otelhttp's propagator reads. Either way, a non-allowed host never gets
 // session.id or user.id baggage.
-func NewTransport(base http.RoundTripper, opts ...TransportOption) *Transport {
-	cfg := transportConfig{loopback: true}
-	for _, o := range opts {
-		o(&cfg)
-	}
+func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
+	cfg := newConfig(opts)
 	if base == nil {
 		base = http.DefaultTransport
 	}

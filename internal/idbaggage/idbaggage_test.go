@@ -11,7 +11,7 @@ import (
 	"go.opentelemetry.io/otel/baggage"
 
 	"github.com/traceai-go/traceai/fi"
-	"github.com/traceai-go/traceai/instrumentation/fihttp/idbaggage"
+	"github.com/traceai-go/traceai/internal/idbaggage"
 )
 
 func captureErrors(t testing.TB) func() []error {
