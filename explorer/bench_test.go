@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/traceai-go/traceai/explorer"
 	"github.com/traceai-go/traceai/explorer/internal/synth"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -29,7 +28,7 @@ func BenchmarkOTLPIngest(b *testing.B) {
 }
 
 func benchOTLP(b *testing.B, exporters int) {
-	x := start(b, explorer.Config{})
+	x := start(b)
 	url := x.OTLPHTTPEndpoint() + "/v1/traces"
 	var bodies [][]byte
 	err := synth.Batch(synth.BatchOptions{Sessions: b.N * 16, Users: b.N * 2, TurnsPerSession: 8, SpansPerTurn: 4,

@@ -24,13 +24,13 @@ func Example() {
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
 
-	x, err := explorer.New(explorer.Config{
-		DBPath:       filepath.Join(dir, "traceai.db"),
-		HTTPAddr:     "127.0.0.1:0",
-		OTLPHTTPAddr: "127.0.0.1:0",
-		OTLPGRPCAddr: explorer.Off,
-		Logger:       slog.New(slog.DiscardHandler),
-	})
+	x, err := explorer.New(
+		explorer.WithDBPath(filepath.Join(dir, "traceai.db")),
+		explorer.WithHTTPAddr("127.0.0.1:0"),
+		explorer.WithOTLPHTTPAddr("127.0.0.1:0"),
+		explorer.WithOTLPGRPCAddr(explorer.Off),
+		explorer.WithLogger(slog.New(slog.DiscardHandler)),
+	)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -5,7 +5,7 @@
 // It is what "traceai serve" runs; embed it to run the explorer inside a Go
 // program or a test:
 //
-//	x, err := explorer.New(explorer.Config{DBPath: "traceai.db"})
+//	x, err := explorer.New(explorer.WithDBPath("traceai.db"))
 //	if err != nil { ... }
 //	if err := x.Start(ctx); err != nil { ... }
 //	defer x.Shutdown(context.Background())
@@ -42,33 +42,13 @@ const (
 	DefaultMaxBodyBytes = 32 << 20
 )
 
-// Off disables a listener when used as an address in Config.
+// Off disables a listener when used as an address (WithHTTPAddr,
+// WithOTLPHTTPAddr, WithOTLPGRPCAddr).
 const Off = "off"
-
-// Config configures an Explorer. Zero fields take the defaults above.
-type Config struct {
-	// DBPath is the SQLite database file, created if missing.
-	DBPath string
-	// HTTPAddr serves the web pages and the JSON API.
-	HTTPAddr string
-	// OTLPHTTPAddr serves OTLP/HTTP at /v1/traces. When it equals HTTPAddr,
-	// one server answers both.
-	OTLPHTTPAddr string
-	// OTLPGRPCAddr serves the OTLP/gRPC TraceService.
-	OTLPGRPCAddr string
-	// Logger receives operational messages (default slog.Default()).
-	Logger *slog.Logger
-	// MaxBodyBytes bounds an OTLP request (HTTP body before and after
-	// decompression, gRPC message); larger requests get 413 /
-	// ResourceExhausted.
-	MaxBodyBytes int64
-	// StoreOptions are passed to store.Open.
-	StoreOptions []store.Option
-}
 
 // Explorer is a running (or ready to run) session explorer.
 type Explorer struct {
-	cfg   Config
+	cfg   config
 	log   *slog.Logger
 	store store.Backend
 
@@ -83,27 +63,11 @@ type Explorer struct {
 	serveErrs chan error
 }
 
-// New opens the database and prepares the servers; Start listens.
-func New(cfg Config) (*Explorer, error) {
-	if cfg.DBPath == "" {
-		cfg.DBPath = DefaultDBPath
-	}
-	if cfg.HTTPAddr == "" {
-		cfg.HTTPAddr = DefaultHTTPAddr
-	}
-	if cfg.OTLPHTTPAddr == "" {
-		cfg.OTLPHTTPAddr = DefaultOTLPHTTPAddr
-	}
-	if cfg.OTLPGRPCAddr == "" {
-		cfg.OTLPGRPCAddr = DefaultOTLPGRPCAddr
-	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	for _, a := range []struct{ name, addr string }{{"HTTPAddr", cfg.HTTPAddr}, {"OTLPHTTPAddr", cfg.OTLPHTTPAddr}, {"OTLPGRPCAddr", cfg.OTLPGRPCAddr}} {
+// New opens the database and prepares the servers; Start listens. Options
+// left out take the defaults above.
+func New(opts ...Option) (*Explorer, error) {
+	cfg := newConfig(opts)
+	for _, a := range []struct{ name, addr string }{{"HTTPAddr", cfg.httpAddr}, {"OTLPHTTPAddr", cfg.otlpHTTPAddr}, {"OTLPGRPCAddr", cfg.otlpGRPCAddr}} {
 		if a.addr == Off {
 			continue
 		}
@@ -111,12 +75,12 @@ func New(cfg Config) (*Explorer, error) {
 			return nil, fmt.Errorf("explorer: %s %q: %w", a.name, a.addr, err)
 		}
 	}
-	opts := append([]store.Option{store.WithLogger(cfg.Logger)}, cfg.StoreOptions...)
-	st, err := store.Open(cfg.DBPath, opts...)
+	sopts := append([]store.Option{store.WithLogger(cfg.logger)}, cfg.storeOptions...)
+	st, err := store.Open(cfg.dbPath, sopts...)
 	if err != nil {
 		return nil, err
 	}
-	return &Explorer{cfg: cfg, log: cfg.Logger, store: st}, nil
+	return &Explorer{cfg: cfg, log: cfg.logger, store: st}, nil
 }
 
 // Store returns the explorer's span store.
@@ -133,7 +97,7 @@ func (x *Explorer) Handler() http.Handler {
 }
 
 func (x *Explorer) otlpHandler() http.Handler {
-	return &otlpHTTP{store: x.store, max: x.cfg.MaxBodyBytes, log: x.log}
+	return &otlpHTTP{store: x.store, max: x.cfg.maxBodyBytes, log: x.log}
 }
 
 // Start listens on the configured addresses and serves in the background.
@@ -159,18 +123,18 @@ func (x *Explorer) Start(ctx context.Context) error {
 		}
 	}
 	var err error
-	if x.uiLn, err = listen(x.cfg.HTTPAddr); err != nil {
-		return fmt.Errorf("explorer: listen %s (--http): %w", x.cfg.HTTPAddr, err)
+	if x.uiLn, err = listen(x.cfg.httpAddr); err != nil {
+		return fmt.Errorf("explorer: listen %s (--http): %w", x.cfg.httpAddr, err)
 	}
 	if !x.shared() {
-		if x.otlpLn, err = listen(x.cfg.OTLPHTTPAddr); err != nil {
+		if x.otlpLn, err = listen(x.cfg.otlpHTTPAddr); err != nil {
 			closeAll(x.uiLn)
-			return fmt.Errorf("explorer: listen %s (--otlp-http): %w", x.cfg.OTLPHTTPAddr, err)
+			return fmt.Errorf("explorer: listen %s (--otlp-http): %w", x.cfg.otlpHTTPAddr, err)
 		}
 	}
-	if x.grpcLn, err = listen(x.cfg.OTLPGRPCAddr); err != nil {
+	if x.grpcLn, err = listen(x.cfg.otlpGRPCAddr); err != nil {
 		closeAll(x.uiLn, x.otlpLn)
-		return fmt.Errorf("explorer: listen %s (--otlp-grpc): %w", x.cfg.OTLPGRPCAddr, err)
+		return fmt.Errorf("explorer: listen %s (--otlp-grpc): %w", x.cfg.otlpGRPCAddr, err)
 	}
 	x.started = true
 	x.serveErrs = make(chan error, 3)
@@ -196,13 +160,13 @@ func (x *Explorer) Start(ctx context.Context) error {
 		serve("otlp-http", func() error { return x.otlpSrv.Serve(ln) })
 	}
 	if x.grpcLn != nil {
-		x.grpcSrv = grpc.NewServer(grpc.MaxRecvMsgSize(int(x.cfg.MaxBodyBytes)))
+		x.grpcSrv = grpc.NewServer(grpc.MaxRecvMsgSize(int(x.cfg.maxBodyBytes)))
 		coltracepb.RegisterTraceServiceServer(x.grpcSrv, &otlpGRPC{store: x.store})
 		ln := x.grpcLn
 		serve("otlp-grpc", func() error { return x.grpcSrv.Serve(ln) })
 	}
 	x.log.Info("traceai explorer listening", "ui", x.UIURL(), "otlp_http", x.OTLPHTTPEndpoint(),
-		"otlp_grpc", x.OTLPGRPCAddr(), "db", x.cfg.DBPath)
+		"otlp_grpc", x.OTLPGRPCAddr(), "db", x.cfg.dbPath)
 	return nil
 }
 
@@ -216,8 +180,8 @@ func (x *Explorer) Err() <-chan error {
 // shared reports whether OTLP/HTTP is served by the UI server (same fixed
 // address; port 0 always means a listener of its own).
 func (x *Explorer) shared() bool {
-	_, port, _ := net.SplitHostPort(x.cfg.HTTPAddr)
-	return x.cfg.OTLPHTTPAddr == x.cfg.HTTPAddr && port != "0" && x.cfg.HTTPAddr != Off
+	_, port, _ := net.SplitHostPort(x.cfg.httpAddr)
+	return x.cfg.otlpHTTPAddr == x.cfg.httpAddr && port != "0" && x.cfg.httpAddr != Off
 }
 
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {

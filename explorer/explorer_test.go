@@ -34,20 +34,17 @@ import (
 
 var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
-func start(t testing.TB, cfg explorer.Config) *explorer.Explorer {
+func start(t testing.TB, opts ...explorer.Option) *explorer.Explorer {
 	t.Helper()
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.DBPath == "" {
-		cfg.DBPath = filepath.Join(t.TempDir(), "traceai.db")
-	}
-	for _, a := range []*string{&cfg.HTTPAddr, &cfg.OTLPHTTPAddr, &cfg.OTLPGRPCAddr} {
-		if *a == "" {
-			*a = "127.0.0.1:0"
-		}
-	}
-	x, err := explorer.New(cfg)
+	// Test defaults first: the test's own options override them.
+	opts = append([]explorer.Option{
+		explorer.WithLogger(slog.New(slog.DiscardHandler)),
+		explorer.WithDBPath(filepath.Join(t.TempDir(), "traceai.db")),
+		explorer.WithHTTPAddr("127.0.0.1:0"),
+		explorer.WithOTLPHTTPAddr("127.0.0.1:0"),
+		explorer.WithOTLPGRPCAddr("127.0.0.1:0"),
+	}, opts...)
+	x, err := explorer.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +133,7 @@ func getJSON(t *testing.T, url string, want int, into any) http.Header {
 }
 
 func TestOTLPFromStockExporters(t *testing.T) {
-	x := start(t, explorer.Config{})
+	x := start(t)
 	ctx := context.Background()
 	res := resource.NewSchemaless()
 
@@ -279,7 +276,7 @@ func (e *jsonExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 func (e *jsonExporter) Shutdown(context.Context) error { return nil }
 
 func TestAPIErrors(t *testing.T) {
-	x := start(t, explorer.Config{OTLPGRPCAddr: explorer.Off})
+	x := start(t, explorer.WithOTLPGRPCAddr(explorer.Off))
 	base := x.UIURL()
 	for _, c := range []struct {
 		path string
@@ -369,7 +366,7 @@ func sampleRequest(t *testing.T, session string) *coltracepb.ExportTraceServiceR
 }
 
 func TestOTLPMalformedAndLimits(t *testing.T) {
-	x := start(t, explorer.Config{MaxBodyBytes: 64 << 10, OTLPGRPCAddr: explorer.Off})
+	x := start(t, explorer.WithMaxBodyBytes(64<<10), explorer.WithOTLPGRPCAddr(explorer.Off))
 	url := x.OTLPHTTPEndpoint() + "/v1/traces"
 	good, _ := proto.Marshal(sampleRequest(t, "good"))
 	if code, b := post(t, url, "application/x-protobuf", "", good); code != 200 {
@@ -436,7 +433,7 @@ func TestOTLPMalformedAndLimits(t *testing.T) {
 }
 
 func TestSeparatePorts(t *testing.T) {
-	x := start(t, explorer.Config{HTTPAddr: "127.0.0.1:0", OTLPHTTPAddr: "127.0.0.1:0", OTLPGRPCAddr: explorer.Off})
+	x := start(t, explorer.WithHTTPAddr("127.0.0.1:0"), explorer.WithOTLPHTTPAddr("127.0.0.1:0"), explorer.WithOTLPGRPCAddr(explorer.Off))
 	if x.UIURL() == x.OTLPHTTPEndpoint() {
 		t.Fatal("port 0 twice must give two listeners")
 	}
@@ -455,7 +452,7 @@ func TestSeparatePorts(t *testing.T) {
 }
 
 func TestPagesMounted(t *testing.T) {
-	x := start(t, explorer.Config{OTLPGRPCAddr: explorer.Off})
+	x := start(t, explorer.WithOTLPGRPCAddr(explorer.Off))
 	good, _ := proto.Marshal(sampleRequest(t, "page-sess"))
 	if code, b := post(t, x.OTLPHTTPEndpoint()+"/v1/traces", "application/x-protobuf", "", good); code != 200 {
 		t.Fatalf("%d %s", code, b)
@@ -484,7 +481,7 @@ func TestPagesMounted(t *testing.T) {
 // not the order proto.Marshal writes), not encoded again, and reads back
 // the same; a span rejected beside it does not shift the pairing.
 func TestOTLPStoresSpansAsReceived(t *testing.T) {
-	x := start(t, explorer.Config{OTLPGRPCAddr: explorer.Off})
+	x := start(t, explorer.WithOTLPGRPCAddr(explorer.Off))
 	req := sampleRequest(t, "as-received")
 	rs := req.ResourceSpans[0]
 	ss := rs.ScopeSpans[0]

@@ -24,7 +24,7 @@ func FuzzOTLPHTTP(f *testing.F) {
 	f.Add([]byte(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"00","spanId":1}]}]}]}`), true)
 	f.Add([]byte{0x0a, 0x80, 0x80, 0x80, 0x80, 0x10}, false)
 
-	x, err := explorer.New(explorer.Config{DBPath: filepath.Join(f.TempDir(), "fuzz.db"), OTLPGRPCAddr: explorer.Off})
+	x, err := explorer.New(explorer.WithDBPath(filepath.Join(f.TempDir(), "fuzz.db")), explorer.WithOTLPGRPCAddr(explorer.Off))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func TestKillChild(t *testing.T) {
 	if db == "" {
 		t.Skip("runs only as the child of TestKill9AfterAck")
 	}
-	x, err := explorer.New(explorer.Config{DBPath: db, HTTPAddr: explorer.Off, OTLPHTTPAddr: "127.0.0.1:0", OTLPGRPCAddr: explorer.Off})
+	x, err := explorer.New(explorer.WithDBPath(db), explorer.WithHTTPAddr(explorer.Off), explorer.WithOTLPHTTPAddr("127.0.0.1:0"), explorer.WithOTLPGRPCAddr(explorer.Off))
 	if err != nil {
 		t.Fatal(err)
 	}

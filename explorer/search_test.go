@@ -17,7 +17,7 @@ import (
 
 func searchExplorer(t *testing.T) (*explorer.Explorer, map[string][]synth.Emitted) {
 	t.Helper()
-	x := start(t, explorer.Config{OTLPGRPCAddr: explorer.Off})
+	x := start(t, explorer.WithOTLPGRPCAddr(explorer.Off))
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(x.Store().Exporter()))
 	em := map[string][]synth.Emitted{}
 	for i, c := range []synth.Conversation{

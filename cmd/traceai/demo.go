@@ -99,13 +99,13 @@ func demo(ctx context.Context, c demoConfig) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ex, err := explorer.New(explorer.Config{
-		DBPath:       c.db,
-		HTTPAddr:     c.httpAddr,
-		OTLPHTTPAddr: c.httpAddr, // one server: pages, API and OTLP/HTTP
-		OTLPGRPCAddr: explorer.Off,
-		Logger:       logger,
-	})
+	ex, err := explorer.New(
+		explorer.WithDBPath(c.db),
+		explorer.WithHTTPAddr(c.httpAddr),
+		explorer.WithOTLPHTTPAddr(c.httpAddr), // one server: pages, API and OTLP/HTTP
+		explorer.WithOTLPGRPCAddr(explorer.Off),
+		explorer.WithLogger(logger),
+	)
 	if err != nil {
 		return err
 	}

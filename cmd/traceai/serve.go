@@ -61,15 +61,15 @@ flags:
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	x, err := explorer.New(explorer.Config{
-		DBPath:       *db,
-		HTTPAddr:     *httpAddr,
-		OTLPHTTPAddr: *otlpHTTP,
-		OTLPGRPCAddr: *otlpGRPC,
-		Logger:       log,
-		MaxBodyBytes: *maxBody,
-		StoreOptions: []store.Option{store.WithSynchronous(mode)},
-	})
+	x, err := explorer.New(
+		explorer.WithDBPath(*db),
+		explorer.WithHTTPAddr(*httpAddr),
+		explorer.WithOTLPHTTPAddr(*otlpHTTP),
+		explorer.WithOTLPGRPCAddr(*otlpGRPC),
+		explorer.WithLogger(log),
+		explorer.WithMaxBodyBytes(*maxBody),
+		explorer.WithStoreOptions(store.WithSynchronous(mode)),
+	)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,113 @@
+package explorer
+
+import (
+	"log/slog"
+
+	"github.com/traceai-go/traceai/explorer/store"
+)
+
+type config struct {
+	dbPath       string
+	httpAddr     string
+	otlpHTTPAddr string
+	otlpGRPCAddr string
+	logger       *slog.Logger
+	maxBodyBytes int64
+	storeOptions []store.Option
+}
+
+// Option configures New.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// newConfig applies the options, in order, over the defaults; a nil
+// option is skipped, and so is an empty or zero value.
+func newConfig(opts []Option) config {
+	c := config{
+		dbPath:       DefaultDBPath,
+		httpAddr:     DefaultHTTPAddr,
+		otlpHTTPAddr: DefaultOTLPHTTPAddr,
+		otlpGRPCAddr: DefaultOTLPGRPCAddr,
+		logger:       slog.Default(),
+		maxBodyBytes: DefaultMaxBodyBytes,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	return c
+}
+
+// WithDBPath sets the SQLite database file, created if missing (default
+// DefaultDBPath).
+func WithDBPath(path string) Option {
+	return optionFunc(func(c *config) {
+		if path != "" {
+			c.dbPath = path
+		}
+	})
+}
+
+// WithHTTPAddr sets the address serving the web pages and the JSON API
+// (default DefaultHTTPAddr; Off for none).
+func WithHTTPAddr(addr string) Option {
+	return optionFunc(func(c *config) {
+		if addr != "" {
+			c.httpAddr = addr
+		}
+	})
+}
+
+// WithOTLPHTTPAddr sets the address serving OTLP/HTTP at /v1/traces
+// (default DefaultOTLPHTTPAddr; Off for none). When it equals the HTTP
+// address, one server answers both; the pages' server accepts /v1/traces
+// either way.
+func WithOTLPHTTPAddr(addr string) Option {
+	return optionFunc(func(c *config) {
+		if addr != "" {
+			c.otlpHTTPAddr = addr
+		}
+	})
+}
+
+// WithOTLPGRPCAddr sets the address serving the OTLP/gRPC TraceService
+// (default DefaultOTLPGRPCAddr; Off for none).
+func WithOTLPGRPCAddr(addr string) Option {
+	return optionFunc(func(c *config) {
+		if addr != "" {
+			c.otlpGRPCAddr = addr
+		}
+	})
+}
+
+// WithLogger sets the logger of operational messages (default
+// slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	})
+}
+
+// WithMaxBodyBytes bounds an OTLP request (HTTP body before and after
+// decompression, gRPC message); larger requests get 413 /
+// ResourceExhausted (default DefaultMaxBodyBytes).
+func WithMaxBodyBytes(n int64) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.maxBodyBytes = n
+		}
+	})
+}
+
+// WithStoreOptions adds options passed to store.Open.
+func WithStoreOptions(opts ...store.Option) Option {
+	return optionFunc(func(c *config) { c.storeOptions = append(c.storeOptions, opts...) })
+}
