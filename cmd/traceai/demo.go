@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,6 +23,9 @@ import (
 type demoConfig struct {
 	db       string
 	httpAddr string
+	// otlpAddr also receives OTLP/HTTP when it can be bound, so a program
+	// started beside the demo with the default endpoint shows up in it.
+	otlpAddr string
 	once     bool
 	real     bool
 	sessions int
@@ -52,6 +56,7 @@ func parseDemoFlags(args []string, out io.Writer) (demoConfig, error) {
 	fs.SetOutput(out)
 	fs.StringVar(&c.db, "db", defaultDemoDB(), "SQLite database file of the explorer")
 	fs.StringVar(&c.httpAddr, "http", explorer.DefaultHTTPAddr, "address of the explorer's web pages, JSON API and OTLP/HTTP receiver")
+	fs.StringVar(&c.otlpAddr, "otlp-http", explorer.DefaultOTLPHTTPAddr, "address of a second OTLP/HTTP receiver, used when it is free (\"off\" for none)")
 	fs.BoolVar(&c.once, "once", false, "exit after the simulated conversations instead of serving until Ctrl-C")
 	fs.BoolVar(&c.real, "real", false, "drive a real model (needs OPENAI_API_KEY; OPENAI_BASE_URL optional) instead of the built-in stand-in")
 	fs.IntVar(&c.sessions, "sessions", 30, "number of conversations")
@@ -99,10 +104,16 @@ func demo(ctx context.Context, c demoConfig) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// The pages' server receives OTLP/HTTP too; the default OTLP port is
+	// added when it is free, where Register sends with no endpoint set.
+	otlpAddr, ownOTLP := c.httpAddr, false
+	if c.otlpAddr != "" && c.otlpAddr != explorer.Off && portFree(c.otlpAddr) {
+		otlpAddr, ownOTLP = c.otlpAddr, true
+	}
 	ex, err := explorer.New(
 		explorer.WithDBPath(c.db),
 		explorer.WithHTTPAddr(c.httpAddr),
-		explorer.WithOTLPHTTPAddr(c.httpAddr), // one server: pages, API and OTLP/HTTP
+		explorer.WithOTLPHTTPAddr(otlpAddr),
 		explorer.WithOTLPGRPCAddr(explorer.Off),
 		explorer.WithLogger(logger),
 	)
@@ -118,6 +129,11 @@ func demo(ctx context.Context, c demoConfig) error {
 		_ = ex.Shutdown(sctx)
 	}()
 	fmt.Fprintf(c.out, "traceai demo: explorer at %s (database %s)\n", ex.UIURL(), c.db)
+	if ownOTLP {
+		fmt.Fprintf(c.out, "traceai demo: OTLP/HTTP also at %s: programs using traceai.Register with no endpoint show up here\n", ex.OTLPHTTPEndpoint())
+	} else if c.otlpAddr != "" && c.otlpAddr != explorer.Off {
+		fmt.Fprintf(c.out, "traceai demo: %s is taken; send OTLP/HTTP to %s/v1/traces instead\n", c.otlpAddr, ex.UIURL())
+	}
 
 	m := model{name: "gpt-4o-mini", embedding: "text-embedding-3-small", apiKey: "standin"}
 	if c.real {
@@ -190,4 +206,14 @@ func runPrefix(ctx context.Context, st store.Reader) (string, error) {
 		}
 	}
 	return "", errors.New("demo: too many runs in one database")
+}
+
+// portFree reports whether addr can be listened on now.
+func portFree(addr string) bool {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
 }

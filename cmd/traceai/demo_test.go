@@ -20,7 +20,7 @@ import (
 func TestDemoOnce(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
-	c, err := parseDemoFlags([]string{"--once", "--http", "127.0.0.1:0", "--db", filepath.Join(dir, "demo.db"),
+	c, err := parseDemoFlags([]string{"--once", "--http", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0", "--db", filepath.Join(dir, "demo.db"),
 		"--sessions", "8", "--users", "3", "--speed", "0.02"}, &out)
 	if err != nil {
 		t.Fatal(err)
@@ -28,6 +28,10 @@ func TestDemoOnce(t *testing.T) {
 	checked := false
 	c.afterRun = func(ex *explorer.Explorer) error {
 		checked = true
+		// The chatbot exported through the second receiver, on its own port.
+		if ex.OTLPHTTPEndpoint() == ex.UIURL() {
+			t.Errorf("OTLP/HTTP shares the pages' address %s; want a receiver of its own", ex.UIURL())
+		}
 		checkDemo(t, ex.UIURL())
 		if os.Getenv("TRACEAI_UPDATE_SCREENSHOTS") == "1" {
 			screenshots(t, ex.UIURL())
@@ -43,7 +47,7 @@ func TestDemoOnce(t *testing.T) {
 		t.Fatal("afterRun not called")
 	}
 	text := out.String()
-	for _, want := range []string{"8/8]", "8 sessions, 3 users", "worst sessions", "best sessions", brokenSessionID, "Open http://127.0.0.1:"} {
+	for _, want := range []string{"8/8]", "8 sessions, 3 users", "worst sessions", "best sessions", brokenSessionID, "Open http://127.0.0.1:", "OTLP/HTTP also at http://127.0.0.1:"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
@@ -206,7 +210,7 @@ func TestDemoRerun(t *testing.T) {
 	var turns [2]int
 	for run := range 2 {
 		var out bytes.Buffer
-		c, err := parseDemoFlags([]string{"--once", "--http", "127.0.0.1:0", "--db", db,
+		c, err := parseDemoFlags([]string{"--once", "--http", "127.0.0.1:0", "--otlp-http", "off", "--db", db,
 			"--sessions", "4", "--users", "2", "--speed", "0.02"}, &out)
 		if err != nil {
 			t.Fatal(err)
