@@ -992,7 +992,7 @@ func TestChatStreamHTTPError(t *testing.T) {
 	}
 	st.Close()
 	sp := chatOneSpan(t, sr)
-	if sp.Status().Code != codes.Error || !strings.HasPrefix(sp.Status().Description, "openai.APIError: openai: 429 requests: Rate limit reached") {
+	if sp.Status().Code != codes.Error || !strings.HasPrefix(sp.Status().Description, "openai.RateLimitError: openai: 429 requests: Rate limit reached") {
 		t.Errorf("status %v", sp.Status())
 	}
 	// The exception names the provider's error, not the internal package
@@ -1005,7 +1005,7 @@ func TestChatStreamHTTPError(t *testing.T) {
 			}
 		}
 	}
-	if excType != "openai.APIError" {
+	if excType != "openai.RateLimitError" {
 		t.Errorf("exception.type = %q", excType)
 	}
 	chatWant(t, sp, map[string]string{"gen_ai.output.messages.0.message.role": "", "session.id": "sess-1"})

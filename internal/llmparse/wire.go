@@ -488,9 +488,39 @@ type APIError struct {
 	Message    string
 }
 
-// ErrorType names the error in spans after its provider, such as
-// "openai.APIError" (see fi.Span.RecordError).
-func (e *APIError) ErrorType() string { return e.Provider + ".APIError" }
+// ErrorType names the error as the Python SDKs name their exceptions,
+// after the HTTP status, so that grouping by exception.type tells a rate
+// limit from a bad key from an outage: "openai.RateLimitError",
+// "anthropic.InternalServerError" (see StatusErrorName and
+// fi.Span.RecordError).
+func (e *APIError) ErrorType() string { return e.Provider + "." + StatusErrorName(e.StatusCode) }
+
+// StatusErrorName is the name the OpenAI and Anthropic Python SDKs give the
+// exception of an HTTP error status; "APIError" for status 0 (an error
+// reported inside a stream).
+func StatusErrorName(status int) string {
+	switch {
+	case status == 0:
+		return "APIError"
+	case status == 400:
+		return "BadRequestError"
+	case status == 401:
+		return "AuthenticationError"
+	case status == 403:
+		return "PermissionDeniedError"
+	case status == 404:
+		return "NotFoundError"
+	case status == 409:
+		return "ConflictError"
+	case status == 422:
+		return "UnprocessableEntityError"
+	case status == 429:
+		return "RateLimitError"
+	case status >= 500:
+		return "InternalServerError"
+	}
+	return "APIStatusError"
+}
 
 // Error reads like "anthropic: 529 overloaded_error: Overloaded".
 func (e *APIError) Error() string {

@@ -168,3 +168,18 @@ func TestUnmatchedBodyNotRead(t *testing.T) {
 		return &http.Response{StatusCode: 200, Body: http.NoBody}, nil
 	})
 }
+
+// Exceptions are named after the status as the Python SDKs name theirs, so
+// that grouping by exception.type tells 429 from 401 from 5xx.
+func TestAPIErrorTypeByStatus(t *testing.T) {
+	for status, want := range map[int]string{
+		0: "openai.APIError", 400: "openai.BadRequestError", 401: "openai.AuthenticationError",
+		403: "openai.PermissionDeniedError", 404: "openai.NotFoundError", 409: "openai.ConflictError",
+		422: "openai.UnprocessableEntityError", 429: "openai.RateLimitError", 500: "openai.InternalServerError",
+		503: "openai.InternalServerError", 529: "openai.InternalServerError", 418: "openai.APIStatusError",
+	} {
+		if got := (&APIError{Provider: "openai", StatusCode: status}).ErrorType(); got != want {
+			t.Errorf("status %d: %q, want %q", status, got, want)
+		}
+	}
+}
