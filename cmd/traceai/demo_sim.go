@@ -22,6 +22,7 @@ import (
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/instrumentation/fiopenai"
+	"github.com/traceai-go/traceai/internal/llmparse"
 	"github.com/traceai-go/traceai/internal/standin"
 )
 
@@ -219,7 +220,7 @@ func (b *chatbot) turn(ctx context.Context, history *[]openai.ChatCompletionMess
 		}
 		resp, err := b.client.Chat.Completions.New(ctx, params)
 		if err != nil {
-			return "", err
+			return "", providerError(err)
 		}
 		if len(resp.Choices) == 0 {
 			return "", errors.New("model returned no choices")
@@ -256,7 +257,7 @@ func (b *chatbot) turn(ctx context.Context, history *[]openai.ChatCompletionMess
 			}
 		}
 		if err := stream.Err(); err != nil {
-			return "", err
+			return "", providerError(err)
 		}
 		_ = stream.Close()
 		*history = append(*history, openai.UserMessage(question), openai.AssistantMessage(text.String()))
@@ -410,4 +411,25 @@ func runSession(ctx context.Context, bot *chatbot, tp *sdktrace.TracerProvider, 
 		evals++
 	}
 	return turns, fails, evals
+}
+
+// namedError gives an error the name the Python SDK gives its exception,
+// so that the demo's own spans (the AGENT span of a turn) record
+// "openai.RateLimitError" rather than openai-go's internal Go type.
+type namedError struct {
+	error
+	name string
+}
+
+func (e *namedError) ErrorType() string { return e.name }
+func (e *namedError) Unwrap() error     { return e.error }
+
+// providerError names an openai-go API error after its HTTP status;
+// other errors are returned as they are.
+func providerError(err error) error {
+	var apiErr *openai.Error
+	if errors.As(err, &apiErr) {
+		return &namedError{error: err, name: "openai." + llmparse.StatusErrorName(apiErr.StatusCode)}
+	}
+	return err
 }
