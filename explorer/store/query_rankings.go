@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -15,7 +16,11 @@ func (s *Store) Rankings(ctx context.Context, q RankingQuery) (*Ranking, error) 
 		q.Order = "worst"
 	}
 	if q.Metric == "" {
-		q.Metric = "error_rate"
+		m, err := s.defaultRankingMetric(ctx)
+		if err != nil {
+			return nil, err
+		}
+		q.Metric = m
 	}
 	if q.Limit == 0 {
 		q.Limit = 10
@@ -51,7 +56,7 @@ func (s *Store) Rankings(ctx context.Context, q RankingQuery) (*Ranking, error) 
 		highIsWorse = false
 		p.add("e.name = ?", name)
 		p.add("e.score IS NOT NULL")
-		query = `SELECT e.` + idCol + `, avg(e.score), count(*) FROM evaluations e JOIN ` + table + ` x ON x.` + idCol + ` = e.` + idCol +
+		query = `SELECT e.` + idCol + ` AS id, avg(e.score) AS v, count(*) AS n FROM evaluations e JOIN ` + table + ` x ON x.` + idCol + ` = e.` + idCol +
 			p.sql() + ` GROUP BY e.` + idCol
 	} else {
 		var val, samples string
@@ -69,7 +74,17 @@ func (s *Store) Rankings(ctx context.Context, q RankingQuery) (*Ranking, error) 
 		default:
 			return nil, &FilterError{"metric", `must be error_rate, latency_p95, tokens, cost or eval:<name>`}
 		}
-		query = `SELECT x.` + idCol + `, ` + val + `, ` + samples + ` FROM ` + table + ` x` + p.sql()
+		query = `SELECT x.` + idCol + ` AS id, ` + val + ` AS v, ` + samples + ` AS n FROM ` + table + ` x` + p.sql()
+	}
+	// When every row has the same value, any order would be arbitrary:
+	// list none and say so.
+	var lo, hi *float64
+	var n int64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT min(v), max(v), count(*) FROM (`+query+`)`, p.args...).Scan(&lo, &hi, &n); err != nil {
+		return nil, err
+	}
+	if n > 1 && lo != nil && hi != nil && *lo == *hi {
+		return &Ranking{By: q.By, Metric: q.Metric, Order: q.Order, Rows: []RankingRow{}, Tied: true, TiedValue: *lo}, nil
 	}
 	desc := (q.Order == "worst") == highIsWorse
 	dir := " ASC"
@@ -203,4 +218,19 @@ func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, e
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// defaultRankingMetric is the evaluation scored most often, when there is
+// one (what the team judged is the best sign of a good or bad
+// conversation), else the error rate.
+func (s *Store) defaultRankingMetric(ctx context.Context) (string, error) {
+	var name string
+	err := s.rdb.QueryRowContext(ctx, `SELECT name FROM evaluations WHERE score IS NOT NULL GROUP BY name ORDER BY count(*) DESC, name LIMIT 1`).Scan(&name)
+	switch {
+	case err == sql.ErrNoRows:
+		return "error_rate", nil
+	case err != nil:
+		return "", err
+	}
+	return "eval:" + name, nil
 }

@@ -282,7 +282,8 @@ type RankingQuery struct {
 	// By is "session" or "user".
 	By string
 	// Metric is "error_rate", "latency_p95", "tokens", "cost" or
-	// "eval:<name>" (mean score of that evaluation).
+	// "eval:<name>" (mean score of that evaluation). Empty means the
+	// evaluation scored most often, or "error_rate" when there is none.
 	Metric string
 	// Order is "worst" or "best". Worst means highest error rate, latency,
 	// tokens and cost, and lowest evaluation score.
@@ -311,6 +312,10 @@ type Ranking struct {
 	Metric string       `json:"metric"`
 	Order  string       `json:"order"`
 	Rows   []RankingRow `json:"rows"`
+	// Tied is set when every session or user considered has the same
+	// value (TiedValue): there is nothing to rank, and Rows is empty.
+	Tied      bool    `json:"tied,omitempty"`
+	TiedValue float64 `json:"tied_value,omitempty"`
 }
 
 // Overview is a count of everything stored.

@@ -411,6 +411,9 @@ type rankTable struct {
 	Title string
 	Class string
 	Rows  []rankRow
+	// Tied: every row has the same value, TiedValue, so none is listed.
+	Tied      bool
+	TiedValue string
 }
 
 type rankingsData struct {
@@ -456,9 +459,6 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	metric := q.Get("metric")
-	if metric == "" {
-		metric = "error_rate"
-	}
 	limit := 10
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -467,6 +467,17 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		limit = n
+	}
+	// Without a metric the store picks one (the evaluation scored most
+	// often, else the error rate); the worst table is that answer.
+	var worst *store.Ranking
+	if metric == "" {
+		rk, err := s.q.Rankings(r.Context(), store.RankingQuery{By: by, Order: "worst", Limit: limit})
+		if err != nil {
+			s.queryError(w, r, err, "Ranking")
+			return
+		}
+		worst, metric = rk, rk.Metric
 	}
 	ov := s.overview(r.Context())
 	d := rankingsData{ByValue: by, Metric: metric}
@@ -507,12 +518,18 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 		class string
 	}{{"worst", &d.Worst, "Worst", "worst"}, {"best", &d.Best, "Best", "best"}}
 	for _, t := range tables {
-		rk, err := s.q.Rankings(r.Context(), store.RankingQuery{By: by, Metric: metric, Order: t.order, Limit: limit})
-		if err != nil {
-			s.queryError(w, r, err, "Ranking")
-			return
+		rk := worst
+		if t.order != "worst" || rk == nil {
+			var err error
+			if rk, err = s.q.Rankings(r.Context(), store.RankingQuery{By: by, Metric: metric, Order: t.order, Limit: limit}); err != nil {
+				s.queryError(w, r, err, "Ranking")
+				return
+			}
 		}
 		t.into.Title, t.into.Class = t.title, t.class
+		if rk.Tied {
+			t.into.Tied, t.into.TiedValue = true, fmtMetric(metric, rk.TiedValue)
+		}
 		var top float64
 		for _, row := range rk.Rows {
 			top = math.Max(top, math.Abs(row.Value))
