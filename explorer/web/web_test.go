@@ -408,6 +408,13 @@ func TestStaticCaching(t *testing.T) {
 	if res.StatusCode != 404 {
 		t.Errorf("missing asset: %d", res.StatusCode)
 	}
+	// The directory is never listed.
+	for _, dir := range []string{"/static/", "/static/?v=" + assetVersion} {
+		res, body := get(t, h, dir)
+		if res.StatusCode != 404 || strings.Contains(body, "style.css") {
+			t.Errorf("%s: %d, lists the files: %v", dir, res.StatusCode, strings.Contains(body, "style.css"))
+		}
+	}
 }
 
 func TestFormat(t *testing.T) {
