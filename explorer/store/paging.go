@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // colType is how a sort column's values are compared in a cursor.
@@ -170,4 +172,30 @@ func order(col sortCol, idCol string, desc bool) string {
 		return " ORDER BY " + idCol + dir
 	}
 	return " ORDER BY " + col.expr + dir + ", " + idCol + dir
+}
+
+// Times a filter can name: what an int64 of Unix nanoseconds holds. Outside
+// it UnixNano overflows, and a bound would match everything.
+var (
+	minFilterTime = time.Unix(0, math.MinInt64).UTC()
+	maxFilterTime = time.Unix(0, math.MaxInt64).UTC()
+)
+
+// timeRange adds the conditions of a since and an until bound (zero times
+// are no bound), refusing times an int64 of nanoseconds cannot hold.
+func (p *page) timeRange(sinceCond string, since time.Time, untilCond string, until time.Time) error {
+	for _, b := range []struct {
+		param, cond string
+		t           time.Time
+	}{{"since", sinceCond, since}, {"until", untilCond, until}} {
+		if b.t.IsZero() {
+			continue
+		}
+		if b.t.Before(minFilterTime) || b.t.After(maxFilterTime) {
+			return &FilterError{b.param, fmt.Sprintf("%s is outside the times the store can compare (%s to %s)",
+				b.t.UTC().Format(time.RFC3339), minFilterTime.Format(time.DateOnly), maxFilterTime.Format(time.DateOnly))}
+		}
+		p.add(b.cond, b.t.UnixNano())
+	}
+	return nil
 }

@@ -41,11 +41,8 @@ func (s *Store) Rankings(ctx context.Context, q RankingQuery) (*Ranking, error) 
 		return nil, &FilterError{"order", `must be "worst" or "best"`}
 	}
 	var p page
-	if !q.Since.IsZero() {
-		p.add("x."+endCol+" >= ?", q.Since.UnixNano())
-	}
-	if !q.Until.IsZero() {
-		p.add("x."+startCol+" < ?", q.Until.UnixNano())
+	if err := p.timeRange("x."+endCol+" >= ?", q.Since, "x."+startCol+" < ?", q.Until); err != nil {
+		return nil, err
 	}
 	var query string
 	highIsWorse := true

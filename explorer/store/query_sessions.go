@@ -140,11 +140,8 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 	} else if f.MetadataValue != "" {
 		return nil, "", &FilterError{"metadata_value", "needs metadata_key"}
 	}
-	if !f.Since.IsZero() {
-		p.add("end_ns >= ?", f.Since.UnixNano())
-	}
-	if !f.Until.IsZero() {
-		p.add("start_ns < ?", f.Until.UnixNano())
+	if err := p.timeRange("end_ns >= ?", f.Since, "start_ns < ?", f.Until); err != nil {
+		return nil, "", err
 	}
 	if f.HasErrors != nil {
 		if *f.HasErrors {

@@ -71,11 +71,8 @@ func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, str
 		return nil, "", err
 	}
 	var p page
-	if !f.Since.IsZero() {
-		p.add("last_ns >= ?", f.Since.UnixNano())
-	}
-	if !f.Until.IsZero() {
-		p.add("first_ns < ?", f.Until.UnixNano())
+	if err := p.timeRange("last_ns >= ?", f.Since, "first_ns < ?", f.Until); err != nil {
+		return nil, "", err
 	}
 	if f.HasErrors != nil {
 		if *f.HasErrors {
