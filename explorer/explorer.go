@@ -67,6 +67,11 @@ type Explorer struct {
 // left out take the defaults above.
 func New(opts ...Option) (*Explorer, error) {
 	cfg := newConfig(opts)
+	// ":7070" would bind every interface; an address without a host means
+	// loopback here, as the defaults do.
+	for _, a := range []*string{&cfg.httpAddr, &cfg.otlpHTTPAddr, &cfg.otlpGRPCAddr} {
+		*a = loopbackIfNoHost(*a)
+	}
 	for _, a := range []struct{ name, addr string }{{"HTTPAddr", cfg.httpAddr}, {"OTLPHTTPAddr", cfg.otlpHTTPAddr}, {"OTLPGRPCAddr", cfg.otlpGRPCAddr}} {
 		if a.addr == Off {
 			continue
@@ -193,6 +198,30 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// loopbackIfNoHost puts 127.0.0.1 in an address without a host.
+func loopbackIfNoHost(addr string) string {
+	if host, port, err := net.SplitHostPort(addr); err == nil && host == "" {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return addr
+}
+
+// ListenAddrs returns the address each running listener is bound to, as
+// the system reports it ("0.0.0.0:7070" when bound to every interface), by
+// name: "http", "otlp-http", "otlp-grpc". The URLs of UIURL and
+// OTLPHTTPEndpoint are for connecting; these say who can connect.
+func (x *Explorer) ListenAddrs() map[string]string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	m := map[string]string{}
+	for name, ln := range map[string]net.Listener{"http": x.uiLn, "otlp-http": x.otlpLn, "otlp-grpc": x.grpcLn} {
+		if ln != nil {
+			m[name] = ln.Addr().String()
+		}
+	}
+	return m
 }
 
 func urlHost(ln net.Listener) string {

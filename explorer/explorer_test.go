@@ -300,6 +300,14 @@ func TestAPIErrors(t *testing.T) {
 		{"/api/users/none", 404},
 		{"/api/nothing", 404},
 		{"/api/sessions?since=24h&until=2030-01-01&has_errors=false&sort=cost&order=asc", 200},
+		// Outside 1678-2262 nanoseconds overflow: a bound that matched
+		// everything is refused instead.
+		{"/api/sessions?since=1500-01-01", 400},
+		{"/api/sessions?until=2300-01-01", 400},
+		{"/api/users?since=1600-06-01T00:00:00Z", 400},
+		{"/api/users?until=9999-12-31", 400},
+		{"/api/rankings?since=1200-01-01", 400},
+		{"/api/sessions?since=1700-01-01&until=2200-01-01", 200},
 	} {
 		var e map[string]any
 		getJSON(t, base+c.path, c.code, &e)
@@ -541,5 +549,20 @@ func TestOTLPStoresSpansAsReceived(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the trace does not show the span %q", target.Name)
+	}
+}
+
+// An address without a host means loopback, not every interface, and the
+// listeners say where they are really bound.
+func TestEmptyHostIsLoopback(t *testing.T) {
+	x := start(t, explorer.WithHTTPAddr(":0"), explorer.WithOTLPHTTPAddr(":0"), explorer.WithOTLPGRPCAddr(":0"))
+	addrs := x.ListenAddrs()
+	if len(addrs) != 3 {
+		t.Fatalf("listeners %v, want http, otlp-http and otlp-grpc", addrs)
+	}
+	for name, a := range addrs {
+		if !strings.HasPrefix(a, "127.0.0.1:") {
+			t.Errorf("%s bound to %s, want loopback", name, a)
+		}
 	}
 }

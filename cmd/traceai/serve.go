@@ -6,8 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
+	"net"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -82,6 +86,7 @@ flags:
 	fmt.Fprintf(os.Stderr, "traceai: explorer at %s\n", orOff(x.UIURL()))
 	fmt.Fprintf(os.Stderr, "traceai: OTLP/HTTP at %s/v1/traces, OTLP/gRPC at %s, database %s\n",
 		orOff(x.OTLPHTTPEndpoint()), orOff(x.OTLPGRPCAddr()), *db)
+	fmt.Fprintf(os.Stderr, "traceai: %s\n", listeningLine(x.ListenAddrs()))
 
 	var serveErr error
 	select {
@@ -100,4 +105,25 @@ func orOff(s string) string {
 		return "(off)"
 	}
 	return s
+}
+
+// listeningLine says where each listener is bound, as the system reports
+// it, and warns when one accepts connections from other machines.
+func listeningLine(addrs map[string]string) string {
+	names := slices.Sorted(maps.Keys(addrs))
+	parts := make([]string, 0, len(names))
+	exposed := false
+	for _, n := range names {
+		parts = append(parts, n+"="+addrs[n])
+		if host, _, err := net.SplitHostPort(addrs[n]); err == nil {
+			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+				exposed = true
+			}
+		}
+	}
+	line := "listening on " + strings.Join(parts, " ")
+	if exposed {
+		line += " (reachable from other machines)"
+	}
+	return line
 }
