@@ -584,7 +584,12 @@ func isRefusal(finish []string, out string) bool {
 func parseMetadata(s string) map[string]string {
 	var m map[string]any
 	if json.Unmarshal([]byte(s), &m) != nil {
-		return nil
+		// Python's json.dumps (and so the SDKs) writes NaN, Infinity and
+		// -Infinity as bare words, which are not JSON: read them as the
+		// strings they print as rather than lose every key.
+		if json.Unmarshal(quoteNonFinite(s), &m) != nil {
+			return nil
+		}
 	}
 	out := make(map[string]string, len(m))
 	for k, v := range m {
@@ -596,6 +601,47 @@ func parseMetadata(s string) map[string]string {
 		default:
 			b, _ := json.Marshal(v)
 			out[k] = string(b)
+		}
+	}
+	return out
+}
+
+// quoteNonFinite returns s with the bare words NaN, Infinity and
+// -Infinity outside strings quoted, as Python's JSON extensions write them.
+func quoteNonFinite(s string) []byte {
+	out := make([]byte, 0, len(s)+16)
+	inStr := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if inStr {
+			out = append(out, c)
+			switch c {
+			case '\\':
+				if i+1 < len(s) {
+					i++
+					out = append(out, s[i])
+				}
+			case '"':
+				inStr = false
+			}
+			continue
+		}
+		if c == '"' {
+			inStr = true
+			out = append(out, c)
+			continue
+		}
+		matched := false
+		for _, w := range []string{"-Infinity", "Infinity", "NaN"} {
+			if strings.HasPrefix(s[i:], w) {
+				out = append(append(append(out, '"'), w...), '"')
+				i += len(w) - 1
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			out = append(out, c)
 		}
 	}
 	return out
