@@ -159,9 +159,15 @@ var idFields = map[string]int{
 	"traceId": 16, "trace_id": 16, "spanId": 8, "span_id": 8, "parentSpanId": 8, "parent_span_id": 8,
 }
 
-// hexIDs rewrites hex id strings to base64 in place.
+// maxJSONDepth is encoding/json's own nesting limit: attribute values
+// (kvlists in arrays in kvlists) are accepted as deep as the decoders
+// take them, as for protobuf, whose decoder stops at 10,000 messages.
+const maxJSONDepth = 10000
+
+// hexIDs rewrites hex id strings to base64 in place; an id that is not
+// hex of the right length becomes one that validate rejects.
 func hexIDs(v any, depth int) error {
-	if depth > 64 {
+	if depth > maxJSONDepth {
 		return errors.New("JSON nested too deeply")
 	}
 	switch x := v.(type) {
@@ -174,7 +180,9 @@ func hexIDs(v any, depth int) error {
 					}
 					b, err := hex.DecodeString(s)
 					if err != nil || len(b) != n {
-						return fmt.Errorf("%s %q is not %d hex-encoded bytes", k, s, n)
+						// As protobuf does with an id of the wrong length:
+						// validate rejects this span alone (partial success).
+						b = []byte{0}
 					}
 					x[k] = base64.StdEncoding.EncodeToString(b)
 					continue
