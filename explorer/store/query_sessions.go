@@ -145,9 +145,9 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 	}
 	if f.HasErrors != nil {
 		if *f.HasErrors {
-			p.add("errors > 0")
+			p.add("error_traces > 0")
 		} else {
-			p.add("errors = 0")
+			p.add("error_traces = 0")
 		}
 	}
 	if hits != nil && hits.common {
@@ -370,7 +370,8 @@ func (s *Store) GetSession(ctx context.Context, id string) (*SessionDetail, erro
 				t.Reasons = append(t.Reasons, r.name)
 			}
 		}
-		t.Broken = len(t.Reasons) > 0
+		t.Broken = t.Error || t.Refused || t.Empty
+		t.Warning = !t.Broken && (t.Retries > 0 || t.Slow)
 	}
 	evals, err := s.evaluations(ctx, `session_id = ?`, id)
 	if err != nil {

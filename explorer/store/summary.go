@@ -137,7 +137,11 @@ func summarizeTrace(all []aggSpan) traceSummary {
 	if llm == 0 {
 		in, out, total = tokIn, tokOut, tokTotal
 	}
-	if root == nil || root.outText == "" {
+	if failed {
+		// A failed turn has no answer: an inner span's output (a prompt
+		// built on the way) is not what the user got.
+		output = ""
+	} else if root == nil || root.outText == "" {
 		// The latest-ending span with an output answers the turn.
 		for i := range spans {
 			if spans[i].outText != "" && (output == "" || spans[i].end >= outputEnd) {

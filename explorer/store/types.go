@@ -122,9 +122,12 @@ type Turn struct {
 	Empty   bool `json:"empty"`
 	// Slow is set when the turn took more than 3 times the session's median.
 	Slow bool `json:"slow"`
-	// Broken is set when any of Error, Retries, Refused, Empty or Slow is;
-	// Reasons names which ("error", "retry", "refused", "empty", "slow").
+	// Broken is set when the turn failed: Error, Refused or Empty. Warning
+	// is set when it recovered or was slow: Retries or Slow, without being
+	// broken. Reasons names which ("error", "retry", "refused", "empty",
+	// "slow").
 	Broken      bool         `json:"broken"`
+	Warning     bool         `json:"warning"`
 	Reasons     []string     `json:"reasons"`
 	Evaluations []Evaluation `json:"evaluations"`
 }

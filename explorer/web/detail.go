@@ -55,6 +55,7 @@ type sessionData struct {
 	S      *store.SessionDetail
 	Turns  []turnView
 	Broken []turnView
+	Warned []turnView // recovered retries and slow turns, not broken
 	Chart  chart
 	Meta   []kv
 	Evals  []evalAgg
@@ -105,6 +106,8 @@ func (s *server) session(w http.ResponseWriter, r *http.Request) {
 		d.Turns = append(d.Turns, tv)
 		if t.Broken {
 			d.Broken = append(d.Broken, tv)
+		} else if t.Warning {
+			d.Warned = append(d.Warned, tv)
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(sd.Metadata)) {
@@ -188,6 +191,8 @@ func turnChart(turns []store.Turn) chart {
 		class := "bar"
 		if t.Broken {
 			class = "bar broken"
+		} else if t.Warning {
+			class = "bar warned"
 		}
 		title := fmt.Sprintf("Turn %d: %s, %s tokens", i+1, fmtDuration(t.LatencyMS), fmtInt(t.Tokens))
 		if len(t.Reasons) > 0 {
@@ -203,6 +208,8 @@ func turnChart(turns []store.Turn) chart {
 		dc := "dot"
 		if t.Broken {
 			dc = "dot broken"
+		} else if t.Warning {
+			dc = "dot warned"
 		}
 		c.Dots = append(c.Dots, chartDot{X: round1(cx), Y: round1(y), Class: dc})
 		if i%every == 0 {

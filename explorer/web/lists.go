@@ -435,7 +435,7 @@ type sessionRow struct {
 	StartAgo                 string
 	Dur, Tok, TokTitle       string
 	Cost                     string
-	Errors                   int
+	Errors, Failed           int
 	ErrTitle                 string
 	HasLLM                   bool
 	P50, P95                 string
@@ -456,8 +456,9 @@ func sessionRows(rows []store.SessionSummary, now time.Time) []sessionRow {
 			Dur: fmtDuration(s.DurationMS), Tok: fmtTokens(s.TotalTokens),
 			TokTitle: fmtInt(s.InputTokens) + " in · " + fmtInt(s.OutputTokens) + " out",
 			Cost:     fmtCost(s.Cost, s.CostComplete),
-			Errors:   s.Errors, ErrTitle: strconv.Itoa(s.ErrorTraces) + " of " + strconv.Itoa(s.Traces) + " turns failed",
-			HasLLM: s.LLMCalls > 0, P50: fmtDuration(s.P50LatencyMS), P95: fmtDuration(s.P95LatencyMS),
+			Errors:   s.Errors, Failed: s.ErrorTraces,
+			ErrTitle: strconv.Itoa(s.ErrorTraces) + " of " + strconv.Itoa(s.Traces) + " turns failed; " + strconv.Itoa(s.Errors) + " error spans (retried ones included)",
+			HasLLM:   s.LLMCalls > 0, P50: fmtDuration(s.P50LatencyMS), P95: fmtDuration(s.P95LatencyMS),
 		}
 		if s.UserID != "" {
 			r.UserURL = "/users/" + url.PathEscape(s.UserID)

@@ -266,7 +266,7 @@ func TestSessionsFiltersSortAndPages(t *testing.T) {
 		`<td class="num">5</td>`,         // turns
 		"1h ago",                         // start, relative to the clock
 		`title="135 in · 26 out">161<`,   // tokens
-		`title="1 of 5 turns failed">`,   // errors
+		`title="1 of 5 turns failed; 3 error spans (retried ones included)">1<`, // failed turns
 	)
 }
 
@@ -285,15 +285,16 @@ func TestSessionConversation(t *testing.T) {
 		}
 		last += i + 1
 	}
-	turns := regexp.MustCompile(`<li class="turn( broken)?" id="turn-(\d)"`).FindAllStringSubmatch(body, -1)
+	turns := regexp.MustCompile(`<li class="turn( broken| warned)?" id="turn-(\d)"`).FindAllStringSubmatch(body, -1)
 	if len(turns) != 5 {
 		t.Fatalf("%d turns rendered, want 5", len(turns))
 	}
 	broken := map[string]bool{}
 	for _, m := range turns {
-		broken[m[2]] = m[1] != ""
+		broken[m[2]] = m[1] == " broken"
 	}
-	want := map[string]bool{"1": false, "2": false, "3": true, "4": true, "5": true}
+	// Turn 3 failed; 4 (a recovered retry) and 5 (slow) are warnings.
+	want := map[string]bool{"1": false, "2": false, "3": true, "4": false, "5": false}
 	for n, b := range want {
 		if broken[n] != b {
 			t.Errorf("turn %s broken=%v, want %v", n, broken[n], b)
@@ -304,6 +305,8 @@ func TestSessionConversation(t *testing.T) {
 		`<span class="badge b-retry"`, `retry ×1`,
 		`<span class="badge b-slow"`,
 		"The conversation first breaks at <a href=\"#turn-3\">turn 3</a>",
+		`<li class="turn warned" id="turn-4"`, `<li class="turn warned" id="turn-5"`,
+		"2 turns to look at",
 		// chart: one bar per turn, broken ones marked, a latency line.
 		`<svg viewBox="0 0 1000 170"`, `<polyline class="latline" points="`,
 		`<rect class="bar broken"`, `<a href="#turn-5"><title>Turn 5:`,
@@ -313,8 +316,11 @@ func TestSessionConversation(t *testing.T) {
 	if n := strings.Count(body, `<rect class="bar`); n != 5 {
 		t.Errorf("%d chart bars, want 5", n)
 	}
-	if n := strings.Count(body, `<rect class="bar broken"`); n != 3 {
-		t.Errorf("%d broken chart bars, want 3", n)
+	if n := strings.Count(body, `<rect class="bar broken"`); n != 1 {
+		t.Errorf("%d broken chart bars, want 1", n)
+	}
+	if n := strings.Count(body, `<rect class="bar warned"`); n != 2 {
+		t.Errorf("%d warned chart bars, want 2", n)
 	}
 	// A clean session says so.
 	contains(t, "bob", mustGet(t, h, "/sessions/chat-bob"), "No broken turn")
