@@ -30,7 +30,7 @@ func ExampleNewTransport() {
 	}))
 	defer srv.Close()
 	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)) // in an app: the provider of fi.Register
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)) // in an app: the provider of traceai.Register
 
 	// In an app: bedrockruntime.NewFromConfig(cfg, func(o *bedrockruntime.Options) { o.HTTPClient = ... }).
 	client := bedrockruntime.New(bedrockruntime.Options{
