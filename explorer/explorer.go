@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/traceai-go/traceai/explorer/internal/auth"
 	"github.com/traceai-go/traceai/explorer/store"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
@@ -64,6 +65,13 @@ type Config struct {
 	MaxBodyBytes int64
 	// StoreOptions are passed to store.Open.
 	StoreOptions []store.Option
+	// AuthToken, when set, is required by every listener: "Authorization:
+	// Bearer TOKEN" on the API and OTLP/HTTP, the "authorization" metadata
+	// on OTLP/gRPC, the header or a sign-in cookie on the pages.
+	AuthToken string
+	// InsecureNoAuth allows listening on a non-loopback address without
+	// AuthToken; New refuses that otherwise.
+	InsecureNoAuth bool
 }
 
 // Explorer is a running (or ready to run) session explorer.
@@ -71,6 +79,7 @@ type Explorer struct {
 	cfg   Config
 	log   *slog.Logger
 	store *store.Store
+	guard *auth.Guard
 
 	mu        sync.Mutex
 	started   bool
@@ -111,12 +120,18 @@ func New(cfg Config) (*Explorer, error) {
 			return nil, fmt.Errorf("explorer: %s %q: %w", a.name, a.addr, err)
 		}
 	}
+	if err := auth.CheckExposure(cfg.AuthToken, cfg.InsecureNoAuth,
+		auth.Listener{Flag: "--http", Addr: cfg.HTTPAddr},
+		auth.Listener{Flag: "--otlp-http", Addr: cfg.OTLPHTTPAddr},
+		auth.Listener{Flag: "--otlp-grpc", Addr: cfg.OTLPGRPCAddr}); err != nil {
+		return nil, err
+	}
 	opts := append([]store.Option{store.WithLogger(cfg.Logger)}, cfg.StoreOptions...)
 	st, err := store.Open(cfg.DBPath, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &Explorer{cfg: cfg, log: cfg.Logger, store: st}, nil
+	return &Explorer{cfg: cfg, log: cfg.Logger, store: st, guard: auth.New(cfg.AuthToken)}, nil
 }
 
 // Store returns the explorer's span store.
@@ -126,14 +141,16 @@ func (x *Explorer) Store() *store.Store { return x.store }
 // /v1/traces), as served on HTTPAddr.
 func (x *Explorer) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/", newAPI(x.store, x.log))
+	mux.Handle("/api/", x.guard.API(newAPI(x.store, x.log)))
 	mux.Handle("/v1/traces", x.otlpHandler())
-	mountUI(mux, x.store, x.log)
+	pages := http.NewServeMux()
+	mountUI(pages, x.store, x.log)
+	mux.Handle("/", x.guard.Pages(pages))
 	return secure(mux)
 }
 
 func (x *Explorer) otlpHandler() http.Handler {
-	return &otlpHTTP{store: x.store, max: x.cfg.MaxBodyBytes, log: x.log}
+	return x.guard.OTLP(&otlpHTTP{store: x.store, max: x.cfg.MaxBodyBytes, log: x.log})
 }
 
 // Start listens on the configured addresses and serves in the background.
@@ -196,7 +213,7 @@ func (x *Explorer) Start(ctx context.Context) error {
 		serve("otlp-http", func() error { return x.otlpSrv.Serve(ln) })
 	}
 	if x.grpcLn != nil {
-		x.grpcSrv = grpc.NewServer(grpc.MaxRecvMsgSize(int(x.cfg.MaxBodyBytes)))
+		x.grpcSrv = grpc.NewServer(append(x.guard.ServerOptions(), grpc.MaxRecvMsgSize(int(x.cfg.MaxBodyBytes)))...)
 		coltracepb.RegisterTraceServiceServer(x.grpcSrv, &otlpGRPC{store: x.store})
 		ln := x.grpcLn
 		serve("otlp-grpc", func() error { return x.grpcSrv.Serve(ln) })

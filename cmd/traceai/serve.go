@@ -36,6 +36,8 @@ flags:
 	otlpGRPC := fs.String("otlp-grpc", explorer.DefaultOTLPGRPCAddr, "`address` of the OTLP/gRPC receiver")
 	sync := fs.String("sync", "full", "durability of acknowledged spans: full (survive power loss) or normal (survive a crash; faster)")
 	maxBody := fs.Int64("max-body", explorer.DefaultMaxBodyBytes, "largest OTLP request accepted, in `bytes`")
+	authToken := fs.String("auth-token", "", "access `token` every listener requires (or TRACEAI_AUTH_TOKEN); needed on a non-loopback address")
+	insecure := fs.Bool("insecure-no-auth", false, "allow a non-loopback address without --auth-token")
 	verbose := fs.Bool("v", false, "log debug messages")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -45,6 +47,10 @@ flags:
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if *authToken == "" {
+		// Read here, not as the flag's default, so that -help never prints it.
+		*authToken = os.Getenv("TRACEAI_AUTH_TOKEN")
 	}
 	var mode string
 	switch *sync {
@@ -62,13 +68,15 @@ flags:
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	x, err := explorer.New(explorer.Config{
-		DBPath:       *db,
-		HTTPAddr:     *httpAddr,
-		OTLPHTTPAddr: *otlpHTTP,
-		OTLPGRPCAddr: *otlpGRPC,
-		Logger:       log,
-		MaxBodyBytes: *maxBody,
-		StoreOptions: []store.Option{store.WithSynchronous(mode)},
+		DBPath:         *db,
+		HTTPAddr:       *httpAddr,
+		OTLPHTTPAddr:   *otlpHTTP,
+		OTLPGRPCAddr:   *otlpGRPC,
+		Logger:         log,
+		MaxBodyBytes:   *maxBody,
+		StoreOptions:   []store.Option{store.WithSynchronous(mode)},
+		AuthToken:      *authToken,
+		InsecureNoAuth: *insecure,
 	})
 	if err != nil {
 		return err
