@@ -11,7 +11,7 @@
 // The attributes live in one immutable value under one context key, so a
 // span start reads them with one lookup however deeply scopes nest. They
 // reach spans in two ways: the SpanProcessor returned by NewSpanProcessor
-// stamps them on every span at start (install it, or let Register do it),
+// stamps them on every span at start (install it, or let traceai.Register do it),
 // and traceAI instrumentation stamps its own spans, so that LLM spans carry
 // them even without the processor. No span gets them twice.
 //
@@ -23,7 +23,10 @@
 //
 // The package also holds the rest of the SDK: TraceConfig (masking and PII
 // redaction, from code or the FI_* environment variables), Tracer and the
-// Chain, Agent, Tool and Run helpers for manual spans, SuppressTracing, and
-// Register for export to Future AGI or any OTLP backend. Attribute keys and
-// span kinds are in the semconv subpackage.
+// Chain, Agent, Tool and Run helpers for manual spans, SuppressTracing,
+// RecordEvaluation, and NewExportFilter. It depends on the OpenTelemetry API
+// and SDK only: export to Future AGI or any OTLP backend is set up by
+// Register in the module's root package (traceai.Register), so that
+// importing fi or an instrumentation package compiles in no OTLP exporter
+// and no gRPC. Attribute keys and span kinds are in the semconv subpackage.
 package fi

@@ -4,26 +4,23 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// SharedOption is an option accepted by NewSpanProcessor, NewTracer and
-// Register alike.
+// SharedOption is an option accepted by NewSpanProcessor and NewTracer
+// alike.
 type SharedOption interface {
 	SpanProcessorOption
 	TracerOption
-	RegisterOption
 }
 
 type traceConfigOption struct{ cfg TraceConfig }
 
 // WithTraceConfig sets the masking and PII configuration. Without it,
-// NewTracer and Register use NewTraceConfig(), the environment's
-// configuration, and NewSpanProcessor redacts nothing.
+// NewTracer uses NewTraceConfig(), the environment's configuration, and
+// NewSpanProcessor redacts nothing. traceai.Register takes its own
+// traceai.WithTraceConfig.
 func WithTraceConfig(cfg TraceConfig) SharedOption { return traceConfigOption{cfg} }
 
 func (o traceConfigOption) applySpanProcessor(p *SpanProcessor) { p.pii = o.cfg.PIIRedaction }
 func (o traceConfigOption) applyTracer(t *tracerConfig)         { t.cfg, t.cfgSet = o.cfg, true }
-func (o traceConfigOption) applyRegister(r *registerConfig) {
-	r.traceConfig, r.traceConfigSet = o.cfg, true
-}
 
 // TracerOption configures NewTracer.
 type TracerOption interface {
@@ -44,9 +41,4 @@ func WithTracerProvider(tp trace.TracerProvider) TracerOption {
 // (default "github.com/traceai-go/traceai/fi").
 func WithInstrumentationName(name string) TracerOption {
 	return tracerOptionFunc(func(c *tracerConfig) { c.name = name })
-}
-
-// RegisterOption configures Register.
-type RegisterOption interface {
-	applyRegister(*registerConfig)
 }

@@ -22,7 +22,7 @@ import (
 //		sdktrace.WithBatcher(exporter),
 //	)
 //
-// fi.Register installs it for you.
+// traceai.Register installs it for you.
 type SpanProcessor struct {
 	pii bool
 }

@@ -18,6 +18,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/traceai-go/traceai"
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/instrumentation/fiopenai"
@@ -299,11 +300,11 @@ func similar(a, b string) bool {
 // simulate runs every conversation, four at a time, and records the
 // evaluations.
 func simulate(ctx context.Context, c demoConfig, endpoint string, m model) (simStats, error) {
-	tp, err := fi.Register(ctx,
-		fi.WithProjectName("traceai-demo"),
-		fi.WithEndpoint(endpoint),
-		fi.WithTransport(fi.TransportHTTP),
-		fi.WithOutput(c.out),
+	tp, err := traceai.Register(ctx,
+		traceai.WithProjectName("traceai-demo"),
+		traceai.WithEndpoint(endpoint),
+		traceai.WithTransport(traceai.TransportHTTP),
+		traceai.WithOutput(c.out),
 	)
 	if err != nil {
 		return simStats{}, err

@@ -32,6 +32,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/traceai-go/traceai"
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/instrumentation/fiopenai"
@@ -68,19 +69,19 @@ type config struct {
 }
 
 func run(ctx context.Context, c config) error {
-	// fi.Register builds the tracer provider: the span processor that stamps
+	// traceai.Register builds the tracer provider: the span processor that stamps
 	// session.id, user.id, ... on every span, and an OTLP exporter.
-	opts := []fi.RegisterOption{fi.WithProjectName("openai-sessions"), fi.WithSetGlobal(false)}
+	opts := []traceai.Option{traceai.WithProjectName("openai-sessions"), traceai.WithSetGlobal(false)}
 	lines := &lineExporter{out: c.out}
 	switch {
 	case c.exporter != nil:
-		opts = append(opts, fi.WithExporter(c.exporter))
+		opts = append(opts, traceai.WithExporter(c.exporter))
 	case c.endpoint != "":
-		opts = append(opts, fi.WithEndpoint(c.endpoint), fi.WithTransport(fi.TransportHTTP))
+		opts = append(opts, traceai.WithEndpoint(c.endpoint), traceai.WithTransport(traceai.TransportHTTP))
 	default:
-		opts = append(opts, fi.WithExporter(lines), fi.WithBatch(false))
+		opts = append(opts, traceai.WithExporter(lines), traceai.WithBatch(false))
 	}
-	tp, err := fi.Register(ctx, opts...)
+	tp, err := traceai.Register(ctx, opts...)
 	if err != nil {
 		return err
 	}

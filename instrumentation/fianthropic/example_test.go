@@ -46,7 +46,7 @@ func ExampleMiddleware() {
 	srv := fakeAnthropic()
 	defer srv.Close()
 	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)) // in an app: fi.Register(ctx, ...)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)) // in an app: traceai.Register(ctx, ...)
 
 	client := anthropic.NewClient(
 		option.WithBaseURL(srv.URL), // not needed against the real API

@@ -26,7 +26,7 @@ func ExampleNewTransport() {
 	}))
 	defer srv.Close()
 	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)) // in an app: fi.Register(ctx, ...)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)) // in an app: traceai.Register(ctx, ...)
 
 	ctx := context.Background()
 	client, err := genai.NewClient(ctx, &genai.ClientConfig{

@@ -9,6 +9,6 @@
 //	client := api.NewClient(base, &http.Client{Transport: fiollama.NewTransport(nil)})
 //
 // The spans go to the global tracer provider unless WithTracerProvider says
-// otherwise: pass the provider fi.Register returns, or register it with
-// fi.WithSetGlobal(true).
+// otherwise: pass the provider traceai.Register returns, or register it with
+// traceai.WithSetGlobal(true).
 package fiollama

@@ -28,7 +28,7 @@ func ExampleNewTransport() {
 	}))
 	defer srv.Close()
 	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)) // in an app: fi.Register(ctx, ...)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)) // in an app: traceai.Register(ctx, ...)
 
 	base, _ := url.Parse(srv.URL) // http://127.0.0.1:11434 for a local Ollama
 	client := api.NewClient(base, &http.Client{Transport: fiollama.NewTransport(nil, fiollama.WithTracerProvider(tp))})

@@ -22,7 +22,7 @@ import (
 	"github.com/traceai-go/traceai/instrumentation/fiopenai"
 )
 
-// benchProvider is a provider as fi.Register builds one: the fi span
+// benchProvider is a provider as traceai.Register builds one: the fi span
 // processor, then a batch processor in front of an exporter, one that drops
 // the spans so that the benchmarks measure the pipeline, not an export.
 func benchProvider(b *testing.B) *sdktrace.TracerProvider {

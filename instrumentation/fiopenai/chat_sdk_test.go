@@ -40,7 +40,7 @@ func chatFixture(t testing.TB, name string) []byte {
 	return b
 }
 
-// chatRecorder is a provider as fi.Register builds one (the fi span processor
+// chatRecorder is a provider as traceai.Register builds one (the fi span processor
 // first) with a span chatRecorder behind it.
 func chatRecorder() (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
 	sr := tracetest.NewSpanRecorder()

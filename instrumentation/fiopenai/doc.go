@@ -25,6 +25,6 @@
 // Authorization and api-key headers are never recorded.
 //
 // The spans go to the global tracer provider unless WithTracerProvider says
-// otherwise: pass the provider fi.Register returns, or register it with
-// fi.WithSetGlobal(true).
+// otherwise: pass the provider traceai.Register returns, or register it with
+// traceai.WithSetGlobal(true).
 package fiopenai

@@ -40,7 +40,7 @@ func ExampleMiddleware() {
 	srv := fakeOpenAI() // stands in for api.openai.com
 	defer srv.Close()
 	rec := tracetest.NewSpanRecorder()
-	// In an application: tp, err := fi.Register(ctx, ...).
+	// In an application: tp, err := traceai.Register(ctx, ...).
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSpanProcessor(rec))
 
 	client := openai.NewClient(

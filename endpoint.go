@@ -1,4 +1,4 @@
-package fi
+package traceai
 
 import (
 	"fmt"
@@ -92,13 +92,13 @@ func firstEnv(names ...string) string {
 }
 
 // resolveTransport: option, then the OTEL protocol variables, then HTTP.
-func resolveTransport(c *registerConfig) (Transport, bool, error) {
+func resolveTransport(c *config) (Transport, bool, error) {
 	if c.transport != "" {
 		switch c.transport {
 		case TransportHTTP, TransportGRPC:
 			return c.transport, false, nil
 		}
-		return "", false, fmt.Errorf("fi: unknown transport %q (want %q or %q)", c.transport, TransportHTTP, TransportGRPC)
+		return "", false, fmt.Errorf("traceai: unknown transport %q (want %q or %q)", c.transport, TransportHTTP, TransportGRPC)
 	}
 	switch p := firstEnv(envOTLPTracesProtocol, envOTLPProtocol); p {
 	case "", "http/protobuf":
@@ -108,7 +108,7 @@ func resolveTransport(c *registerConfig) (Transport, bool, error) {
 	case "grpc":
 		return TransportGRPC, false, nil
 	default:
-		otel.Handle(fmt.Errorf("fi: unsupported OTLP protocol %q; using http/protobuf", p))
+		otel.Handle(fmt.Errorf("traceai: unsupported OTLP protocol %q; using http/protobuf", p))
 		return TransportHTTP, false, nil
 	}
 }
@@ -122,7 +122,7 @@ func resolveTransport(c *registerConfig) (Transport, bool, error) {
 // Future AGI keys go only to destinations chosen in code or by FI_*
 // settings; OTEL_EXPORTER_OTLP_*HEADERS only to destinations not chosen by
 // FI_* settings. Headers from WithHeaders go everywhere and win.
-func resolveDestination(c *registerConfig) (*destination, error) {
+func resolveDestination(c *config) (*destination, error) {
 	tr, jsonBody, err := resolveTransport(c)
 	if err != nil {
 		return nil, err
@@ -236,7 +236,7 @@ func httpURL(s, path string, replacePath bool) (string, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", fmt.Errorf("fi: invalid OTLP/HTTP endpoint %q", s)
+		return "", fmt.Errorf("traceai: invalid OTLP/HTTP endpoint %q", s)
 	}
 	if path != "" && (replacePath || u.Path == "" || u.Path == "/") {
 		u.Path, u.RawPath = path, ""
@@ -254,7 +254,7 @@ func grpcTarget(s string) (string, bool, error) {
 	if i := strings.Index(s, "://"); i >= 0 {
 		u, err := url.Parse(s)
 		if err != nil || u.Host == "" {
-			return "", false, fmt.Errorf("fi: invalid OTLP/gRPC endpoint %q", s)
+			return "", false, fmt.Errorf("traceai: invalid OTLP/gRPC endpoint %q", s)
 		}
 		switch u.Scheme {
 		case "http":
@@ -263,7 +263,7 @@ func grpcTarget(s string) (string, bool, error) {
 		case "grpc":
 			insecure = isLoopback(u.Hostname())
 		default:
-			return "", false, fmt.Errorf("fi: invalid OTLP/gRPC endpoint %q", s)
+			return "", false, fmt.Errorf("traceai: invalid OTLP/gRPC endpoint %q", s)
 		}
 		hp = u.Host
 	} else {
@@ -325,7 +325,7 @@ func otelHeaders() map[string]string {
 		k, v, ok := strings.Cut(part, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			otel.Handle(fmt.Errorf("fi: %s: malformed header %q skipped (want key=value)", name, maskPair(part)))
+			otel.Handle(fmt.Errorf("traceai: %s: malformed header %q skipped (want key=value)", name, maskPair(part)))
 			continue
 		}
 		if dv, err := url.PathUnescape(strings.TrimSpace(v)); err == nil {

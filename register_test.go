@@ -1,4 +1,4 @@
-package fi_test
+package traceai_test
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
+	"github.com/traceai-go/traceai"
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 )
@@ -36,8 +37,8 @@ func emit(tp *sdktrace.TracerProvider) {
 	span.End()
 }
 
-func hideInputs() fi.SharedOption {
-	return fi.WithTraceConfig(fi.NewTraceConfig(fi.WithHideInputs(true)))
+func hideInputs() traceai.Option {
+	return traceai.WithTraceConfig(fi.NewTraceConfig(fi.WithHideInputs(true)))
 }
 
 // checkWireSpan asserts on the span emit produced, as decoded from the wire.
@@ -76,7 +77,7 @@ func checkResource(t *testing.T, r received, want map[string]string) {
 			t.Errorf("resource %s = %q, want %q", k, got, w)
 		}
 	}
-	if id := anyString(res[string(fi.ResourceProjectVersionID)]); len(id) != 36 {
+	if id := anyString(res[string(traceai.ResourceProjectVersionID)]); len(id) != 36 {
 		t.Errorf("project_version_id = %q, want a uuid", id)
 	}
 }
@@ -85,15 +86,15 @@ func TestRegisterHTTPWire(t *testing.T) {
 	clearExportEnv(t)
 	rcv := newHTTPReceiver(t)
 	ctx := context.Background()
-	tp, err := fi.Register(ctx,
-		fi.WithEndpoint(rcv.URL),
-		fi.WithProjectName("support-bot"),
-		fi.WithProjectVersionName("v7"),
-		fi.WithAPIKey("ak-123"), fi.WithSecretKey("sk-456"),
-		fi.WithHeaders(map[string]string{"X-Team": "payments"}),
-		fi.WithMetadata(map[string]any{"env": "test", "n": 1}),
-		fi.WithEvalTags(fi.EvalTag{Value: semconv.SpanKindLLM, EvalName: "toxicity", CustomEvalName: "tox", Model: "turing_small"}),
-		fi.WithOutput(io.Discard),
+	tp, err := traceai.Register(ctx,
+		traceai.WithEndpoint(rcv.URL),
+		traceai.WithProjectName("support-bot"),
+		traceai.WithProjectVersionName("v7"),
+		traceai.WithAPIKey("ak-123"), traceai.WithSecretKey("sk-456"),
+		traceai.WithHeaders(map[string]string{"X-Team": "payments"}),
+		traceai.WithMetadata(map[string]any{"env": "test", "n": 1}),
+		traceai.WithEvalTags(traceai.EvalTag{Value: semconv.SpanKindLLM, EvalName: "toxicity", CustomEvalName: "tox", Model: "turing_small"}),
+		traceai.WithOutput(io.Discard),
 		hideInputs(),
 	)
 	if err != nil {
@@ -132,13 +133,13 @@ func TestRegisterGRPCWire(t *testing.T) {
 	clearExportEnv(t)
 	rcv := newGRPCReceiver(t)
 	ctx := context.Background()
-	tp, err := fi.Register(ctx,
-		fi.WithTransport(fi.TransportGRPC),
-		fi.WithEndpoint(rcv.Addr),
-		fi.WithProjectName("grpc-bot"),
-		fi.WithProjectType(fi.Observe),
-		fi.WithHeaders(map[string]string{"X-Team": "search"}),
-		fi.WithOutput(io.Discard),
+	tp, err := traceai.Register(ctx,
+		traceai.WithTransport(traceai.TransportGRPC),
+		traceai.WithEndpoint(rcv.Addr),
+		traceai.WithProjectName("grpc-bot"),
+		traceai.WithProjectType(traceai.Observe),
+		traceai.WithHeaders(map[string]string{"X-Team": "search"}),
+		traceai.WithOutput(io.Discard),
 		hideInputs(),
 	)
 	if err != nil {
@@ -175,7 +176,7 @@ func TestRegisterGRPCKeysLowerCase(t *testing.T) {
 	t.Setenv("FI_API_KEY", "ak")
 	t.Setenv("FI_SECRET_KEY", "sk")
 	t.Setenv("FI_GRPC_URL", "http://"+rcv.Addr)
-	tp, err := fi.Register(context.Background(), fi.WithTransport(fi.TransportGRPC), fi.WithOutput(io.Discard))
+	tp, err := traceai.Register(context.Background(), traceai.WithTransport(traceai.TransportGRPC), traceai.WithOutput(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +201,7 @@ func TestRegisterFIBaseURL(t *testing.T) {
 	// OTEL variables lose to FI_BASE_URL, and their headers stay away from Future AGI.
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
 	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Basic%20other")
-	tp, err := fi.Register(context.Background(), fi.WithOutput(io.Discard))
+	tp, err := traceai.Register(context.Background(), traceai.WithOutput(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +235,7 @@ func TestRegisterOTELEnv(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Basic%20cGs6c2s=, x-extra = 1,broken")
 	t.Setenv("OTEL_SERVICE_NAME", "checkout")
 	errs := handleErrors(t)
-	tp, err := fi.Register(context.Background(), fi.WithOutput(io.Discard), fi.WithProjectName("p"))
+	tp, err := traceai.Register(context.Background(), traceai.WithOutput(io.Discard), traceai.WithProjectName("p"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +272,7 @@ func TestRegisterOTELTracesEndpointVerbatim(t *testing.T) {
 	rcv := newHTTPReceiver(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", rcv.URL+"/api/public/otel/v1/traces")
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
-	tp, err := fi.Register(context.Background(), fi.WithOutput(io.Discard))
+	tp, err := traceai.Register(context.Background(), traceai.WithOutput(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +290,7 @@ func TestRegisterOTELProtocolGRPC(t *testing.T) {
 	rcv := newGRPCReceiver(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+rcv.Addr)
-	tp, err := fi.Register(context.Background(), fi.WithOutput(io.Discard))
+	tp, err := traceai.Register(context.Background(), traceai.WithOutput(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,8 +306,8 @@ func TestRegisterOTELProtocolGRPC(t *testing.T) {
 func TestRegisterAuthorizationReplacesKeys(t *testing.T) {
 	clearExportEnv(t)
 	rcv := newHTTPReceiver(t)
-	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithAPIKey("ak"), fi.WithSecretKey("sk"),
-		fi.WithHeaders(map[string]string{"Authorization": "Bearer t"}), fi.WithOutput(io.Discard))
+	tp, err := traceai.Register(context.Background(), traceai.WithEndpoint(rcv.URL), traceai.WithAPIKey("ak"), traceai.WithSecretKey("sk"),
+		traceai.WithHeaders(map[string]string{"Authorization": "Bearer t"}), traceai.WithOutput(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +322,7 @@ func TestRegisterAuthorizationReplacesKeys(t *testing.T) {
 func TestRegisterDefaultLocalExplorer(t *testing.T) {
 	clearExportEnv(t)
 	var out bytes.Buffer
-	tp, err := fi.Register(context.Background(), fi.WithOutput(&out))
+	tp, err := traceai.Register(context.Background(), traceai.WithOutput(&out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +337,7 @@ func TestRegisterDefaultLocalExplorer(t *testing.T) {
 	// Only one of the two keys: still the explorer, never a crash.
 	t.Setenv("FI_API_KEY", "ak")
 	out.Reset()
-	tp, err = fi.Register(context.Background(), fi.WithOutput(&out), fi.WithTransport(fi.TransportGRPC))
+	tp, err = traceai.Register(context.Background(), traceai.WithOutput(&out), traceai.WithTransport(traceai.TransportGRPC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,21 +350,21 @@ func TestRegisterDefaultLocalExplorer(t *testing.T) {
 func TestRegisterValidation(t *testing.T) {
 	clearExportEnv(t)
 	mem := tracetest.NewInMemoryExporter()
-	tag := fi.EvalTag{Value: semconv.SpanKindLLM, EvalName: "toxicity", CustomEvalName: "tox"}
-	for name, opts := range map[string][]fi.RegisterOption{
-		"observe with eval tags":     {fi.WithProjectType(fi.Observe), fi.WithEvalTags(tag)},
-		"observe with version name":  {fi.WithProjectType(fi.Observe), fi.WithProjectVersionName("v2")},
-		"duplicate custom eval name": {fi.WithEvalTags(tag, tag)},
-		"unknown project type":       {fi.WithProjectType("prod")},
-		"unknown transport":          {fi.WithTransport("carrier-pigeon"), fi.WithEndpoint("http://x")},
+	tag := traceai.EvalTag{Value: semconv.SpanKindLLM, EvalName: "toxicity", CustomEvalName: "tox"}
+	for name, opts := range map[string][]traceai.Option{
+		"observe with eval tags":     {traceai.WithProjectType(traceai.Observe), traceai.WithEvalTags(tag)},
+		"observe with version name":  {traceai.WithProjectType(traceai.Observe), traceai.WithProjectVersionName("v2")},
+		"duplicate custom eval name": {traceai.WithEvalTags(tag, tag)},
+		"unknown project type":       {traceai.WithProjectType("prod")},
+		"unknown transport":          {traceai.WithTransport("carrier-pigeon"), traceai.WithEndpoint("http://x")},
 	} {
 		t.Run(name, func(t *testing.T) {
-			tp, err := fi.Register(context.Background(), append(opts, fi.WithOutput(io.Discard))...)
+			tp, err := traceai.Register(context.Background(), append(opts, traceai.WithOutput(io.Discard))...)
 			if err == nil {
 				_ = tp.Shutdown(context.Background())
 				t.Fatal("Register accepted it")
 			}
-			if name != "unknown transport" && !errors.Is(err, fi.ErrInvalidRegister) {
+			if name != "unknown transport" && !errors.Is(err, traceai.ErrInvalidRegister) {
 				t.Errorf("error %v does not wrap ErrInvalidRegister", err)
 			}
 		})
@@ -371,7 +372,7 @@ func TestRegisterValidation(t *testing.T) {
 	// The version name from the environment is fine for observe projects
 	// (checked before the fallback, as the reference does).
 	t.Setenv("FI_PROJECT_VERSION_NAME", "v9")
-	tp, err := fi.Register(context.Background(), fi.WithProjectType(fi.Observe), fi.WithExporter(mem))
+	tp, err := traceai.Register(context.Background(), traceai.WithProjectType(traceai.Observe), traceai.WithExporter(mem))
 	if err != nil {
 		t.Fatalf("observe + FI_PROJECT_VERSION_NAME: %v", err)
 	}
@@ -381,8 +382,8 @@ func TestRegisterValidation(t *testing.T) {
 func TestRegisterDefaultsAndMasking(t *testing.T) {
 	clearExportEnv(t)
 	mem := tracetest.NewInMemoryExporter()
-	tp, err := fi.Register(context.Background(), fi.WithExporter(mem), fi.WithBatch(false),
-		fi.WithTraceConfig(fi.NewTraceConfig(fi.WithPIIRedaction(true), fi.WithHideOutputs(true))))
+	tp, err := traceai.Register(context.Background(), traceai.WithExporter(mem), traceai.WithBatch(false),
+		traceai.WithTraceConfig(fi.NewTraceConfig(fi.WithPIIRedaction(true), fi.WithHideOutputs(true))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,8 +419,8 @@ func TestRegisterDefaultsAndMasking(t *testing.T) {
 	for _, kv := range spans[0].Resource.Attributes() {
 		res[kv.Key] = kv.Value.Emit()
 	}
-	if res[fi.ResourceProjectName] != "DEFAULT_PROJECT_NAME" || res[fi.ResourceProjectType] != "experiment" ||
-		res[fi.ResourceProjectVersionName] != "DEFAULT_PROJECT_VERSION_NAME" {
+	if res[traceai.ResourceProjectName] != "DEFAULT_PROJECT_NAME" || res[traceai.ResourceProjectType] != "experiment" ||
+		res[traceai.ResourceProjectVersionName] != "DEFAULT_PROJECT_VERSION_NAME" {
 		t.Errorf("resource = %v", res)
 	}
 }
@@ -429,14 +430,14 @@ func TestRegisterVersionIDPerRegister(t *testing.T) {
 	ids := map[string]bool{}
 	for range 2 {
 		mem := tracetest.NewInMemoryExporter()
-		tp, err := fi.Register(context.Background(), fi.WithExporter(mem))
+		tp, err := traceai.Register(context.Background(), traceai.WithExporter(mem))
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, s := tp.Tracer("t").Start(context.Background(), "s")
 		s.End()
 		_ = tp.ForceFlush(context.Background()) // Shutdown would clear mem
-		v, _ := mem.GetSpans()[0].Resource.Set().Value(fi.ResourceProjectVersionID)
+		v, _ := mem.GetSpans()[0].Resource.Set().Value(traceai.ResourceProjectVersionID)
 		_ = tp.Shutdown(context.Background())
 		ids[v.AsString()] = true
 	}
@@ -448,10 +449,10 @@ func TestRegisterVersionIDPerRegister(t *testing.T) {
 func TestRegisterBannerMasksSecrets(t *testing.T) {
 	clearExportEnv(t)
 	var out bytes.Buffer
-	tp, err := fi.Register(context.Background(), fi.WithVerbose(true), fi.WithOutput(&out),
-		fi.WithEndpoint("https://user:pw-secret@collector.example.com"),
-		fi.WithAPIKey("ak-very-secret"), fi.WithSecretKey("sk-very-secret"),
-		fi.WithHeaders(map[string]string{"Authorization": "Bearer tok-secret"}))
+	tp, err := traceai.Register(context.Background(), traceai.WithVerbose(true), traceai.WithOutput(&out),
+		traceai.WithEndpoint("https://user:pw-secret@collector.example.com"),
+		traceai.WithAPIKey("ak-very-secret"), traceai.WithSecretKey("sk-very-secret"),
+		traceai.WithHeaders(map[string]string{"Authorization": "Bearer tok-secret"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,14 +476,14 @@ func TestRegisterSetGlobal(t *testing.T) {
 	clearExportEnv(t)
 	prev := otel.GetTracerProvider()
 	defer otel.SetTracerProvider(prev)
-	tp, err := fi.Register(context.Background(), fi.WithExporter(tracetest.NewNoopExporter()))
+	tp, err := traceai.Register(context.Background(), traceai.WithExporter(tracetest.NewNoopExporter()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if otel.GetTracerProvider() == tp {
 		t.Fatal("set as global without WithSetGlobal(true)")
 	}
-	tp2, err := fi.Register(context.Background(), fi.WithExporter(tracetest.NewNoopExporter()), fi.WithSetGlobal(true))
+	tp2, err := traceai.Register(context.Background(), traceai.WithExporter(tracetest.NewNoopExporter()), traceai.WithSetGlobal(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -498,7 +499,7 @@ func TestRegisterSetGlobal(t *testing.T) {
 func TestNewExportFilter(t *testing.T) {
 	clearExportEnv(t)
 	cfg := fi.NewTraceConfig(fi.WithHideInputs(true))
-	tp, err := fi.Register(context.Background(), fi.WithExporter(tracetest.NewNoopExporter()), fi.WithTraceConfig(cfg))
+	tp, err := traceai.Register(context.Background(), traceai.WithExporter(tracetest.NewNoopExporter()), traceai.WithTraceConfig(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,7 +544,7 @@ func TestRegisterSimpleEndsLeakedSpans(t *testing.T) {
 	clearExportEnv(t)
 	t.Setenv("FI_MAX_ACTIVE_SPANS_TRACKED", "2")
 	exp := &keepExporter{}
-	tp, err := fi.Register(context.Background(), fi.WithExporter(exp), fi.WithBatch(false))
+	tp, err := traceai.Register(context.Background(), traceai.WithExporter(exp), traceai.WithBatch(false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -573,7 +574,7 @@ func TestRegisterOTELProtocolHTTPJSON(t *testing.T) {
 	clearExportEnv(t)
 	rcv := newHTTPReceiver(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json")
-	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard), hideInputs())
+	tp, err := traceai.Register(context.Background(), traceai.WithEndpoint(rcv.URL), traceai.WithOutput(io.Discard), hideInputs())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package fi_test
+package traceai_test
 
 import (
 	"context"
@@ -11,11 +11,12 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/traceai-go/traceai"
 	"github.com/traceai-go/traceai/fi"
 )
 
 // fastRetry keeps retry backoff short so the tests run in milliseconds.
-var fastRetry = fi.WithRetry(fi.RetryConfig{Enabled: true, InitialInterval: 5 * time.Millisecond, MaxInterval: 20 * time.Millisecond, MaxElapsedTime: 200 * time.Millisecond})
+var fastRetry = traceai.WithRetry(traceai.RetryConfig{Enabled: true, InitialInterval: 5 * time.Millisecond, MaxInterval: 20 * time.Millisecond, MaxElapsedTime: 200 * time.Millisecond})
 
 // makeSpans ends n spans, failing the test if that takes longer than the
 // guard: a collector that is down or hanging must not slow it down.
@@ -41,8 +42,8 @@ func TestExportHangingCollectorBoundedAndCounted(t *testing.T) {
 	rcv := newHTTPReceiver(t)
 	rcv.hangRequests()
 	const n, queue, batch = 2000, 64, 16
-	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard),
-		fi.WithBatchOptions(fi.BatchOptions{MaxQueueSize: queue, MaxExportBatchSize: batch, ScheduleDelay: time.Hour,
+	tp, err := traceai.Register(context.Background(), traceai.WithEndpoint(rcv.URL), traceai.WithOutput(io.Discard),
+		traceai.WithBatchOptions(traceai.BatchOptions{MaxQueueSize: queue, MaxExportBatchSize: batch, ScheduleDelay: time.Hour,
 			DropReportInterval: 10 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
@@ -75,12 +76,12 @@ func TestExportHangingCollectorBoundedAndCounted(t *testing.T) {
 // deadline, with the deadline's error, and still reports the drops.
 func TestExportShutdownHonoursDeadline(t *testing.T) {
 	clearExportEnv(t)
-	for _, tr := range []fi.Transport{fi.TransportHTTP, fi.TransportGRPC} {
+	for _, tr := range []traceai.Transport{traceai.TransportHTTP, traceai.TransportGRPC} {
 		t.Run(string(tr), func(t *testing.T) {
 			errs := handleErrors(t)
 			var rcv *receiver
 			var ep string
-			if tr == fi.TransportHTTP {
+			if tr == traceai.TransportHTTP {
 				rcv = newHTTPReceiver(t)
 				ep = rcv.URL
 			} else {
@@ -88,8 +89,8 @@ func TestExportShutdownHonoursDeadline(t *testing.T) {
 				ep = rcv.Addr
 			}
 			rcv.hangRequests()
-			tp, err := fi.Register(context.Background(), fi.WithEndpoint(ep), fi.WithTransport(tr), fi.WithOutput(io.Discard),
-				fi.WithBatchOptions(fi.BatchOptions{MaxQueueSize: 10, MaxExportBatchSize: 5, ScheduleDelay: time.Hour}))
+			tp, err := traceai.Register(context.Background(), traceai.WithEndpoint(ep), traceai.WithTransport(tr), traceai.WithOutput(io.Discard),
+				traceai.WithBatchOptions(traceai.BatchOptions{MaxQueueSize: 10, MaxExportBatchSize: 5, ScheduleDelay: time.Hour}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,15 +120,15 @@ func TestExportShutdownHonoursDeadline(t *testing.T) {
 // slowed, export errors reach otel.Handle, Shutdown returns in time.
 func TestExportCollectorDown(t *testing.T) {
 	clearExportEnv(t)
-	for _, tr := range []fi.Transport{fi.TransportHTTP, fi.TransportGRPC} {
+	for _, tr := range []traceai.Transport{traceai.TransportHTTP, traceai.TransportGRPC} {
 		t.Run(string(tr), func(t *testing.T) {
 			errs := handleErrors(t)
 			ep := closedAddr(t)
-			if tr == fi.TransportHTTP {
+			if tr == traceai.TransportHTTP {
 				ep = "http://" + ep
 			}
-			tp, err := fi.Register(context.Background(), fi.WithEndpoint(ep), fi.WithTransport(tr), fi.WithOutput(io.Discard),
-				fastRetry, fi.WithBatchOptions(fi.BatchOptions{MaxQueueSize: 32, MaxExportBatchSize: 8, ScheduleDelay: time.Millisecond}))
+			tp, err := traceai.Register(context.Background(), traceai.WithEndpoint(ep), traceai.WithTransport(tr), traceai.WithOutput(io.Discard),
+				fastRetry, traceai.WithBatchOptions(traceai.BatchOptions{MaxQueueSize: 32, MaxExportBatchSize: 8, ScheduleDelay: time.Millisecond}))
 			if err != nil {
 				t.Fatalf("Register with the collector down: %v", err)
 			}
@@ -137,7 +138,7 @@ func TestExportCollectorDown(t *testing.T) {
 			within(t, 5*time.Second, "Shutdown", func() { _ = tp.Shutdown(ctx) })
 			var exportErr bool
 			for _, e := range errs.all() {
-				exportErr = exportErr || strings.Contains(e.Error(), "fi: exporting")
+				exportErr = exportErr || strings.Contains(e.Error(), "traceai: exporting")
 			}
 			if !exportErr {
 				t.Errorf("export failure not reported: %v", errs.all())
@@ -155,7 +156,7 @@ func TestExportServerError(t *testing.T) {
 	errs := handleErrors(t)
 	rcv := newHTTPReceiver(t)
 	rcv.status.Store(500)
-	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard), fastRetry)
+	tp, err := traceai.Register(context.Background(), traceai.WithEndpoint(rcv.URL), traceai.WithOutput(io.Discard), fastRetry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,8 +185,8 @@ func TestExportRetriesThrottled(t *testing.T) {
 	rcv.status.Store(429)
 	rcv.fails.Store(2)
 	rcv.limited.Store(true)
-	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard),
-		fi.WithRetry(fi.RetryConfig{Enabled: true, InitialInterval: 5 * time.Millisecond, MaxInterval: 20 * time.Millisecond, MaxElapsedTime: 5 * time.Second}))
+	tp, err := traceai.Register(context.Background(), traceai.WithEndpoint(rcv.URL), traceai.WithOutput(io.Discard),
+		traceai.WithRetry(traceai.RetryConfig{Enabled: true, InitialInterval: 5 * time.Millisecond, MaxInterval: 20 * time.Millisecond, MaxElapsedTime: 5 * time.Second}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,8 +208,8 @@ func TestExportPausesAfterFailure(t *testing.T) {
 	handleErrors(t)
 	rcv := newHTTPReceiver(t)
 	rcv.status.Store(500)
-	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard),
-		fi.WithBatchOptions(fi.BatchOptions{MaxQueueSize: 1000, MaxExportBatchSize: 10, ScheduleDelay: time.Millisecond}))
+	tp, err := traceai.Register(context.Background(), traceai.WithEndpoint(rcv.URL), traceai.WithOutput(io.Discard),
+		traceai.WithBatchOptions(traceai.BatchOptions{MaxQueueSize: 1000, MaxExportBatchSize: 10, ScheduleDelay: time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +241,7 @@ func TestExportMemoryBoundedWhileHanging(t *testing.T) {
 	handleErrors(t)
 	rcv := newHTTPReceiver(t)
 	rcv.hangRequests()
-	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard))
+	tp, err := traceai.Register(context.Background(), traceai.WithEndpoint(rcv.URL), traceai.WithOutput(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 //go:build cputime && linux
 
-package fi_test
+package traceai_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/traceai-go/traceai"
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 )
@@ -40,8 +41,8 @@ func TestRegisterSpanCostCPUTime(t *testing.T) {
 		name string
 		make func(t *testing.T) *sdktrace.TracerProvider
 	}
-	register := func(t *testing.T, opts ...fi.RegisterOption) *sdktrace.TracerProvider {
-		tp, err := fi.Register(context.Background(), append(opts, fi.WithOutput(io.Discard))...)
+	register := func(t *testing.T, opts ...traceai.Option) *sdktrace.TracerProvider {
+		tp, err := traceai.Register(context.Background(), append(opts, traceai.WithOutput(io.Discard))...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,18 +69,18 @@ func TestRegisterSpanCostCPUTime(t *testing.T) {
 			return sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithBatcher(exp))
 		}},
 		{"Register, no-op exporter", func(t *testing.T) *sdktrace.TracerProvider {
-			return register(t, fi.WithExporter(tracetest.NewNoopExporter()))
+			return register(t, traceai.WithExporter(tracetest.NewNoopExporter()))
 		}},
 		{"Register, OTLP/HTTP to live receiver", func(t *testing.T) *sdktrace.TracerProvider {
-			return register(t, fi.WithEndpoint(newHTTPReceiver(t).URL))
+			return register(t, traceai.WithEndpoint(newHTTPReceiver(t).URL))
 		}},
 		{"Register, collector unreachable", func(t *testing.T) *sdktrace.TracerProvider {
-			return register(t, fi.WithEndpoint("http://"+closedAddr(t)))
+			return register(t, traceai.WithEndpoint("http://"+closedAddr(t)))
 		}},
 		{"Register, collector hanging", func(t *testing.T) *sdktrace.TracerProvider {
 			rcv := newHTTPReceiver(t)
 			rcv.hangRequests()
-			return register(t, fi.WithEndpoint(rcv.URL))
+			return register(t, traceai.WithEndpoint(rcv.URL))
 		}},
 	}
 	median := func(d []time.Duration) time.Duration {

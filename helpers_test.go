@@ -1,4 +1,4 @@
-package fi_test
+package traceai_test
 
 import (
 	"compress/gzip"
@@ -24,7 +24,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/traceai-go/traceai/fi"
+	"github.com/traceai-go/traceai"
 )
 
 // received is one export request as it arrived on the wire.
@@ -244,7 +244,7 @@ func (h *handled) all() []error {
 func (h *handled) dropped() uint64 {
 	var n uint64
 	for _, err := range h.all() {
-		var d *fi.DroppedSpansError
+		var d *traceai.DroppedSpansError
 		if errors.As(err, &d) {
 			n += d.Dropped
 		}

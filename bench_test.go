@@ -1,4 +1,4 @@
-package fi_test
+package traceai_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/traceai-go/traceai"
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 )
@@ -62,7 +63,7 @@ func BenchmarkRegisterSpanBaselineLiveReceiver(b *testing.B) {
 // Register's pipeline (context attributes, bounded queue, masking) with an
 // exporter that does nothing.
 func BenchmarkRegisterSpanNoopExporter(b *testing.B) {
-	tp, err := fi.Register(context.Background(), fi.WithExporter(tracetest.NewNoopExporter()), fi.WithOutput(io.Discard))
+	tp, err := traceai.Register(context.Background(), traceai.WithExporter(tracetest.NewNoopExporter()), traceai.WithOutput(io.Discard))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func BenchmarkRegisterSpanNoopExporter(b *testing.B) {
 // The real OTLP/HTTP batch exporter sending to a live local receiver.
 func BenchmarkRegisterSpanLiveReceiver(b *testing.B) {
 	rcv := newHTTPReceiver(b)
-	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard))
+	tp, err := traceai.Register(context.Background(), traceai.WithEndpoint(rcv.URL), traceai.WithOutput(io.Discard))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func BenchmarkRegisterSpanLiveReceiver(b *testing.B) {
 
 // The real OTLP/HTTP batch exporter with nothing listening.
 func BenchmarkRegisterSpanUnreachable(b *testing.B) {
-	tp, err := fi.Register(context.Background(), fi.WithEndpoint("http://"+closedAddr(b)), fi.WithOutput(io.Discard))
+	tp, err := traceai.Register(context.Background(), traceai.WithEndpoint("http://"+closedAddr(b)), traceai.WithOutput(io.Discard))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func BenchmarkRegisterSpanUnreachable(b *testing.B) {
 func BenchmarkRegisterSpanHangingReceiver(b *testing.B) {
 	rcv := newHTTPReceiver(b)
 	rcv.hangRequests()
-	tp, err := fi.Register(context.Background(), fi.WithEndpoint(rcv.URL), fi.WithOutput(io.Discard))
+	tp, err := traceai.Register(context.Background(), traceai.WithEndpoint(rcv.URL), traceai.WithOutput(io.Discard))
 	if err != nil {
 		b.Fatal(err)
 	}

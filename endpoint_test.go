@@ -1,4 +1,4 @@
-package fi
+package traceai
 
 import "testing"
 
@@ -60,7 +60,7 @@ func TestWithEndpointFutureAGIHost(t *testing.T) {
 		"https://notfutureagi.com":              "https://notfutureagi.com/v1/traces",
 		"https://api.futureagi.com/custom/path": "https://api.futureagi.com/custom/path",
 	} {
-		d, err := resolveDestination(&registerConfig{endpoint: in})
+		d, err := resolveDestination(&config{endpoint: in})
 		if err != nil || d.url != want {
 			t.Errorf("WithEndpoint(%q) -> %q, %v; want %q", in, d.url, err, want)
 		}

@@ -1,4 +1,4 @@
-package fi_test
+package traceai_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/traceai-go/traceai"
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 )
@@ -17,11 +18,11 @@ import (
 func ExampleRegister() {
 	ctx := context.Background()
 	mem := tracetest.NewInMemoryExporter()
-	tp, err := fi.Register(ctx,
-		fi.WithProjectName("support-bot"),
-		fi.WithProjectType(fi.Observe),
-		fi.WithTraceConfig(fi.NewTraceConfig(fi.WithHideInputs(true))),
-		fi.WithExporter(mem), // omit to export over OTLP
+	tp, err := traceai.Register(ctx,
+		traceai.WithProjectName("support-bot"),
+		traceai.WithProjectType(traceai.Observe),
+		traceai.WithTraceConfig(fi.NewTraceConfig(fi.WithHideInputs(true))),
+		traceai.WithExporter(mem), // omit to export over OTLP
 	)
 	if err != nil {
 		log.Fatal(err)
@@ -39,7 +40,7 @@ func ExampleRegister() {
 	for _, kv := range s.Attributes {
 		fmt.Println(kv.Key, "=", kv.Value.Emit())
 	}
-	for _, k := range []attribute.Key{fi.ResourceProjectName, fi.ResourceProjectType} {
+	for _, k := range []attribute.Key{traceai.ResourceProjectName, traceai.ResourceProjectType} {
 		v, _ := s.Resource.Set().Value(k)
 		fmt.Println(k, "=", v.Emit())
 	}
@@ -58,17 +59,17 @@ func ExampleRegister() {
 // environment, spans go to https://api.futureagi.com/tracer/v1/traces.
 func ExampleRegister_futureAGI() {
 	ctx := context.Background()
-	tp, err := fi.Register(ctx,
-		fi.WithProjectName("support-bot"),
-		fi.WithProjectVersionName("v3"),
-		fi.WithEvalTags(fi.EvalTag{
+	tp, err := traceai.Register(ctx,
+		traceai.WithProjectName("support-bot"),
+		traceai.WithProjectVersionName("v3"),
+		traceai.WithEvalTags(traceai.EvalTag{
 			Value:          semconv.SpanKindLLM,
 			EvalName:       "toxicity",
 			CustomEvalName: "toxicity-check",
 			Mapping:        map[string]string{"output": "output.value"},
 			Model:          "turing_small",
 		}),
-		fi.WithSetGlobal(true),
+		traceai.WithSetGlobal(true),
 	)
 	if err != nil {
 		log.Fatal(err)
@@ -81,11 +82,11 @@ func ExampleRegister_futureAGI() {
 // do the same without code.
 func ExampleRegister_otlpCollector() {
 	ctx := context.Background()
-	tp, err := fi.Register(ctx,
-		fi.WithProjectName("support-bot"),
-		fi.WithTransport(fi.TransportGRPC),
-		fi.WithEndpoint("localhost:4317"),
-		fi.WithHeaders(map[string]string{"x-tenant": "acme"}),
+	tp, err := traceai.Register(ctx,
+		traceai.WithProjectName("support-bot"),
+		traceai.WithTransport(traceai.TransportGRPC),
+		traceai.WithEndpoint("localhost:4317"),
+		traceai.WithHeaders(map[string]string{"x-tenant": "acme"}),
 	)
 	if err != nil {
 		log.Fatal(err)
@@ -96,10 +97,10 @@ func ExampleRegister_otlpCollector() {
 // Observe projects refuse eval tags and version names, as the reference
 // does.
 func ExampleWithProjectType() {
-	_, err := fi.Register(context.Background(),
-		fi.WithProjectType(fi.Observe),
-		fi.WithProjectVersionName("v2"),
+	_, err := traceai.Register(context.Background(),
+		traceai.WithProjectType(traceai.Observe),
+		traceai.WithProjectVersionName("v2"),
 	)
 	fmt.Println(err)
-	// Output: fi: invalid Register configuration: project version name not allowed for project type observe
+	// Output: traceai: invalid Register configuration: project version name not allowed for project type observe
 }

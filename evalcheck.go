@@ -1,4 +1,4 @@
-package fi
+package traceai
 
 import (
 	"bytes"
@@ -22,20 +22,20 @@ const checkEvalConfigPath = "/tracer/custom-eval-config/check_exists/"
 func customEvalConfigExists(ctx context.Context, base, apiKey, secretKey, project string, pt ProjectType, tags []EvalTag) bool {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
-		otel.Handle(fmt.Errorf("fi: eval config check: invalid base URL"))
+		otel.Handle(fmt.Errorf("traceai: eval config check: invalid base URL"))
 		return false
 	}
 	u.Path, u.RawPath, u.RawQuery = checkEvalConfigPath, "", ""
 	body, err := json.Marshal(map[string]any{"project_name": project, "eval_tags": tags, "project_type": string(pt)})
 	if err != nil {
-		otel.Handle(fmt.Errorf("fi: eval config check: %w", err))
+		otel.Handle(fmt.Errorf("traceai: eval config check: %w", err))
 		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		otel.Handle(fmt.Errorf("fi: eval config check: %w", err))
+		otel.Handle(fmt.Errorf("traceai: eval config check: %w", err))
 		return false
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -44,7 +44,7 @@ func customEvalConfigExists(ctx context.Context, base, apiKey, secretKey, projec
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		// The error names the URL, never the keys.
-		otel.Handle(fmt.Errorf("fi: eval config check: %w", err))
+		otel.Handle(fmt.Errorf("traceai: eval config check: %w", err))
 		return false
 	}
 	defer resp.Body.Close()
@@ -54,7 +54,7 @@ func customEvalConfigExists(ctx context.Context, base, apiKey, secretKey, projec
 		} `json:"result"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
-		otel.Handle(fmt.Errorf("fi: eval config check: %s: %w", resp.Status, err))
+		otel.Handle(fmt.Errorf("traceai: eval config check: %s: %w", resp.Status, err))
 		return false
 	}
 	return out.Result.Exists

@@ -1,11 +1,10 @@
-package fi
+package traceai
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/google/uuid"
@@ -17,6 +16,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	otelsemconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
+	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/internal/pyjson"
 )
@@ -35,7 +35,7 @@ const (
 // ErrInvalidRegister is wrapped by every error Register returns for a
 // configuration the reference refuses (eval tags or a version name on an
 // observe project, duplicate custom eval names, an unknown project type).
-var ErrInvalidRegister = errors.New("fi: invalid Register configuration")
+var ErrInvalidRegister = errors.New("traceai: invalid Register configuration")
 
 // EvalTagTypeObservationSpan is the only eval tag type of the reference.
 const EvalTagTypeObservationSpan = "OBSERVATION_SPAN_TYPE"
@@ -74,19 +74,8 @@ type EvalTag struct {
 // configured it is the local explorer at http://127.0.0.1:4318, and a
 // one-line notice says so. The exporter connects lazily: an unreachable
 // backend is not an error here.
-func Register(ctx context.Context, opts ...RegisterOption) (*sdktrace.TracerProvider, error) {
-	c := registerConfig{projectType: Experiment, batch: true, semanticConvention: SemanticConventionFI}
-	for _, o := range opts {
-		if o != nil {
-			o.applyRegister(&c)
-		}
-	}
-	if c.out == nil {
-		c.out = os.Stderr
-	}
-	if !c.traceConfigSet {
-		c.traceConfig = NewTraceConfig()
-	}
+func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, error) {
+	c := newConfig(opts)
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
@@ -98,7 +87,7 @@ func Register(ctx context.Context, opts ...RegisterOption) (*sdktrace.TracerProv
 	exp := c.exporter
 	var dest *destination
 	if exp == nil {
-		dest, err = resolveDestination(&c)
+		dest, err = resolveDestination(c)
 		if err != nil {
 			return nil, err
 		}
@@ -110,12 +99,12 @@ func Register(ctx context.Context, opts ...RegisterOption) (*sdktrace.TracerProv
 			return nil, err
 		}
 	}
-	exp = newFinalExporter(exp, c.traceConfig)
+	exp = fi.NewExportFilter(exp, c.traceConfig)
 
 	tpOpts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
 		// Context attributes first, so the exporting processor sees them.
-		sdktrace.WithSpanProcessor(NewSpanProcessor(WithTraceConfig(c.traceConfig))),
+		sdktrace.WithSpanProcessor(fi.NewSpanProcessor(fi.WithTraceConfig(c.traceConfig))),
 	}
 	if c.batch {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(newBatchProcessor(exp, c.batchOpts)))
@@ -135,7 +124,7 @@ func Register(ctx context.Context, opts ...RegisterOption) (*sdktrace.TracerProv
 	}
 
 	if dest != nil && dest.source == fromExplorer {
-		fmt.Fprintf(c.out, "fi: no Future AGI keys or OTLP endpoint configured; sending traces to the local explorer at %s (start it with: %s)\n",
+		fmt.Fprintf(c.out, "traceai: no Future AGI keys or OTLP endpoint configured; sending traces to the local explorer at %s (start it with: %s)\n",
 			dest.display(), explorerCommand)
 	}
 	if c.verbose {
@@ -146,7 +135,7 @@ func Register(ctx context.Context, opts ...RegisterOption) (*sdktrace.TracerProv
 
 // validate applies the reference's rules, before any environment fallback
 // (so FI_PROJECT_VERSION_NAME is accepted for an observe project).
-func (c *registerConfig) validate() error {
+func (c *config) validate() error {
 	switch c.projectType {
 	case Experiment, Observe:
 	default:
@@ -173,7 +162,7 @@ func (c *registerConfig) validate() error {
 	return nil
 }
 
-func (c *registerConfig) resolvedNames() (name, version string) {
+func (c *config) resolvedNames() (name, version string) {
 	name = firstNonEmpty(c.projectName, env(EnvProjectName), defaultProjectName)
 	version = firstNonEmpty(c.projectVersionName, env(EnvProjectVersionName), defaultProjectVersionName)
 	return name, version
@@ -193,12 +182,12 @@ func firstNonEmpty(s ...string) string {
 // OTEL_RESOURCE_ATTRIBUTES, the project attributes, WithResourceAttributes.
 // The reference's Python resource has no service.name; Jaeger and other
 // generic backends need one, and Future AGI ignores it.
-func (c *registerConfig) resource(ctx context.Context) (*resource.Resource, error) {
+func (c *config) resource(ctx context.Context) (*resource.Resource, error) {
 	name, version := c.resolvedNames()
 	tags := c.normalizedEvalTags()
 	tagsJSON, err := pyjson.Marshal(tags)
 	if err != nil {
-		otel.Handle(fmt.Errorf("fi: eval tags: %w", err))
+		otel.Handle(fmt.Errorf("traceai: eval tags: %w", err))
 	}
 	md := c.metadata
 	if md == nil {
@@ -206,7 +195,7 @@ func (c *registerConfig) resource(ctx context.Context) (*resource.Resource, erro
 	}
 	mdJSON, err := pyjson.Marshal(md)
 	if err != nil {
-		otel.Handle(fmt.Errorf("fi: metadata: %w", err))
+		otel.Handle(fmt.Errorf("traceai: metadata: %w", err))
 	}
 	project := []attribute.KeyValue{
 		ResourceProjectName.String(name),
@@ -225,18 +214,18 @@ func (c *registerConfig) resource(ctx context.Context) (*resource.Resource, erro
 		resource.WithAttributes(c.resourceAttrs...),
 	)
 	if err != nil && res == nil {
-		return nil, fmt.Errorf("fi: building resource: %w", err)
+		return nil, fmt.Errorf("traceai: building resource: %w", err)
 	}
 	if err != nil {
 		// A malformed OTEL_RESOURCE_ATTRIBUTES is reported, not fatal.
-		otel.Handle(fmt.Errorf("fi: resource: %w", err))
+		otel.Handle(fmt.Errorf("traceai: resource: %w", err))
 	}
 	return res, nil
 }
 
 // normalizedEvalTags fills the reference's defaults: the observation-span
 // type and empty (not null) config and mapping.
-func (c *registerConfig) normalizedEvalTags() []EvalTag {
+func (c *config) normalizedEvalTags() []EvalTag {
 	tags := make([]EvalTag, len(c.evalTags))
 	for i, t := range c.evalTags {
 		if t.Type == "" {
@@ -256,7 +245,7 @@ func (c *registerConfig) normalizedEvalTags() []EvalTag {
 // checkEvalConfig refuses eval tags when Future AGI says the project
 // already has a custom eval configuration (reference step 5). It runs only
 // when spans go to Future AGI with keys.
-func (c *registerConfig) checkEvalConfig(ctx context.Context, d *destination) error {
+func (c *config) checkEvalConfig(ctx context.Context, d *destination) error {
 	if len(c.evalTags) == 0 || d == nil || d.source == fromOTEL || d.source == fromExplorer {
 		return nil
 	}
@@ -292,7 +281,7 @@ func newOTLPExporter(ctx context.Context, d *destination, rc *RetryConfig) (sdkt
 		}
 		exp, err := otlptracegrpc.New(ctx, opts...)
 		if err != nil {
-			return nil, fmt.Errorf("fi: OTLP/gRPC exporter: %w", err)
+			return nil, fmt.Errorf("traceai: OTLP/gRPC exporter: %w", err)
 		}
 		return exp, nil
 	}
@@ -308,14 +297,14 @@ func newOTLPExporter(ctx context.Context, d *destination, rc *RetryConfig) (sdkt
 	}
 	exp, err := otlptracehttp.New(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("fi: OTLP/HTTP exporter: %w", err)
+		return nil, fmt.Errorf("traceai: OTLP/HTTP exporter: %w", err)
 	}
 	return exp, nil
 }
 
 // printDetails writes the reference's details block; header values and
 // URL passwords are never shown.
-func (c *registerConfig) printDetails(d *destination, res *resource.Resource) {
+func (c *config) printDetails(d *destination, res *resource.Resource) {
 	name, version := c.resolvedNames()
 	if c.projectType == Observe && c.projectVersionName == "" {
 		version = ""

@@ -1,4 +1,4 @@
-package fi_test
+package traceai_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/traceai-go/traceai/fi"
+	"github.com/traceai-go/traceai"
 	"github.com/traceai-go/traceai/fi/semconv"
 )
 
@@ -45,16 +45,16 @@ func TestRegisterCustomEvalConfigCheck(t *testing.T) {
 			}))
 			defer srv.Close()
 			t.Setenv("FI_BASE_URL", srv.URL)
-			tp, err := fi.Register(context.Background(), fi.WithAPIKey("ak"), fi.WithSecretKey("sk"),
-				fi.WithProjectName("bot"), fi.WithOutput(io.Discard),
-				fi.WithEvalTags(fi.EvalTag{Value: semconv.SpanKindLLM, EvalName: "toxicity", CustomEvalName: "tox"}))
+			tp, err := traceai.Register(context.Background(), traceai.WithAPIKey("ak"), traceai.WithSecretKey("sk"),
+				traceai.WithProjectName("bot"), traceai.WithOutput(io.Discard),
+				traceai.WithEvalTags(traceai.EvalTag{Value: semconv.SpanKindLLM, EvalName: "toxicity", CustomEvalName: "tox"}))
 			if tp != nil {
 				defer tp.Shutdown(context.Background())
 			}
 			if tc.wantErr != (err != nil) {
 				t.Fatalf("err = %v, want error: %v", err, tc.wantErr)
 			}
-			if err != nil && !errors.Is(err, fi.ErrInvalidRegister) {
+			if err != nil && !errors.Is(err, traceai.ErrInvalidRegister) {
 				t.Errorf("error %v does not wrap ErrInvalidRegister", err)
 			}
 			mu.Lock()
@@ -81,8 +81,8 @@ func TestRegisterEvalCheckNeedsKeys(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls++ }))
 	defer srv.Close()
 	t.Setenv("FI_BASE_URL", srv.URL)
-	tp, err := fi.Register(context.Background(), fi.WithOutput(io.Discard),
-		fi.WithEvalTags(fi.EvalTag{Value: semconv.SpanKindLLM, EvalName: "toxicity", CustomEvalName: "tox"}))
+	tp, err := traceai.Register(context.Background(), traceai.WithOutput(io.Discard),
+		traceai.WithEvalTags(traceai.EvalTag{Value: semconv.SpanKindLLM, EvalName: "toxicity", CustomEvalName: "tox"}))
 	if err != nil {
 		t.Fatal(err)
 	}
