@@ -105,6 +105,9 @@ func demo(ctx context.Context, c demoConfig) error {
 		OTLPHTTPAddr: c.httpAddr, // one server: pages, API and OTLP/HTTP
 		OTLPGRPCAddr: explorer.Off,
 		Logger:       logger,
+		// With a token set, the demo's exports (traceai.Register) and its
+		// report's API calls carry it from the same variable.
+		AuthToken: os.Getenv("TRACEAI_AUTH_TOKEN"),
 	})
 	if err != nil {
 		return err
