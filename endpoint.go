@@ -14,17 +14,19 @@ import (
 
 // Environment variables read by Register.
 const (
-	EnvAPIKey                  = "FI_API_KEY"
-	EnvSecretKey               = "FI_SECRET_KEY"
-	EnvBaseURL                 = "FI_BASE_URL"
-	EnvGRPCURL                 = "FI_GRPC_URL"
-	EnvCollectorEndpoint       = "FI_COLLECTOR_ENDPOINT"      // TypeScript SDK's fallback after FI_BASE_URL
-	EnvGRPCCollectorEndpoint   = "FI_GRPC_COLLECTOR_ENDPOINT" // TypeScript SDK's, before FI_GRPC_URL
-	EnvProjectName             = "FI_PROJECT_NAME"
-	EnvProjectVersionName      = "FI_PROJECT_VERSION_NAME"
-	envOTLPEndpoint            = "OTEL_EXPORTER_OTLP_ENDPOINT"
-	envOTLPTracesEndpoint      = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
-	envOTLPHeaders             = "OTEL_EXPORTER_OTLP_HEADERS"
+	EnvAPIKey                = "FI_API_KEY"
+	EnvSecretKey             = "FI_SECRET_KEY"
+	EnvBaseURL               = "FI_BASE_URL"
+	EnvGRPCURL               = "FI_GRPC_URL"
+	EnvCollectorEndpoint     = "FI_COLLECTOR_ENDPOINT"      // TypeScript SDK's fallback after FI_BASE_URL
+	EnvGRPCCollectorEndpoint = "FI_GRPC_COLLECTOR_ENDPOINT" // TypeScript SDK's, before FI_GRPC_URL
+	EnvProjectName           = "FI_PROJECT_NAME"
+	EnvProjectVersionName    = "FI_PROJECT_VERSION_NAME"
+	envOTLPEndpoint          = "OTEL_EXPORTER_OTLP_ENDPOINT"
+	envOTLPTracesEndpoint    = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+	envOTLPHeaders           = "OTEL_EXPORTER_OTLP_HEADERS"
+	// envAuthToken is the explorer's access token (traceai serve --auth-token).
+	envAuthToken               = "TRACEAI_AUTH_TOKEN"
 	envOTLPTracesHeaders       = "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
 	envOTLPProtocol            = "OTEL_EXPORTER_OTLP_PROTOCOL"
 	envOTLPTracesProtocol      = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
@@ -220,7 +222,28 @@ func resolveDestination(c *config) (*destination, error) {
 		d.headers[headerSecret] = secretKey
 	}
 	maps.Copy(d.headers, user)
+	if tok := env(envAuthToken); tok != "" && d.source != fromFI && d.source != fromFIDefault && !d.toFutureAGI() && !hasAuthorization(d.headers) {
+		// A traceai explorer started with --auth-token; never sent to Future AGI.
+		d.headers["authorization"] = "Bearer " + tok
+	}
 	return d, nil
+}
+
+func (d *destination) toFutureAGI() bool {
+	if d.url != "" {
+		u, err := url.Parse(d.url)
+		return err != nil || isFutureAGIHost(u.Host)
+	}
+	return isFutureAGIHost(d.hostPort)
+}
+
+func hasAuthorization(h map[string]string) bool {
+	for k := range h {
+		if strings.EqualFold(k, "authorization") {
+			return true
+		}
+	}
+	return false
 }
 
 // httpURL makes an OTLP/HTTP URL of s. With replacePath (Future AGI base

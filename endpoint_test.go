@@ -81,3 +81,24 @@ func TestPrintableHeaders(t *testing.T) {
 		t.Fatalf("printableHeaders = %s", got)
 	}
 }
+
+// TestAuthTokenHeader: TRACEAI_AUTH_TOKEN becomes the Authorization header
+// for an explorer destination, never for Future AGI, and never over an
+// Authorization the user set.
+func TestAuthTokenHeader(t *testing.T) {
+	t.Setenv(envAuthToken, "tok")
+	t.Setenv(envOTLPHeaders, "")
+	t.Setenv(envOTLPTracesHeaders, "")
+	d, err := resolveDestination(&config{endpoint: "http://127.0.0.1:4318"})
+	if err != nil || d.headers["authorization"] != "Bearer tok" {
+		t.Fatalf("explorer destination headers %v, %v", d.headers, err)
+	}
+	d, err = resolveDestination(&config{endpoint: "http://127.0.0.1:4318", headers: map[string]string{"Authorization": "Bearer mine"}})
+	if err != nil || d.headers["authorization"] != "Bearer mine" || len(d.headers) != 1 {
+		t.Fatalf("user's Authorization replaced: %v, %v", d.headers, err)
+	}
+	d, err = resolveDestination(&config{endpoint: "https://api.futureagi.com"})
+	if err != nil || hasAuthorization(d.headers) {
+		t.Fatalf("token sent to Future AGI: %v, %v", d.headers, err)
+	}
+}

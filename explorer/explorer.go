@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/traceai-go/traceai/explorer/internal/auth"
 	"github.com/traceai-go/traceai/explorer/store"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
@@ -51,6 +52,7 @@ type Explorer struct {
 	cfg   config
 	log   *slog.Logger
 	store store.Backend
+	guard *auth.Guard
 
 	mu        sync.Mutex
 	started   bool
@@ -80,12 +82,18 @@ func New(opts ...Option) (*Explorer, error) {
 			return nil, fmt.Errorf("explorer: %s %q: %w", a.name, a.addr, err)
 		}
 	}
+	if err := auth.CheckExposure(cfg.authToken, cfg.insecureNoAuth,
+		auth.Listener{Flag: "--http", Addr: cfg.httpAddr},
+		auth.Listener{Flag: "--otlp-http", Addr: cfg.otlpHTTPAddr},
+		auth.Listener{Flag: "--otlp-grpc", Addr: cfg.otlpGRPCAddr}); err != nil {
+		return nil, err
+	}
 	sopts := append([]store.Option{store.WithLogger(cfg.logger)}, cfg.storeOptions...)
 	st, err := store.Open(cfg.dbPath, sopts...)
 	if err != nil {
 		return nil, err
 	}
-	return &Explorer{cfg: cfg, log: cfg.logger, store: st}, nil
+	return &Explorer{cfg: cfg, log: cfg.logger, store: st, guard: auth.New(cfg.authToken)}, nil
 }
 
 // Store returns the explorer's span store.
@@ -95,14 +103,16 @@ func (x *Explorer) Store() store.Backend { return x.store }
 // /v1/traces), as served on HTTPAddr.
 func (x *Explorer) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/", newAPI(x.store, x.log))
+	mux.Handle("/api/", x.guard.API(newAPI(x.store, x.log)))
 	mux.Handle("/v1/traces", x.otlpHandler())
-	mountUI(mux, x.store, x.log)
+	pages := http.NewServeMux()
+	mountUI(pages, x.store, x.log)
+	mux.Handle("/", x.guard.Pages(pages))
 	return secure(mux)
 }
 
 func (x *Explorer) otlpHandler() http.Handler {
-	return &otlpHTTP{store: x.store, max: x.cfg.maxBodyBytes, log: x.log}
+	return x.guard.OTLP(&otlpHTTP{store: x.store, max: x.cfg.maxBodyBytes, log: x.log})
 }
 
 // Start listens on the configured addresses and serves in the background.
@@ -165,7 +175,7 @@ func (x *Explorer) Start(ctx context.Context) error {
 		serve("otlp-http", func() error { return x.otlpSrv.Serve(ln) })
 	}
 	if x.grpcLn != nil {
-		x.grpcSrv = grpc.NewServer(grpc.MaxRecvMsgSize(int(x.cfg.maxBodyBytes)))
+		x.grpcSrv = grpc.NewServer(append(x.guard.ServerOptions(), grpc.MaxRecvMsgSize(int(x.cfg.maxBodyBytes)))...)
 		coltracepb.RegisterTraceServiceServer(x.grpcSrv, &otlpGRPC{store: x.store})
 		ln := x.grpcLn
 		serve("otlp-grpc", func() error { return x.grpcSrv.Serve(ln) })

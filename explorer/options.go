@@ -7,13 +7,15 @@ import (
 )
 
 type config struct {
-	dbPath       string
-	httpAddr     string
-	otlpHTTPAddr string
-	otlpGRPCAddr string
-	logger       *slog.Logger
-	maxBodyBytes int64
-	storeOptions []store.Option
+	dbPath         string
+	httpAddr       string
+	otlpHTTPAddr   string
+	otlpGRPCAddr   string
+	logger         *slog.Logger
+	maxBodyBytes   int64
+	storeOptions   []store.Option
+	authToken      string
+	insecureNoAuth bool
 }
 
 // Option configures New.
@@ -110,4 +112,17 @@ func WithMaxBodyBytes(n int64) Option {
 // WithStoreOptions adds options passed to store.Open.
 func WithStoreOptions(opts ...store.Option) Option {
 	return optionFunc(func(c *config) { c.storeOptions = append(c.storeOptions, opts...) })
+}
+
+// WithAuthToken makes every listener require token: "Authorization:
+// Bearer TOKEN" on the API and OTLP/HTTP, the "authorization" metadata on
+// OTLP/gRPC, the header or a sign-in cookie on the pages (default none).
+func WithAuthToken(token string) Option {
+	return optionFunc(func(c *config) { c.authToken = token })
+}
+
+// WithInsecureNoAuth allows listening on a non-loopback address without an
+// auth token, which New refuses otherwise (default false).
+func WithInsecureNoAuth(allow bool) Option {
+	return optionFunc(func(c *config) { c.insecureNoAuth = allow })
 }

@@ -116,6 +116,9 @@ func demo(ctx context.Context, c demoConfig) error {
 		explorer.WithOTLPHTTPAddr(otlpAddr),
 		explorer.WithOTLPGRPCAddr(explorer.Off),
 		explorer.WithLogger(logger),
+		// With a token set, the demo's exports (traceai.Register) and its
+		// report's API calls carry it from the same variable.
+		explorer.WithAuthToken(os.Getenv("TRACEAI_AUTH_TOKEN")),
 	)
 	if err != nil {
 		return err

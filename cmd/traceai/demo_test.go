@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -242,5 +243,36 @@ func TestDemoRerun(t *testing.T) {
 	}
 	if turns[0] != 7 || turns[1] != 7 {
 		t.Errorf("broken session turns after each run: %v, want 7 and 7", turns)
+	}
+}
+
+// TestDemoWithAuthToken: with TRACEAI_AUTH_TOKEN set, the demo's explorer
+// requires it and the demo's own exports and report still get through.
+func TestDemoWithAuthToken(t *testing.T) {
+	t.Setenv("TRACEAI_AUTH_TOKEN", "demo-token")
+	var out bytes.Buffer
+	c, err := parseDemoFlags([]string{"--once", "--http", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "demo.db"),
+		"--sessions", "4", "--users", "2", "--speed", "0.02"}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.afterRun = func(ex *explorer.Explorer) error {
+		res, err := http.Get(ex.UIURL() + "/api/sessions")
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("API without the token: %d, want 401", res.StatusCode)
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := demo(ctx, c); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "4 sessions, 2 users") {
+		t.Errorf("demo output:\n%s", out.String())
 	}
 }

@@ -40,6 +40,8 @@ flags:
 	otlpGRPC := fs.String("otlp-grpc", explorer.DefaultOTLPGRPCAddr, "`address` of the OTLP/gRPC receiver")
 	sync := fs.String("sync", "full", "durability of acknowledged spans: full (survive power loss) or normal (survive a crash; faster)")
 	maxBody := fs.Int64("max-body", explorer.DefaultMaxBodyBytes, "largest OTLP request accepted, in `bytes`")
+	authToken := fs.String("auth-token", "", "access `token` every listener requires (or TRACEAI_AUTH_TOKEN); needed on a non-loopback address")
+	insecure := fs.Bool("insecure-no-auth", false, "allow a non-loopback address without --auth-token")
 	verbose := fs.Bool("v", false, "log debug messages")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -49,6 +51,10 @@ flags:
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if *authToken == "" {
+		// Read here, not as the flag's default, so that -help never prints it.
+		*authToken = os.Getenv("TRACEAI_AUTH_TOKEN")
 	}
 	var mode string
 	switch *sync {
@@ -73,6 +79,8 @@ flags:
 		explorer.WithLogger(log),
 		explorer.WithMaxBodyBytes(*maxBody),
 		explorer.WithStoreOptions(store.WithSynchronous(mode)),
+		explorer.WithAuthToken(*authToken),
+		explorer.WithInsecureNoAuth(*insecure),
 	)
 	if err != nil {
 		return err

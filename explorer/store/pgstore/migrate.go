@@ -1,0 +1,222 @@
+// Package pgstore is the start of the explorer's PostgreSQL backend: the
+// same tables as the SQLite store, so that several explorer replicas can
+// share one database. So far it holds the schema and its migrations; the
+// ingest and query paths follow the store's backend contract.
+//
+// This file holds the schema and its versioned migrations. They are applied
+// when a replica starts, under a session-level advisory lock, so replicas
+// starting at the same moment apply each migration exactly once and wait
+// for one another instead of racing.
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// migrationLock is the pg_advisory_lock key held while migrating
+// ("traceai" read as bytes).
+const migrationLock int64 = 0x7472616365616900
+
+// migration is one schema version: its statements run in one transaction
+// together with the row recording it.
+type migration struct {
+	version int
+	sql     string
+}
+
+// migrations in order; never edit a released one, append a new version.
+var migrations = []migration{
+	{1, schemaV1},
+}
+
+// SchemaVersion is the version Migrate brings a database to.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// Migrate brings the database to SchemaVersion, applying each missing
+// version in its own transaction. It refuses a database newer than this
+// binary (an older replica must not write a schema it does not know).
+func Migrate(ctx context.Context, pool *pgxpool.Pool) (err error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("pgstore: migrate: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+		return fmt.Errorf("pgstore: migrate: lock: %w", err)
+	}
+	defer func() {
+		// A fresh context: the caller's may be done, and the lock must go.
+		if _, uerr := conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLock); uerr != nil {
+			conn.Conn().Close(context.Background()) // closing the session releases the lock
+			err = errors.Join(err, fmt.Errorf("pgstore: migrate: unlock: %w", uerr))
+		}
+	}()
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+	)`); err != nil {
+		return fmt.Errorf("pgstore: migrate: %w", err)
+	}
+	var have int
+	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&have); err != nil {
+		return fmt.Errorf("pgstore: migrate: %w", err)
+	}
+	if have > SchemaVersion() {
+		return fmt.Errorf("pgstore: database schema version %d is newer than this traceai (%d); upgrade traceai", have, SchemaVersion())
+	}
+	for _, m := range migrations {
+		if m.version <= have {
+			continue
+		}
+		if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations(version) VALUES ($1)", m.version)
+			return err
+		}); err != nil {
+			return fmt.Errorf("pgstore: migrate to version %d: %w", m.version, err)
+		}
+	}
+	return nil
+}
+
+// schemaV1 mirrors the SQLite store's tables (explorer/store/schema.go);
+// spans are keyed by (trace_id, span_id) so that a re-sent span is a no-op.
+const schemaV1 = `
+CREATE TABLE resources (
+	id   BIGINT PRIMARY KEY,
+	data BYTEA NOT NULL
+);
+CREATE TABLE spans (
+	trace_id    TEXT NOT NULL,
+	span_id     TEXT NOT NULL,
+	start_ns    BIGINT NOT NULL,
+	scope       TEXT NOT NULL,
+	resource_id BIGINT NOT NULL,
+	data        BYTEA NOT NULL,
+	PRIMARY KEY (trace_id, span_id)
+);
+CREATE INDEX spans_start ON spans(start_ns);
+CREATE TABLE traces (
+	trace_id      TEXT PRIMARY KEY,
+	session_id    TEXT NOT NULL,
+	user_id       TEXT NOT NULL,
+	start_ns      BIGINT NOT NULL,
+	end_ns        BIGINT NOT NULL,
+	root_name     TEXT NOT NULL,
+	spans         BIGINT NOT NULL,
+	llm_calls     BIGINT NOT NULL,
+	errors        BIGINT NOT NULL,
+	error_message TEXT NOT NULL,
+	input_tokens  BIGINT NOT NULL,
+	output_tokens BIGINT NOT NULL,
+	total_tokens  BIGINT NOT NULL,
+	cost          DOUBLE PRECISION NOT NULL,
+	unpriced      BIGINT NOT NULL,
+	model         TEXT NOT NULL,
+	input         TEXT NOT NULL,
+	output        TEXT NOT NULL,
+	retries       BIGINT NOT NULL,
+	refused       BIGINT NOT NULL,
+	empty         BIGINT NOT NULL,
+	llm_ms        TEXT NOT NULL,
+	eval_only     BOOLEAN NOT NULL,
+	failed        BOOLEAN NOT NULL
+);
+CREATE INDEX traces_session ON traces(session_id, start_ns);
+CREATE INDEX traces_user ON traces(user_id, start_ns);
+CREATE INDEX traces_end ON traces(end_ns);
+CREATE TABLE sessions (
+	session_id    TEXT PRIMARY KEY,
+	user_id       TEXT NOT NULL,
+	traces        BIGINT NOT NULL,
+	spans         BIGINT NOT NULL,
+	llm_calls     BIGINT NOT NULL,
+	errors        BIGINT NOT NULL,
+	error_traces  BIGINT NOT NULL,
+	error_rate    DOUBLE PRECISION NOT NULL,
+	input_tokens  BIGINT NOT NULL,
+	output_tokens BIGINT NOT NULL,
+	total_tokens  BIGINT NOT NULL,
+	cost          DOUBLE PRECISION NOT NULL,
+	unpriced      BIGINT NOT NULL,
+	first_input   TEXT NOT NULL,
+	last_output   TEXT NOT NULL,
+	start_ns      BIGINT NOT NULL,
+	end_ns        BIGINT NOT NULL,
+	duration_ms   DOUBLE PRECISION NOT NULL,
+	p50_ms        DOUBLE PRECISION NOT NULL,
+	p95_ms        DOUBLE PRECISION NOT NULL,
+	models        TEXT NOT NULL,
+	tags          TEXT NOT NULL
+);
+CREATE INDEX sessions_end ON sessions(end_ns, session_id);
+CREATE INDEX sessions_start ON sessions(start_ns, session_id);
+CREATE INDEX sessions_user ON sessions(user_id, end_ns);
+CREATE TABLE session_tags (
+	session_id TEXT NOT NULL,
+	tag        TEXT NOT NULL,
+	PRIMARY KEY (session_id, tag)
+);
+CREATE INDEX session_tags_tag ON session_tags(tag);
+CREATE TABLE session_models (
+	session_id TEXT NOT NULL,
+	model      TEXT NOT NULL,
+	PRIMARY KEY (session_id, model)
+);
+CREATE INDEX session_models_model ON session_models(model);
+CREATE TABLE session_meta (
+	session_id TEXT NOT NULL,
+	key        TEXT NOT NULL,
+	value      TEXT NOT NULL,
+	PRIMARY KEY (session_id, key)
+);
+CREATE INDEX session_meta_kv ON session_meta(key, value);
+CREATE TABLE users (
+	user_id       TEXT PRIMARY KEY,
+	sessions      BIGINT NOT NULL,
+	traces        BIGINT NOT NULL,
+	spans         BIGINT NOT NULL,
+	llm_calls     BIGINT NOT NULL,
+	errors        BIGINT NOT NULL,
+	error_traces  BIGINT NOT NULL,
+	error_rate    DOUBLE PRECISION NOT NULL,
+	input_tokens  BIGINT NOT NULL,
+	output_tokens BIGINT NOT NULL,
+	total_tokens  BIGINT NOT NULL,
+	cost          DOUBLE PRECISION NOT NULL,
+	unpriced      BIGINT NOT NULL,
+	first_ns      BIGINT NOT NULL,
+	last_ns       BIGINT NOT NULL,
+	p50_ms        DOUBLE PRECISION NOT NULL,
+	p95_ms        DOUBLE PRECISION NOT NULL,
+	models        TEXT NOT NULL
+);
+CREATE INDEX users_last ON users(last_ns, user_id);
+CREATE TABLE evaluations (
+	span_id             TEXT NOT NULL,
+	trace_id            TEXT NOT NULL,
+	target_span_id      TEXT NOT NULL,
+	target_trace_id     TEXT NOT NULL,
+	target_linked_trace TEXT NOT NULL DEFAULT '',
+	session_id          TEXT NOT NULL,
+	user_id             TEXT NOT NULL,
+	name                TEXT NOT NULL,
+	score               DOUBLE PRECISION,
+	label               TEXT NOT NULL,
+	explanation         TEXT NOT NULL,
+	time_ns             BIGINT NOT NULL,
+	PRIMARY KEY (trace_id, span_id)
+);
+CREATE INDEX evaluations_linked ON evaluations(target_linked_trace) WHERE target_trace_id = '';
+CREATE INDEX evaluations_target_trace ON evaluations(target_trace_id);
+CREATE INDEX evaluations_session ON evaluations(session_id, name);
+CREATE INDEX evaluations_user ON evaluations(user_id, name);
+CREATE INDEX evaluations_name ON evaluations(name);
+`
