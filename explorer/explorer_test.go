@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/traceai-go/traceai/explorer"
+	"github.com/traceai-go/traceai/explorer/internal/spanconv"
 	"github.com/traceai-go/traceai/explorer/internal/synth"
 	"github.com/traceai-go/traceai/explorer/store"
 	"github.com/traceai-go/traceai/fi"
@@ -259,7 +260,7 @@ func TestOTLPFromStockExporters(t *testing.T) {
 type jsonExporter struct{ url string }
 
 func (e *jsonExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	body, err := otlpJSON(store.ToProto(spans))
+	body, err := otlpJSON(spanconv.ToProto(spans))
 	if err != nil {
 		return err
 	}
@@ -374,7 +375,7 @@ func sampleRequest(t *testing.T, session string) *coltracepb.ExportTraceServiceR
 	mem := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(mem))
 	synth.Emit(context.Background(), tp, conversation(session, "u", t0))
-	return &coltracepb.ExportTraceServiceRequest{ResourceSpans: store.ToProto(mem.GetSpans().Snapshots())}
+	return &coltracepb.ExportTraceServiceRequest{ResourceSpans: spanconv.ToProto(mem.GetSpans().Snapshots())}
 }
 
 func TestOTLPMalformedAndLimits(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/traceai-go/traceai/explorer/internal/spanconv"
 	"github.com/traceai-go/traceai/explorer/internal/synth"
 	"github.com/traceai-go/traceai/explorer/store"
 	"github.com/traceai-go/traceai/fi"
@@ -62,7 +63,7 @@ func splitSpans(t *testing.T) (items, final, moved []spanItem) {
 	a := synth.Emit(ctx, tp, convA())
 	synth.EmitEvaluation(ctx, tp, a[0].LLM, "faithfulness", ptr(0.2), "fail", t0.Add(2*time.Hour))
 	synth.EmitEvaluation(ctx, tp, a[3].LLM, "faithfulness", ptr(0.7), "pass", t0.Add(2*time.Hour))
-	add(store.ToProto(mem.GetSpans().Snapshots()))
+	add(spanconv.ToProto(mem.GetSpans().Snapshots()))
 
 	// Traces re-sent changed: the third turn of the first synthetic
 	// session moves to another session and user, a turn of the third
@@ -431,7 +432,7 @@ func TestMigrateV1(t *testing.T) {
 	parent := trace.ContextWithSpanContext(ctx, f.a[0].Root)
 	_, late := tp.Tracer("late").Start(parent, "late tool call", trace.WithTimestamp(t0.Add(time.Second)))
 	late.End(trace.WithTimestamp(t0.Add(2 * time.Second)))
-	if _, err := st.Ingest(ctx, store.ToProto(mem.GetSpans().Snapshots())); err != nil {
+	if _, err := st.Ingest(ctx, spanconv.ToProto(mem.GetSpans().Snapshots())); err != nil {
 		t.Fatal(err)
 	}
 	d, err := st.GetSession(ctx, "sess-a")

@@ -12,11 +12,11 @@ type ModelPrice struct {
 	OutputPerMillion float64
 }
 
-// Prices is the built-in price table used to estimate cost. It lists
+// prices is the built-in price table used to estimate cost. It lists
 // public list prices (standard tier, no caching or batch discounts) of common
 // OpenAI, Anthropic, Google Gemini and Amazon Bedrock models; it is an
 // estimate, not a bill.
-var Prices = []ModelPrice{
+var prices = []ModelPrice{
 	// OpenAI
 	{"gpt-5", 1.25, 10},
 	{"gpt-5-mini", 0.25, 2},
@@ -106,7 +106,7 @@ func LookupPrice(model string) (ModelPrice, bool) {
 	}
 	var best ModelPrice
 	found := false
-	for _, p := range Prices {
+	for _, p := range prices {
 		if !strings.HasPrefix(m, p.Prefix) || (found && len(p.Prefix) <= len(best.Prefix)) {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/traceai-go/traceai/explorer/internal/spanconv"
 	"github.com/traceai-go/traceai/explorer/internal/synth"
 	"github.com/traceai-go/traceai/explorer/store"
 	"github.com/traceai-go/traceai/fi"
@@ -74,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 	synth.EmitEvaluation(ctx, tp, f.a[0].LLM, "faithfulness", ptr(0.2), "fail", t0.Add(2*time.Hour))
 	synth.EmitEvaluation(ctx, tp, f.a[1].LLM, "faithfulness", ptr(0.4), "fail", t0.Add(2*time.Hour))
 	f.lateEval = synth.EmitEvaluation(ctx, tp, f.b[0].LLM, "faithfulness", ptr(0.9), "pass", t0.Add(2*time.Hour))
-	if _, err := st.Ingest(ctx, store.ToProto(mem.GetSpans().Snapshots())); err != nil {
+	if _, err := st.Ingest(ctx, spanconv.ToProto(mem.GetSpans().Snapshots())); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -346,7 +347,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err := f.st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.st.Ingest(ctx, store.ToProto(nil)); err != nil {
+	if _, err := f.st.Ingest(ctx, spanconv.ToProto(nil)); err != nil {
 		t.Fatal("empty ingest after close should be a no-op:", err)
 	}
 	st, err := store.Open(f.path)
@@ -367,7 +368,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	c := convA()
 	c.SessionID = "sess-c"
 	synth.Emit(ctx, tp, c)
-	batch := store.ToProto(mem.GetSpans().Snapshots())
+	batch := spanconv.ToProto(mem.GetSpans().Snapshots())
 	for range 2 {
 		if n, err := st.Ingest(ctx, batch); err != nil || n != 11 {
 			t.Fatalf("ingest: %d, %v", n, err)
