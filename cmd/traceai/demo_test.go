@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -34,6 +35,7 @@ func TestDemoOnce(t *testing.T) {
 			t.Errorf("OTLP/HTTP shares the pages' address %s; want a receiver of its own", ex.UIURL())
 		}
 		checkDemo(t, ex.UIURL())
+		checkOneRed(t, ex.UIURL())
 		if os.Getenv("TRACEAI_UPDATE_SCREENSHOTS") == "1" {
 			screenshots(t, ex.UIURL())
 		}
@@ -274,5 +276,36 @@ func TestDemoWithAuthToken(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "4 sessions, 2 users") {
 		t.Errorf("demo output:\n%s", out.String())
+	}
+}
+
+// checkOneRed opens the demo's first page in headless Chromium: the broken
+// session is the only row with a red edge, and the best-ranked session's
+// replay carries no broken banner.
+func checkOneRed(t *testing.T, base string) {
+	t.Helper()
+	red := browsertest.Eval(t, base+"/", `JSON.stringify([...document.querySelectorAll("table.sessions tbody tr")]
+		.filter(tr => getComputedStyle(tr.querySelector("td")).boxShadow.includes("rgb(220, 38, 38)"))
+		.map(tr => tr.querySelector("a.id").textContent))`)
+	var ids []string
+	if err := json.Unmarshal([]byte(red), &red); err != nil {
+		t.Fatalf("page answer %s: %v", red, err)
+	}
+	if err := json.Unmarshal([]byte(red), &ids); err != nil {
+		t.Fatalf("page answer %s: %v", red, err)
+	}
+	if len(ids) != 1 || ids[0] != brokenSessionID {
+		t.Errorf("red sessions on the first page: %v, want only %s", ids, brokenSessionID)
+	}
+	var rk store.Ranking
+	if err := getJSON(context.Background(), base, "/api/rankings?order=best&limit=1", &rk); err != nil {
+		t.Fatal(err)
+	}
+	if len(rk.Rows) != 1 {
+		t.Fatalf("best ranking: %+v", rk)
+	}
+	banner := browsertest.Eval(t, base+"/sessions/"+rk.Rows[0].ID, `document.querySelector("#breaks") === null`)
+	if banner != "true" {
+		t.Errorf("best session %s (by %s) carries a broken banner", rk.Rows[0].ID, rk.Metric)
 	}
 }
