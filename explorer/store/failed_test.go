@@ -36,6 +36,16 @@ func TestHasErrorsMeansFailedTurns(t *testing.T) {
 			t.Errorf("has_errors=%v: %v, want only %s", *c.has, list, c.want)
 		}
 	}
+	// Sorting by failed turns puts the failed session first.
+	for _, desc := range []bool{true, false} {
+		list, _, err := st.ListSessions(ctx, store.SessionFilter{Sort: "failed", Desc: desc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 2 || (list[0].SessionID == "failed") != desc {
+			t.Errorf("sort=failed desc=%v: %v", desc, list)
+		}
+	}
 	rec, err := st.GetSession(ctx, "recovered")
 	if err != nil {
 		t.Fatal(err)

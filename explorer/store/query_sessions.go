@@ -56,6 +56,8 @@ func (s *SessionSummary) sortValue(name string) any {
 		return int64(s.Spans)
 	case "errors":
 		return int64(s.Errors)
+	case "failed":
+		return int64(s.ErrorTraces)
 	case "error_rate":
 		return s.ErrorRate
 	case "tokens":

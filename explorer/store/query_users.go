@@ -38,6 +38,8 @@ func (u *UserSummary) sortValue(name string) any {
 		return int64(u.Sessions)
 	case "traces":
 		return int64(u.Traces)
+	case "failed":
+		return int64(u.ErrorTraces)
 	case "errors":
 		return int64(u.Errors)
 	case "error_rate":

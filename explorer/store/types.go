@@ -275,10 +275,10 @@ const (
 )
 
 // SessionSorts are the accepted SessionFilter.Sort values.
-var SessionSorts = []string{"start", "end", "duration", "traces", "spans", "errors", "error_rate", "tokens", "cost", "latency_p50", "latency_p95", "session_id", "user_id", "relevance"}
+var SessionSorts = []string{"start", "end", "duration", "traces", "spans", "errors", "failed", "error_rate", "tokens", "cost", "latency_p50", "latency_p95", "session_id", "user_id", "relevance"}
 
 // UserSorts are the accepted UserFilter.Sort values.
-var UserSorts = []string{"last_seen", "first_seen", "sessions", "traces", "errors", "error_rate", "tokens", "cost", "latency_p95", "user_id"}
+var UserSorts = []string{"last_seen", "first_seen", "sessions", "traces", "errors", "failed", "error_rate", "tokens", "cost", "latency_p95", "user_id"}
 
 // RankingQuery asks for the best or worst sessions or users by a metric.
 type RankingQuery struct {

@@ -224,7 +224,7 @@ var sessionColumns = []column{
 	{Label: "Duration", Key: "duration", Num: true},
 	{Label: "Tokens", Key: "tokens", Num: true},
 	{Label: "Cost", Key: "cost", Num: true, Title: "Sort by estimated cost (USD); + means some models are unpriced"},
-	{Label: "Errors", Key: "errors", Num: true},
+	{Label: "Failed", Key: "failed", Num: true, Title: "Sort by failed turns (amber: errors that were retried and recovered)"},
 	{Label: "p50", Key: "latency_p50", Num: true, Title: "Sort by median LLM latency"},
 	{Label: "p95", Key: "latency_p95", Num: true, Title: "Sort by 95th percentile LLM latency"},
 }
