@@ -365,7 +365,10 @@ func attrViews(as []store.Attribute) []attrView {
 }
 
 // attrValue renders an attribute value as text; JSON documents and lists are
-// indented and shown as a block.
+// indented and shown as a block. What one value can add to a page is
+// bounded: indentation only below maxIndentBytes and maxIndentDepth (a
+// deeply nested value would grow quadratically), and at most maxValueBytes
+// of text.
 func attrValue(v any) (string, bool) {
 	switch x := v.(type) {
 	case nil:
@@ -373,16 +376,9 @@ func attrValue(v any) (string, bool) {
 	case string:
 		t := strings.TrimSpace(x)
 		if len(t) > 1 && (t[0] == '{' || t[0] == '[') && json.Valid([]byte(t)) {
-			var b bytes.Buffer
-			if json.Compact(&b, []byte(t)) == nil && b.Len() <= shortJSON {
-				return b.String(), false
-			}
-			b.Reset()
-			if json.Indent(&b, []byte(t), "", "  ") == nil {
-				return b.String(), true
-			}
+			return jsonValue([]byte(t))
 		}
-		return x, strings.Contains(x, "\n") || len(x) > 120
+		return capValue(x), strings.Contains(x, "\n") || len(x) > 120
 	case bool:
 		return strconv.FormatBool(x), false
 	case int64:
@@ -390,15 +386,77 @@ func attrValue(v any) (string, bool) {
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64), false
 	default:
-		if b, err := json.Marshal(x); err == nil && len(b) <= shortJSON {
-			return string(b), false
-		}
-		b, err := json.MarshalIndent(x, "", "  ")
+		b, err := json.Marshal(x)
 		if err != nil {
-			return fmt.Sprint(x), false
+			return capValue(fmt.Sprint(x)), false
 		}
-		return string(b), bytes.IndexByte(b, '\n') >= 0
+		return jsonValue(b)
 	}
+}
+
+// Bounds of one rendered value (see attrValue).
+const (
+	maxIndentBytes = 64 << 10
+	maxIndentDepth = 32
+	maxValueBytes  = 64 << 10
+)
+
+// jsonValue renders valid JSON: inline when short, indented when small and
+// shallow enough, else compact; capped.
+func jsonValue(doc []byte) (string, bool) {
+	var b bytes.Buffer
+	if json.Compact(&b, doc) != nil {
+		return capValue(string(doc)), true
+	}
+	if b.Len() <= shortJSON {
+		return b.String(), false
+	}
+	if b.Len() <= maxIndentBytes && jsonDepth(b.Bytes()) <= maxIndentDepth {
+		var ib bytes.Buffer
+		if json.Indent(&ib, b.Bytes(), "", "  ") == nil {
+			return capValue(ib.String()), true
+		}
+	}
+	return capValue(b.String()), true
+}
+
+// jsonDepth is the deepest nesting of objects and arrays in compact JSON.
+func jsonDepth(b []byte) int {
+	depth, deepest, inStr, esc := 0, 0, false, false
+	for _, c := range b {
+		switch {
+		case inStr:
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+// capValue cuts s to maxValueBytes on a rune boundary, saying how much is
+// left out and where the whole value is.
+func capValue(s string) string {
+	if len(s) <= maxValueBytes {
+		return s
+	}
+	n := maxValueBytes
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + fmt.Sprintf("\n… %d more bytes not shown (the JSON API, /api/traces/{id}, has the whole value)", len(s)-n)
 }
 
 // shortJSON is the longest JSON value shown inline rather than indented.
