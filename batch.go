@@ -105,6 +105,7 @@ type batchProcessor struct {
 
 	stopped  atomic.Bool
 	dropped  atomic.Uint64
+	failed   atomic.Uint64 // spans in exports that failed
 	shutOnce sync.Once
 	shutErr  error
 
@@ -285,6 +286,7 @@ func (p *batchProcessor) export(ctx context.Context, batch []sdktrace.ReadOnlySp
 	stop()
 	cancel()
 	if err != nil {
+		p.failed.Add(uint64(len(batch)))
 		otel.Handle(fmt.Errorf("traceai: exporting %d spans: %w", len(batch), err))
 		p.failures++
 		pause := maxExportPause
@@ -316,11 +318,36 @@ func (p *batchProcessor) reportDrops(force bool) {
 	p.lastReport = now
 }
 
+// LostSpansError is what ForceFlush and Shutdown return when spans were
+// lost while they ran: dropped because the queue was full or the deadline
+// came, or in an export that failed.
+type LostSpansError struct {
+	Op      string // "flush" or "shutdown"
+	Dropped uint64
+	Failed  uint64
+}
+
+func (e *LostSpansError) Error() string {
+	return fmt.Sprintf("traceai: %s lost %d spans: %d dropped (queue full or out of time), %d in failed exports",
+		e.Op, e.Dropped+e.Failed, e.Dropped, e.Failed)
+}
+
+// lostSince reports the spans lost since the counts d0 and f0 were read.
+func (p *batchProcessor) lostSince(op string, d0, f0 uint64) error {
+	d, f := p.dropped.Load()-d0, p.failed.Load()-f0
+	if d == 0 && f == 0 {
+		return nil
+	}
+	return &LostSpansError{Op: op, Dropped: d, Failed: f}
+}
+
 // ForceFlush exports every span queued so far, or gives up when ctx ends.
+// It returns a *LostSpansError when spans were lost meanwhile.
 func (p *batchProcessor) ForceFlush(ctx context.Context) error {
 	if p.stopped.Load() {
 		return nil
 	}
+	d0, f0 := p.dropped.Load(), p.failed.Load()
 	req := flushRequest{ctx: ctx, ack: make(chan struct{})}
 	select {
 	case p.flushCh <- req:
@@ -331,17 +358,27 @@ func (p *batchProcessor) ForceFlush(ctx context.Context) error {
 	}
 	select {
 	case <-req.ack:
-		return nil
+		return p.lostSince("flush", d0, f0)
 	case <-ctx.Done():
-		return ctx.Err()
+		return errors.Join(ctx.Err(), p.lostSince("flush", d0, f0))
 	}
 }
 
 // Shutdown exports what it can before ctx ends, then shuts the exporter
 // down. When ctx ends first, the export in flight is abandoned and
-// Shutdown returns ctx's error without waiting further.
+// Shutdown returns ctx's error without waiting further. A ctx without a
+// deadline gets one of BatchOptions.ExportTimeout for the whole drain.
+// Spans lost while it ran are named by a *LostSpansError.
 func (p *batchProcessor) Shutdown(ctx context.Context) error {
 	p.shutOnce.Do(func() {
+		d0, f0 := p.dropped.Load(), p.failed.Load()
+		if _, ok := ctx.Deadline(); !ok {
+			// One bound for the whole drain: without it each batch could
+			// take ExportTimeout against a backend that never answers.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, p.opts.ExportTimeout)
+			defer cancel()
+		}
 		p.stopped.Store(true)
 		p.stopCtx = ctx
 		close(p.stopCh)
@@ -357,7 +394,7 @@ func (p *batchProcessor) Shutdown(ctx context.Context) error {
 			// when it gets there.
 			p.reportDrops(true)
 		}
-		p.shutErr = errors.Join(err, p.exp.Shutdown(ctx))
+		p.shutErr = errors.Join(err, p.lostSince("shutdown", d0, f0), p.exp.Shutdown(ctx))
 	})
 	return p.shutErr
 }

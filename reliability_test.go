@@ -163,8 +163,10 @@ func TestExportServerError(t *testing.T) {
 	makeSpans(t, tp, 10)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := tp.ForceFlush(ctx); err != nil {
-		t.Fatal(err)
+	// The flush says what it lost.
+	var lost *traceai.LostSpansError
+	if err := tp.ForceFlush(ctx); !errors.As(err, &lost) || lost.Failed != 10 {
+		t.Fatalf("ForceFlush = %v, want 10 spans lost in a failed export", err)
 	}
 	_ = tp.Shutdown(ctx)
 	var found bool
