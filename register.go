@@ -19,6 +19,7 @@ import (
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/internal/pyjson"
+	"github.com/traceai-go/traceai/internal/registered"
 )
 
 // Resource attribute keys Register sets, as the reference names them.
@@ -122,6 +123,7 @@ func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, er
 	if c.setGlobal {
 		otel.SetTracerProvider(tp)
 	}
+	registered.Set(tp)
 
 	if dest != nil && dest.source == fromExplorer {
 		fmt.Fprintf(c.out, "traceai: no Future AGI keys or OTLP endpoint configured; sending traces to the local explorer at %s (start it with: %s)\n",

@@ -7,9 +7,11 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/traceai-go/traceai/fi/semconv"
+	"github.com/traceai-go/traceai/internal/registered"
 )
 
 // Evaluation is one judgement of a span: a numeric score, a label, or both,
@@ -72,7 +74,34 @@ func RecordEvaluation(ctx context.Context, ev Evaluation, opts ...TracerOption) 
 	if target.IsValid() && target.TraceID() != trace.SpanContextFromContext(ctx).TraceID() {
 		start = append(start, trace.WithLinks(trace.Link{SpanContext: target}))
 	}
-	_, span := NewTracer(opts...).Start(ctx, fmt.Sprintf("evaluation %s", ev.Name), semconv.SpanKindEvaluator, start...)
+	_, span := NewTracer(evalProvider(opts)...).Start(ctx, fmt.Sprintf("evaluation %s", ev.Name), semconv.SpanKindEvaluator, start...)
 	span.End()
 	return nil
+}
+
+// ErrNoProvider is reported through otel.Handle when RecordEvaluation has
+// no provider to record with: none given, no SDK provider set globally,
+// and none built by traceai.Register.
+var ErrNoProvider = errors.New("fi: evaluation not recorded: no TracerProvider (pass fi.WithTracerProvider, or call traceai.Register)")
+
+// evalProvider adds, when opts name no provider and the global one is not
+// an SDK provider, the provider traceai.Register built: Register leaves the
+// global provider alone unless asked, and an evaluation sent to the no-op
+// global would be lost without a word.
+func evalProvider(opts []TracerOption) []TracerOption {
+	var c tracerConfig
+	for _, o := range opts {
+		o.applyTracer(&c)
+	}
+	if c.tp != nil {
+		return opts
+	}
+	if _, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider); ok {
+		return opts
+	}
+	if tp := registered.Get(); tp != nil {
+		return append(opts[:len(opts):len(opts)], WithTracerProvider(tp))
+	}
+	otel.Handle(ErrNoProvider)
+	return opts
 }

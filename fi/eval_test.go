@@ -5,8 +5,10 @@ import (
 	"errors"
 	"testing"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
@@ -103,5 +105,22 @@ func TestRecordEvaluationRequiresName(t *testing.T) {
 	}
 	if n := len(rec.Ended()); n != 0 {
 		t.Errorf("%d spans recorded", n)
+	}
+}
+
+// With no provider given, none set globally and none built by Register, an
+// evaluation cannot be recorded: the loss is reported, not silent.
+func TestRecordEvaluationWithoutProviderReported(t *testing.T) {
+	prev, prevHandler := otel.GetTracerProvider(), otel.GetErrorHandler()
+	otel.SetTracerProvider(noop.NewTracerProvider())
+	var reported []error
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { reported = append(reported, err) }))
+	t.Cleanup(func() { otel.SetTracerProvider(prev); otel.SetErrorHandler(prevHandler) })
+
+	if err := fi.RecordEvaluation(context.Background(), fi.Evaluation{Name: "tone", Label: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(reported) != 1 || !errors.Is(reported[0], fi.ErrNoProvider) {
+		t.Errorf("reported %v, want fi.ErrNoProvider", reported)
 	}
 }
