@@ -75,33 +75,7 @@ func (h *serverHandler) prepare(ctx context.Context) (out context.Context) {
 	}()
 	md, _ := metadata.FromIncomingContext(ctx)
 	bSession, bUser, rest, changed := idbaggage.Extract(md.Get(idbaggage.Header))
-	var sid, uid string
-	for _, ex := range h.cfg.extractors {
-		if sid != "" && uid != "" {
-			break
-		}
-		var s, u string
-		if ex.baggage {
-			if !h.cfg.trustedBaggage {
-				continue
-			}
-			s, u = bSession, bUser // validated by Extract
-		} else if ex.fn != nil {
-			s, u = ex.fn(md)
-			if s != "" && !idbaggage.Check("session id from "+ex.name, s) {
-				s = ""
-			}
-			if u != "" && !idbaggage.Check("user id from "+ex.name, u) {
-				u = ""
-			}
-		}
-		if sid == "" {
-			sid = s
-		}
-		if uid == "" {
-			uid = u
-		}
-	}
+	sid, uid := idbaggage.Pick(md, h.cfg.sources, h.cfg.trustedBaggage, bSession, bUser)
 	nctx := idbaggage.StripContext(ctx)
 	if changed {
 		md = md.Copy()

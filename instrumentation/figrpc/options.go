@@ -43,7 +43,7 @@ func FromFunc(fn func(md metadata.MD) (sessionID, userID string)) Extractor {
 // ignored by the other, as in fihttp.
 type config struct {
 	next           stats.Handler
-	extractors     []Extractor
+	sources        []idbaggage.Source[metadata.MD] // the extractors, in order
 	trustedBaggage bool
 	hosts          []string
 	loopback       bool
@@ -63,7 +63,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 // option is skipped.
 func newConfig(opts []Option) config {
 	c := config{
-		extractors:     []Extractor{FromMetadata(DefaultSessionKey, DefaultUserKey), FromBaggage()},
+		sources:        sources(FromMetadata(DefaultSessionKey, DefaultUserKey), FromBaggage()),
 		trustedBaggage: true,
 		loopback:       true,
 	}
@@ -87,7 +87,7 @@ func WithStatsHandler(next stats.Handler) Option {
 // (default FromMetadata(DefaultSessionKey, DefaultUserKey) then
 // FromBaggage()).
 func WithExtractors(ex ...Extractor) Option {
-	return optionFunc(func(c *config) { c.extractors = append([]Extractor(nil), ex...) })
+	return optionFunc(func(c *config) { c.sources = sources(ex...) })
 }
 
 // WithTrustedBaggage sets whether the server believes ids in incoming W3C
@@ -124,3 +124,11 @@ var (
 	ErrInvalidID      = idbaggage.ErrInvalidID
 	ErrInvalidBaggage = idbaggage.ErrInvalidBaggage
 )
+
+func sources(ex ...Extractor) []idbaggage.Source[metadata.MD] {
+	out := make([]idbaggage.Source[metadata.MD], len(ex))
+	for i, e := range ex {
+		out[i] = idbaggage.Source[metadata.MD]{Name: e.name, Baggage: e.baggage, Fn: e.fn}
+	}
+	return out
+}

@@ -120,33 +120,7 @@ func (h *handler) prepare(r *http.Request) (out *http.Request) {
 		}
 	}()
 	bSession, bUser, rest, changed := idbaggage.Extract(r.Header[baggageHeader])
-	var sid, uid string
-	for _, ex := range h.cfg.extractors {
-		if sid != "" && uid != "" {
-			break
-		}
-		var s, u string
-		if ex.baggage {
-			if !h.cfg.trustedBaggage {
-				continue
-			}
-			s, u = bSession, bUser // validated by Extract
-		} else if ex.fn != nil {
-			s, u = ex.fn(r)
-			if s != "" && !idbaggage.Check("session id from "+ex.name, s) {
-				s = ""
-			}
-			if u != "" && !idbaggage.Check("user id from "+ex.name, u) {
-				u = ""
-			}
-		}
-		if sid == "" {
-			sid = s
-		}
-		if uid == "" {
-			uid = u
-		}
-	}
+	sid, uid := idbaggage.Pick(r, h.cfg.sources, h.cfg.trustedBaggage, bSession, bUser)
 	ctx := idbaggage.StripContext(r.Context())
 	if sid != "" || uid != "" {
 		ctx = fi.UsingAttributes(ctx, fi.Attributes{SessionID: sid, UserID: uid})

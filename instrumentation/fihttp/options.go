@@ -1,13 +1,17 @@
 package fihttp
 
-import "github.com/traceai-go/traceai/internal/idbaggage"
+import (
+	"net/http"
+
+	"github.com/traceai-go/traceai/internal/idbaggage"
+)
 
 // config holds the settings of both sides: NewHandler and Middleware read
 // the extractors and the baggage trust, NewTransport the hosts and the
 // user opt-in. An option of one side is ignored by the other, as otelhttp
 // does, so one list of options can configure a service's both ends.
 type config struct {
-	extractors     []Extractor
+	sources        []idbaggage.Source[*http.Request] // the extractors, in order
 	trustedBaggage bool
 	hosts          []string
 	loopback       bool
@@ -27,7 +31,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 // option is skipped.
 func newConfig(opts []Option) config {
 	c := config{
-		extractors:     []Extractor{FromHeader(DefaultSessionHeader, DefaultUserHeader), FromBaggage()},
+		sources:        sources(FromHeader(DefaultSessionHeader, DefaultUserHeader), FromBaggage()),
 		trustedBaggage: true,
 		loopback:       true,
 	}
@@ -43,7 +47,7 @@ func newConfig(opts []Option) config {
 // (default FromHeader(DefaultSessionHeader, DefaultUserHeader) then
 // FromBaggage()).
 func WithExtractors(ex ...Extractor) Option {
-	return optionFunc(func(c *config) { c.extractors = append([]Extractor(nil), ex...) })
+	return optionFunc(func(c *config) { c.sources = sources(ex...) })
 }
 
 // WithTrustedBaggage sets whether the handler believes ids in incoming W3C
@@ -83,3 +87,11 @@ var (
 	ErrInvalidID      = idbaggage.ErrInvalidID
 	ErrInvalidBaggage = idbaggage.ErrInvalidBaggage
 )
+
+func sources(ex ...Extractor) []idbaggage.Source[*http.Request] {
+	out := make([]idbaggage.Source[*http.Request], len(ex))
+	for i, e := range ex {
+		out[i] = idbaggage.Source[*http.Request]{Name: e.name, Baggage: e.baggage, Fn: e.fn}
+	}
+	return out
+}
