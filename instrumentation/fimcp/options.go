@@ -1,0 +1,63 @@
+package fimcp
+
+import (
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/traceai-go/traceai/fi"
+)
+
+// ScopeName is the instrumentation scope of the spans made by this package.
+const ScopeName = "github.com/traceai-go/traceai/instrumentation/fimcp"
+
+// Option configures ClientMiddleware and ServerMiddleware.
+type Option interface{ apply(*config) }
+
+type config struct {
+	tp     trace.TracerProvider
+	cfg    fi.TraceConfig
+	cfgSet bool
+	user   bool
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithTracerProvider sets the provider of the spans; the default is the
+// global one.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return optionFunc(func(c *config) { c.tp = tp })
+}
+
+// WithTraceConfig sets what the spans may record (inputs, outputs, PII
+// redaction); the default is fi.NewTraceConfig(), which reads the FI_HIDE_*
+// environment variables.
+func WithTraceConfig(cfg fi.TraceConfig) Option {
+	return optionFunc(func(c *config) { c.cfg, c.cfgSet = cfg, true })
+}
+
+// WithUserPropagation sets whether the user id crosses the MCP boundary
+// (default false: a user id is personal data). On ClientMiddleware it sends
+// the context's user id in the request's _meta baggage; on ServerMiddleware
+// it accepts one. Both sides must opt in. The session id always crosses.
+func WithUserPropagation(enabled bool) Option {
+	return optionFunc(func(c *config) { c.user = enabled })
+}
+
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	return c
+}
+
+func (c config) tracer() *fi.Tracer {
+	topts := []fi.TracerOption{fi.WithTracerProvider(c.tp), fi.WithInstrumentationName(ScopeName)}
+	if c.cfgSet {
+		topts = append(topts, fi.WithTraceConfig(c.cfg))
+	}
+	return fi.NewTracer(topts...)
+}
