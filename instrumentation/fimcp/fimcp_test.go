@@ -16,6 +16,8 @@ import (
 
 func attrKey(k string) attribute.Key { return attribute.Key(k) }
 
+type attributeKey = attribute.Key
+
 func TestToolCallOneTraceWithSession(t *testing.T) {
 	f := newFixture(t, []fimcp.Option{}, []fimcp.Option{})
 	ctx := fi.UsingAttributes(context.Background(), fi.Attributes{SessionID: "sess-1", UserID: "user-1"})
