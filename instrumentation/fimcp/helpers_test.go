@@ -40,6 +40,7 @@ func (s *seen) get(order string) [2]string {
 }
 
 type fixture struct {
+	tp      *sdktrace.TracerProvider
 	rec     *tracetest.SpanRecorder
 	session *mcp.ClientSession
 	seen    *seen
@@ -103,7 +104,7 @@ func newFixture(t testing.TB, clientOpts, serverOpts []fimcp.Option) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cs.Close(); _ = ss.Wait() })
-	return &fixture{rec: rec, session: cs, seen: s}
+	return &fixture{tp: tp, rec: rec, session: cs, seen: s}
 }
 
 func attrs(s sdktrace.ReadOnlySpan) map[attribute.Key]string {
