@@ -204,3 +204,22 @@ func TestUninstrumentedPeers(t *testing.T) {
 		t.Errorf("server span without client context: parent %v attrs %v", srv.Parent(), attrs(srv))
 	}
 }
+
+func TestIDPropagationOff(t *testing.T) {
+	f := newFixture(t, []fimcp.Option{fimcp.WithIDPropagation(false), fimcp.WithUserPropagation(true)}, []fimcp.Option{fimcp.WithUserPropagation(true)})
+	ctx := fi.UsingAttributes(context.Background(), fi.Attributes{SessionID: "sess-1", UserID: "user-1"})
+	if _, err := f.session.CallTool(ctx, &mcp.CallToolParams{Name: "lookup", Arguments: map[string]any{"order": "C3"}}); err != nil {
+		t.Fatal(err)
+	}
+	cli := one(t, f.rec, "tools/call lookup", trace.SpanKindClient)
+	srv := one(t, f.rec, "tools/call lookup", trace.SpanKindServer)
+	if srv.SpanContext().TraceID() != cli.SpanContext().TraceID() {
+		t.Error("trace context not sent")
+	}
+	if a := attrs(srv); a[semconv.SessionID] != "" || a[semconv.UserID] != "" {
+		t.Errorf("ids crossed: %v", a)
+	}
+	if attrs(cli)[semconv.SessionID] != "sess-1" {
+		t.Error("client span lost its own session")
+	}
+}

@@ -169,7 +169,7 @@ func (c *config) outgoingMeta(ctx context.Context, meta map[string]any) map[stri
 	if s, ok := out[metaBaggage].(string); ok && s != "" {
 		header = []string{s}
 	}
-	if _, h, changed := idbaggage.Outgoing(ctx, header, true, c.user); changed {
+	if _, h, changed := idbaggage.Outgoing(ctx, header, !c.noIDs, c.user); changed {
 		if len(h) == 0 {
 			delete(out, metaBaggage)
 		} else {

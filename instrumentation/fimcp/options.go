@@ -17,6 +17,7 @@ type config struct {
 	cfg    fi.TraceConfig
 	cfgSet bool
 	user   bool
+	noIDs  bool
 }
 
 type optionFunc func(*config)
@@ -42,6 +43,15 @@ func WithTraceConfig(cfg fi.TraceConfig) Option {
 // it accepts one. Both sides must opt in. The session id always crosses.
 func WithUserPropagation(enabled bool) Option {
 	return optionFunc(func(c *config) { c.user = enabled })
+}
+
+// WithIDPropagation sets whether ClientMiddleware sends the session id (and
+// the user id, see WithUserPropagation) in _meta baggage; the default is
+// true. Turn it off for servers that should not learn the ids, such as a
+// third party's streamable HTTP server: the middleware cannot see which
+// transport a session uses. The trace context is sent either way.
+func WithIDPropagation(enabled bool) Option {
+	return optionFunc(func(c *config) { c.noIDs = !enabled })
 }
 
 func newConfig(opts []Option) config {
