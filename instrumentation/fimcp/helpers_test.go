@@ -56,40 +56,8 @@ func newFixture(t testing.TB, clientOpts, serverOpts []fimcp.Option) *fixture {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSpanProcessor(rec))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 	s := &seen{byArg: map[string][2]string{}}
-	handlerTracer := tp.Tracer("handler")
 
-	server := mcp.NewServer(&mcp.Implementation{Name: "orders", Version: "1"}, nil)
-	mcp.AddTool(server, &mcp.Tool{Name: "lookup", Description: "look up an order"},
-		func(ctx context.Context, _ *mcp.CallToolRequest, in lookupIn) (*mcp.CallToolResult, any, error) {
-			_, span := handlerTracer.Start(ctx, "db.query")
-			span.End()
-			s.put(in.Order, fi.SessionID(ctx), fi.UserID(ctx))
-			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "order " + in.Order + " shipped"}}}, nil, nil
-		})
-	server.AddTool(&mcp.Tool{Name: "broken", InputSchema: map[string]any{"type": "object"}},
-		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: "order database is down"}}}, nil
-		})
-	server.AddTool(&mcp.Tool{Name: "fails", InputSchema: map[string]any{"type": "object"}},
-		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			return nil, errors.New("handler exploded")
-		})
-	server.AddTool(&mcp.Tool{Name: "slow", InputSchema: map[string]any{"type": "object"}},
-		func(ctx context.Context, _ *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			<-ctx.Done()
-			return nil, ctx.Err()
-		})
-	server.AddResource(&mcp.Resource{URI: "file:///faq.txt", Name: "faq", MIMEType: "text/plain"},
-		func(context.Context, *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
-			return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: "file:///faq.txt", Text: "returns within 30 days"}}}, nil
-		})
-	server.AddPrompt(&mcp.Prompt{Name: "greet"},
-		func(_ context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-			return &mcp.GetPromptResult{Messages: []*mcp.PromptMessage{{Role: "user", Content: &mcp.TextContent{Text: "hello " + req.Params.Arguments["name"]}}}}, nil
-		})
-	if serverOpts != nil {
-		server.AddReceivingMiddleware(fimcp.ServerMiddleware(append([]fimcp.Option{fimcp.WithTracerProvider(tp)}, serverOpts...)...))
-	}
+	server := newServer(tp, s, serverOpts)
 	client := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1"}, nil)
 	if clientOpts != nil {
 		client.AddSendingMiddleware(fimcp.ClientMiddleware(append([]fimcp.Option{fimcp.WithTracerProvider(tp)}, clientOpts...)...))
@@ -137,4 +105,44 @@ func one(t *testing.T, rec *tracetest.SpanRecorder, name string, kind trace.Span
 		t.Fatalf("want one %s span %q, got %d; spans: %v", kind, name, len(got), names)
 	}
 	return got[0]
+}
+
+// newServer returns the test server: tools lookup (records the ids its
+// context carries and starts a span of its own), broken (isError), fails
+// (handler error) and slow (waits for cancellation), a resource and a prompt.
+func newServer(tp *sdktrace.TracerProvider, s *seen, serverOpts []fimcp.Option) *mcp.Server {
+	handlerTracer := tp.Tracer("handler")
+	server := mcp.NewServer(&mcp.Implementation{Name: "orders", Version: "1"}, nil)
+	mcp.AddTool(server, &mcp.Tool{Name: "lookup", Description: "look up an order"},
+		func(ctx context.Context, _ *mcp.CallToolRequest, in lookupIn) (*mcp.CallToolResult, any, error) {
+			_, span := handlerTracer.Start(ctx, "db.query")
+			span.End()
+			s.put(in.Order, fi.SessionID(ctx), fi.UserID(ctx))
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "order " + in.Order + " shipped"}}}, nil, nil
+		})
+	server.AddTool(&mcp.Tool{Name: "broken", InputSchema: map[string]any{"type": "object"}},
+		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: "order database is down"}}}, nil
+		})
+	server.AddTool(&mcp.Tool{Name: "fails", InputSchema: map[string]any{"type": "object"}},
+		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return nil, errors.New("handler exploded")
+		})
+	server.AddTool(&mcp.Tool{Name: "slow", InputSchema: map[string]any{"type": "object"}},
+		func(ctx context.Context, _ *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		})
+	server.AddResource(&mcp.Resource{URI: "file:///faq.txt", Name: "faq", MIMEType: "text/plain"},
+		func(context.Context, *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+			return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: "file:///faq.txt", Text: "returns within 30 days"}}}, nil
+		})
+	server.AddPrompt(&mcp.Prompt{Name: "greet"},
+		func(_ context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			return &mcp.GetPromptResult{Messages: []*mcp.PromptMessage{{Role: "user", Content: &mcp.TextContent{Text: "hello " + req.Params.Arguments["name"]}}}}, nil
+		})
+	if serverOpts != nil {
+		server.AddReceivingMiddleware(fimcp.ServerMiddleware(append([]fimcp.Option{fimcp.WithTracerProvider(tp)}, serverOpts...)...))
+	}
+	return server
 }
