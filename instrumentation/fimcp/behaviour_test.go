@@ -223,3 +223,20 @@ func TestIDPropagationOff(t *testing.T) {
 		t.Error("client span lost its own session")
 	}
 }
+
+func TestTraceConfigMasks(t *testing.T) {
+	hide := fimcp.WithTraceConfig(fi.NewTraceConfig(fi.WithHideInputs(true), fi.WithHideOutputs(true)))
+	f := newFixture(t, []fimcp.Option{hide}, []fimcp.Option{hide})
+	if _, err := f.session.CallTool(context.Background(), &mcp.CallToolParams{Name: "lookup", Arguments: map[string]any{"order": "secret"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []trace.SpanKind{trace.SpanKindClient, trace.SpanKindServer} {
+		a := attrs(one(t, f.rec, "tools/call lookup", kind))
+		if strings.Contains(a[semconv.InputValue]+a[semconv.OutputValue], "secret") {
+			t.Errorf("%s span recorded hidden values: %v", kind, a)
+		}
+		if a[semconv.GenAIToolName] != "lookup" {
+			t.Errorf("%s span lost the tool name", kind)
+		}
+	}
+}
