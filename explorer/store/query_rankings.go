@@ -201,14 +201,19 @@ func (s *Store) Overview(ctx context.Context) (*Overview, error) {
 }
 
 func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	return column[string](ctx, s.rdb, q, args...)
+}
+
+// column reads the one column of q's rows.
+func column[T any](ctx context.Context, db *sql.DB, q string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []string{}
+	out := []T{}
 	for rows.Next() {
-		var v string
+		var v T
 		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}

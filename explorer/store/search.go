@@ -352,22 +352,9 @@ func (s *Store) SessionMatches(ctx context.Context, sessionID, q string, in []st
 	if err != nil || sr == nil {
 		return []TextMatch{}, err
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT search_doc FROM traces
+	docs, err := column[int64](ctx, s.rdb, `SELECT search_doc FROM traces
 		WHERE session_id = ? AND eval_only = 0 AND search_doc != 0 ORDER BY start_ns, trace_id LIMIT ?`, sessionID, maxTurns)
 	if err != nil {
-		return nil, err
-	}
-	var docs []int64
-	for rows.Next() {
-		var d int64
-		if err := rows.Scan(&d); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		docs = append(docs, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	byDoc, err := s.docs(ctx, docs)
@@ -561,22 +548,9 @@ func (s *Store) latestMatches(ctx context.Context, sr *search, list []SessionSum
 	for i := range list {
 		args[i] = list[i].SessionID
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT search_doc FROM traces
+	docs, err := column[int64](ctx, s.rdb, `SELECT search_doc FROM traces
 		WHERE session_id IN (?`+strings.Repeat(",?", len(args)-1)+`) AND search_doc != 0`, args...)
 	if err != nil {
-		return nil, err
-	}
-	var docs []int64
-	for rows.Next() {
-		var d int64
-		if err := rows.Scan(&d); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		docs = append(docs, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	byDoc, err := s.docs(ctx, docs)
