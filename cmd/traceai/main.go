@@ -4,6 +4,7 @@
 //
 //	traceai serve   receive, store and show traces
 //	traceai demo    run the explorer with a simulated multi-user chatbot
+//	traceai eval    score stored sessions and turns with LLM-judge evaluators
 package main
 
 import (
@@ -22,6 +23,8 @@ func main() {
 		err = runServe(os.Args[2:])
 	case "demo":
 		err = runDemo(os.Args[2:])
+	case "eval":
+		err = runEval(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -42,6 +45,7 @@ func usage() {
 commands:
   serve   receive OTLP traces, store them, and serve the session explorer
   demo    start the explorer and drive a simulated multi-user chatbot through it
+  eval    score stored sessions and turns with LLM-judge evaluators
 
 Run "traceai <command> -h" for a command's flags.
 `)

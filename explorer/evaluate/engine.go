@@ -72,11 +72,12 @@ type Result struct {
 
 // EvaluatorResult counts one evaluator's part of a run.
 type EvaluatorResult struct {
-	Name, Version                                string
-	Level                                        Level
-	Judged, Skipped, NotApplicable, Errors       int64
-	scoreSum                                     atomicFloat
-	PromptTokens, CompletionTokens, writeErrorsN int64
+	Name, Version                          string
+	Level                                  Level
+	Judged, Skipped, NotApplicable, Errors int64
+	scoreSum                               atomicFloat
+	PromptTokens, CompletionTokens         int64
+	scale                                  string
 }
 
 // MeanScore is the mean of the scores this run recorded, NaN when none.
@@ -156,7 +157,7 @@ func Run(ctx context.Context, b store.Backend, cfg Config) (*Result, error) {
 	r := &run{cfg: cfg, b: b, res: &Result{}, byEval: map[*Evaluator]*EvaluatorResult{}, start: time.Now(),
 		lim: newLimiter(cfg.Rate)}
 	for _, e := range cfg.Evaluators {
-		er := &EvaluatorResult{Name: e.Name, Version: e.Version, Level: e.Level}
+		er := &EvaluatorResult{Name: e.Name, Version: e.Version, Level: e.Level, scale: e.Scale()}
 		r.res.Evaluators = append(r.res.Evaluators, er)
 		r.byEval[e] = er
 	}

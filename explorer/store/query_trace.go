@@ -170,6 +170,10 @@ func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, err
 	}
 	d.DurationMS = float64(d.End.Sub(d.Start)) / float64(time.Millisecond)
 	d.SessionID, d.UserID = sess, user
+	// The evaluations are read on another pooled connection: holding this
+	// transaction's meanwhile deadlocked as many concurrent GetTrace calls
+	// as the pool has readers.
+	_ = tx.Rollback()
 	if d.Evaluations, err = s.evaluations(ctx, `target_trace_id = ? OR trace_id = ?`, traceID, traceID); err != nil {
 		return nil, err
 	}
