@@ -33,7 +33,13 @@ func (r *run) handle(ctx context.Context, j job) {
 		tt := &d.Turns[i]
 		t.Turns = append(t.Turns, TurnText{TraceID: tt.TraceID, User: tt.Input, Assistant: tt.Output, Failed: tt.Error, Error: tt.ErrorMessage})
 	}
+	if ctx.Err() != nil {
+		return // interrupted: neither judged nor failed
+	}
 	root, docs, err := r.traceFacts(ctx, turn.TraceID)
+	if ctx.Err() != nil {
+		return
+	}
 	if err != nil {
 		for _, e := range j.evals {
 			r.fail(e, t, err)
