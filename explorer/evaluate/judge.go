@@ -55,7 +55,8 @@ type OpenAIJudge struct {
 	Retries int
 	// Backoff is the first wait between attempts when the server gives no
 	// Retry-After; it doubles each time (with jitter) up to MaxBackoff.
-	// Zero means 500ms and 30s.
+	// Zero means 500ms and 30s. A server's Retry-After is honoured up to
+	// five minutes.
 	Backoff, MaxBackoff time.Duration
 }
 
@@ -113,10 +114,12 @@ func (j *OpenAIJudge) Judge(ctx context.Context, r *Request) (Response, error) {
 			if d <= 0 || d > maxBackoff {
 				d = maxBackoff
 			}
-			// Full jitter keeps many workers from retrying in step.
+			// Half jitter keeps many workers from retrying in step.
 			wait = d/2 + rand.N(d/2+1)
+		} else {
+			// The server's own wait is honoured, within reason.
+			wait = min(wait, maxRetryAfter)
 		}
-		wait = min(wait, maxBackoff)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -127,6 +130,9 @@ func (j *OpenAIJudge) Judge(ctx context.Context, r *Request) (Response, error) {
 	}
 	return Response{}, lastErr
 }
+
+// maxRetryAfter bounds the wait a server may ask for.
+const maxRetryAfter = 5 * time.Minute
 
 // errTimeout marks an attempt that ran out of time.
 var errTimeout = errors.New("judge attempt timed out")
