@@ -180,7 +180,7 @@ func (p *params) desc(k string) bool {
 }
 
 var sessionParams = []string{"user_id", "tag", "since", "until", "has_errors", "model", "metadata_key",
-	"metadata_value", "sort", "order", "limit", "cursor", "q", "in"}
+	"metadata_value", "sort", "order", "limit", "cursor", "q", "in", "eval", "eval_below"}
 
 func sessionFilter(p *params) store.SessionFilter {
 	now := time.Now()
@@ -199,6 +199,8 @@ func sessionFilter(p *params) store.SessionFilter {
 		Cursor:        p.str("cursor"),
 		Q:             p.str("q"),
 		In:            p.list("in"),
+		Eval:          p.str("eval"),
+		EvalBelow:     p.float("eval_below"),
 	}
 	if f.Sort != "" && p.str("order") == "" {
 		f.Desc = true // a chosen metric sorts biggest first unless asked otherwise

@@ -105,7 +105,7 @@ func TestRunCustomEvaluators(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Evaluators[0].Judged != 3 || res.Evaluators[1].Judged != 5 || res.Evaluators[2].Errors != 5 {
-		t.Fatalf("custom run: %+v %+v %+v", *res.Evaluators[0], *res.Evaluators[1], *res.Evaluators[2])
+		t.Fatalf("custom run: judged %d, %d; errors %d", res.Evaluators[0].Judged, res.Evaluators[1].Judged, res.Evaluators[2].Errors)
 	}
 	for _, evs := range turnEvals(t, st, "s-good") {
 		for _, e := range evs {

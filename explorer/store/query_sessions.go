@@ -145,6 +145,9 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 	if err := p.timeRange("end_ns >= ?", f.Since, "start_ns < ?", f.Until); err != nil {
 		return nil, "", err
 	}
+	if err := evalFilter(&p, f); err != nil {
+		return nil, "", err
+	}
 	if f.HasErrors != nil {
 		if *f.HasErrors {
 			p.add("error_traces > 0")

@@ -238,6 +238,10 @@ type SessionFilter struct {
 	Model         string
 	MetadataKey   string
 	MetadataValue string // only with MetadataKey; empty matches any value
+	// Eval keeps the sessions with an evaluation of this name; with
+	// EvalBelow, those whose mean score of it is below EvalBelow.
+	Eval      string
+	EvalBelow *float64
 	// Q keeps the sessions with a turn whose text matches this search:
 	// words (all must match), "exact phrases", -word or -"phrase" to
 	// exclude; case and diacritics are ignored and substrings match.

@@ -51,6 +51,7 @@ type listView struct {
 	HasErr   []option
 	Models   []option
 	Tags     []option
+	Evals    []option
 	ClearURL string
 	Action   string
 	HideUser bool
@@ -247,6 +248,7 @@ var chipLabels = []struct{ Param, Label string }{
 	{"q", "search"}, {"in", "in"}, {"user_id", "user"}, {"tag", "tag"}, {"model", "model"},
 	{"metadata_key", "metadata"}, {"metadata_value", "value"},
 	{"range", "last"}, {"since", "since"}, {"until", "until"}, {"has_errors", "errors"},
+	{"eval", "evaluation"}, {"eval_below", "below"},
 }
 
 func (s *server) listChrome(path string, q url.Values, lv *listView, now time.Time) {
@@ -324,6 +326,10 @@ func (s *server) sessions(w http.ResponseWriter, r *http.Request) {
 		Sort: c.sort, Desc: c.desc, Limit: c.limit, Cursor: c.cursor,
 	}
 	searchFilter(q, &f, &c)
+	if err := evalFilter(q, &f); err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
 	if f.MetadataValue != "" && f.MetadataKey == "" {
 		s.fail(w, r, http.StatusBadRequest, "invalid metadata_value: give metadata_key too")
 		return
@@ -341,6 +347,7 @@ func (s *server) sessions(w http.ResponseWriter, r *http.Request) {
 	d.List.Full = true
 	d.List.Models = choices(ov.Models, f.Model)
 	d.List.Tags = choices(ov.Tags, f.Tag)
+	d.List.Evals = choices(ov.EvaluationNames, f.Eval)
 	if next != "" {
 		d.List.NextURL = withParams("/", q, "cursor", next)
 	}
