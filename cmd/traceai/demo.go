@@ -168,6 +168,9 @@ func demo(ctx context.Context, c demoConfig) error {
 	if err := waitStored(ctx, ex, int(before.Evaluations)+stats.evaluations); err != nil {
 		return err
 	}
+	if err := demoJudge(ctx, c.out, ex.Store()); err != nil {
+		return err
+	}
 	fmt.Fprintf(c.out, "\n%d sessions, %d users, %d turns (%d failed) in %s\n",
 		stats.sessions, c.users, stats.turns, stats.failedTurns, time.Since(start).Round(time.Millisecond))
 	if err := printRankings(ctx, c.out, ex.UIURL()); err != nil {

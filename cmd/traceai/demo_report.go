@@ -71,16 +71,19 @@ func printRankings(ctx context.Context, w io.Writer, base string) error {
 			return fmt.Errorf("demo: rankings: %w", err)
 		}
 		fmt.Fprintf(tw, "\n%s sessions (mean helpfulness)\n", order)
-		fmt.Fprintln(tw, "  session\tuser\thelpfulness\tturns\terror rate\tresolution\t")
+		fmt.Fprintln(tw, "  session\tuser\thelpfulness\tturns\terror rate\tresolution\ttask completion\t")
 		for _, row := range r.Rows {
-			user, turns, errRate, resolution := "", 0, 0.0, ""
+			user, turns, errRate, resolution, completion := "", 0, 0.0, "", ""
 			if s := row.Session; s != nil {
 				user, turns, errRate = s.UserID, s.Traces, s.ErrorRate
 				for l := range s.Evaluations["resolution"].Labels {
 					resolution = l
 				}
+				for l := range s.Evaluations["task_completion"].Labels {
+					completion = l
+				}
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%.2f\t%d\t%.0f%%\t%s\t\n", row.ID, user, row.Value, turns, errRate*100, resolution)
+			fmt.Fprintf(tw, "  %s\t%s\t%.2f\t%d\t%.0f%%\t%s\t%s\t\n", row.ID, user, row.Value, turns, errRate*100, resolution, completion)
 		}
 	}
 	return tw.Flush()

@@ -147,6 +147,17 @@ func checkDemo(t *testing.T, base string) {
 	if l := smooth.Summary.Evaluations["resolution"].Labels; l["resolved"] != 1 {
 		t.Errorf("smooth resolution labels %v", l)
 	}
+	// traceai eval's task_completion, judged on the last turn next to its
+	// helpfulness.
+	if l := broken.Summary.Evaluations["task_completion"].Labels; l["failed"] != 1 {
+		t.Errorf("broken task_completion labels %v", l)
+	}
+	if l := smooth.Summary.Evaluations["task_completion"].Labels; l["completed"] != 1 {
+		t.Errorf("smooth task_completion labels %v", l)
+	}
+	if last := broken.Turns[len(broken.Turns)-1].Evaluations; len(last) < 2 {
+		t.Errorf("broken last turn evaluations %+v", last)
+	}
 	if broken.Summary.ErrorTraces == 0 || smooth.Summary.ErrorTraces != 0 {
 		t.Errorf("error turns: broken %d, smooth %d", broken.Summary.ErrorTraces, smooth.Summary.ErrorTraces)
 	}
