@@ -58,6 +58,10 @@ func WriteReport(ctx context.Context, w io.Writer, rd store.Reader, r *Result, d
 				if err != nil {
 					return fmt.Errorf("rankings: %w", err)
 				}
+				if rk.Tied {
+					fmt.Fprintf(tw, "\nworst %ss by %s: none, every %s scores %.2f\n", by, e.Name, by, rk.TiedValue)
+					continue
+				}
 				if len(rk.Rows) == 0 {
 					continue
 				}
