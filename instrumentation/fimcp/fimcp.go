@@ -77,9 +77,7 @@ func ClientMiddleware(opts ...Option) mcp.Middleware {
 				return next(ctx, method, req)
 			}
 			sctx, span, out := c.startClient(ctx, t, method, m.kind, m.params, req)
-			res, err := next(sctx, method, out)
-			finish(span, method, res, err)
-			return res, err
+			return call(span, method, func() (mcp.Result, error) { return next(sctx, method, out) })
 		}
 	}
 }
@@ -100,9 +98,7 @@ func ServerMiddleware(opts ...Option) mcp.Middleware {
 				return next(ctx, method, req)
 			}
 			sctx, span := c.startServer(ctx, t, method, m.kind, req)
-			res, err := next(sctx, method, req)
-			finish(span, method, res, err)
-			return res, err
+			return call(span, method, func() (mcp.Result, error) { return next(sctx, method, req) })
 		}
 	}
 }
@@ -269,6 +265,23 @@ func jsonText(v any) string {
 		return fmt.Sprintf("%v", v)
 	}
 	return string(b)
+}
+
+// call runs next and finishes span with its result. A panic below the
+// middleware still ends the span, marked as an error, and goes on up
+// unchanged: recovering it is the caller's business, not ours.
+func call(span *fi.Span, method string, next func() (mcp.Result, error)) (mcp.Result, error) {
+	done := false
+	defer func() {
+		if !done && span != nil {
+			span.SetStatus(codes.Error, "panic below the MCP middleware")
+			span.End()
+		}
+	}()
+	res, err := next()
+	done = true
+	finish(span, method, res, err)
+	return res, err
 }
 
 // finish records the result or error of a call on span and ends it.
