@@ -2,13 +2,18 @@ package fimcp_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
+	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/instrumentation/fimcp"
 )
 
@@ -43,6 +48,36 @@ func TestPanicBelowMiddlewareEndsSpan(t *testing.T) {
 	for _, s := range ended {
 		if s.Status().Code != codes.Error {
 			t.Errorf("%s (%v): status %v, want Error", s.Name(), s.SpanKind(), s.Status())
+		}
+	}
+}
+
+// Arguments and results far larger than a span should hold are recorded
+// cut to a bound on both sides, on a UTF-8 boundary, while the tool itself
+// receives and returns every byte.
+func TestLargeValuesClipped(t *testing.T) {
+	f := newFixture(t, []fimcp.Option{}, []fimcp.Option{})
+	big := strings.Repeat("é", 200<<10) // 400 KiB of two-byte runes
+	res, err := f.session.CallTool(context.Background(), &mcp.CallToolParams{
+		Name: "lookup", Arguments: map[string]any{"order": big},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := res.Content[0].(*mcp.TextContent).Text
+	if text != "order "+big+" shipped" {
+		t.Fatalf("tool result changed: %d bytes", len(text))
+	}
+	for _, kind := range []trace.SpanKind{trace.SpanKindClient, trace.SpanKindServer} {
+		a := attrs(one(t, f.rec, "tools/call lookup", kind))
+		for _, k := range []string{string(semconv.InputValue), string(semconv.OutputValue)} {
+			v := a[attribute.Key(k)]
+			if len(v) < 32<<10 || len(v) > 64<<10+len("…") {
+				t.Errorf("%v %s: %d bytes, want cut to at most 64 KiB", kind, k, len(v))
+			}
+			if !utf8.ValidString(v) || !strings.HasSuffix(v, "…") {
+				t.Errorf("%v %s: not cut on a rune boundary with a mark", kind, k)
+			}
 		}
 	}
 }

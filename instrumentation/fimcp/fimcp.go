@@ -40,6 +40,10 @@ const (
 	maxTraceparent = 128
 	maxTracestate  = 512
 	maxStatusBytes = 1024
+	// maxValueBytes bounds input.value and output.value: a tool's arguments
+	// and results come from the other side of the connection, and a span
+	// is kept in memory until it is exported.
+	maxValueBytes = 64 << 10
 )
 
 const (
@@ -137,8 +141,8 @@ func (c *config) startClient(ctx context.Context, t *fi.Tracer, method string, k
 		attrs = append(attrs, keySessionID.String(sessionID))
 	}
 	sctx, span = t.Start(ctx, name, kind, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-	if input != nil {
-		span.SetInput(input, mime)
+	if input != "" {
+		span.SetInput(clip(input, maxValueBytes), mime)
 	}
 	if cr == nil {
 		return sctx, span, req
@@ -220,10 +224,10 @@ func withMeta(params mcp.Params, meta map[string]any) mcp.Params {
 }
 
 // describe returns the span name, attributes and input of a request.
-func describe(method string, params mcp.Params) (name string, attrs []attribute.KeyValue, input any, mime semconv.MimeType) {
+func describe(method string, params mcp.Params) (name string, attrs []attribute.KeyValue, input string, mime semconv.MimeType) {
 	name = method
 	if isNil(params) {
-		return name, nil, nil, ""
+		return name, nil, "", ""
 	}
 	switch p := params.(type) {
 	case *mcp.CallToolParams:
@@ -301,10 +305,10 @@ func finish(span *fi.Span, method string, res mcp.Result, err error) {
 	}
 	output, mime := resultOutput(res)
 	if output != "" {
-		span.SetOutput(output, mime)
+		span.SetOutput(clip(output, maxValueBytes), mime)
 	}
 	if r, ok := res.(*mcp.CallToolResult); ok && r != nil && r.IsError {
-		span.SetStatus(codes.Error, bounded(toolErrorText(r)))
+		span.SetStatus(codes.Error, clip(toolErrorText(r), maxStatusBytes))
 	}
 }
 
@@ -391,11 +395,12 @@ func toolErrorText(r *mcp.CallToolResult) string {
 	return "tool returned isError"
 }
 
-func bounded(s string) string {
-	if len(s) <= maxStatusBytes {
+// clip cuts s to at most max bytes, on a UTF-8 boundary, marking the cut.
+func clip(s string, max int) string {
+	if len(s) <= max {
 		return s
 	}
-	cut := maxStatusBytes
+	cut := max
 	for cut > 0 && s[cut]&0xC0 == 0x80 {
 		cut--
 	}
