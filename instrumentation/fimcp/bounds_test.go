@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 	"github.com/traceai-go/traceai/instrumentation/fimcp"
 )
@@ -79,5 +80,38 @@ func TestLargeValuesClipped(t *testing.T) {
 				t.Errorf("%v %s: not cut on a rune boundary with a mark", kind, k)
 			}
 		}
+	}
+}
+
+// Over HTTP the ids go only to allowed hosts: loopback by default, others
+// when listed, as fihttp decides for headers. The trace context always goes.
+func TestEndpointAllowedHosts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []fimcp.Option
+		want string
+	}{
+		{"no endpoint", nil, "sess-1"},
+		{"loopback", []fimcp.Option{fimcp.WithEndpoint("http://127.0.0.1:8080/mcp")}, "sess-1"},
+		{"localhost", []fimcp.Option{fimcp.WithEndpoint("http://localhost/mcp")}, "sess-1"},
+		{"third party", []fimcp.Option{fimcp.WithEndpoint("https://tools.example.com/mcp")}, ""},
+		{"listed", []fimcp.Option{fimcp.WithEndpoint("https://tools.example.com/mcp"), fimcp.WithAllowedHosts("*.example.com")}, "sess-1"},
+		{"not a URL", []fimcp.Option{fimcp.WithEndpoint("::not a url")}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, append([]fimcp.Option{}, tc.opts...), []fimcp.Option{})
+			ctx := fi.UsingAttributes(context.Background(), fi.Attributes{SessionID: "sess-1"})
+			if _, err := f.session.CallTool(ctx, &mcp.CallToolParams{Name: "lookup", Arguments: map[string]any{"order": "E1"}}); err != nil {
+				t.Fatal(err)
+			}
+			cli := one(t, f.rec, "tools/call lookup", trace.SpanKindClient)
+			srv := one(t, f.rec, "tools/call lookup", trace.SpanKindServer)
+			if srv.SpanContext().TraceID() != cli.SpanContext().TraceID() {
+				t.Error("trace context not sent")
+			}
+			if got := attrs(srv)[semconv.SessionID]; got != tc.want {
+				t.Errorf("server span session %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
