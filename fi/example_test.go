@@ -412,10 +412,12 @@ func ExampleTracer_Start() {
 	// Error errors.errorString: index unavailable
 }
 
-// NewTraceConfig reads the FI_* environment variables; options override
-// them. Masked values never reach a span.
+// NewTraceConfig reads the FI_* environment variables; fields set
+// afterwards override them. Masked values never reach a span.
 func ExampleNewTraceConfig() {
-	cfg := fi.NewTraceConfig(fi.WithHideInputs(true), fi.WithHideOutputText(true))
+	cfg := fi.NewTraceConfig()
+	cfg.HideInputs = true
+	cfg.HideOutputText = true
 	tp, rec := exampleProvider()
 	tracer := fi.NewTracer(fi.WithTracerProvider(tp), fi.WithTraceConfig(cfg))
 
