@@ -63,6 +63,9 @@ type Explorer struct {
 	otlpLn    net.Listener
 	grpcLn    net.Listener
 	serveErrs chan error
+
+	stopRetain func()        // cancels the retention loop
+	retainEnd  chan struct{} // closed when the retention loop is done
 }
 
 // New opens the database and prepares the servers; Start listens. Options
@@ -93,7 +96,12 @@ func New(opts ...Option) (*Explorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Explorer{cfg: cfg, log: cfg.logger, store: st, guard: auth.New(cfg.authToken)}, nil
+	x := &Explorer{cfg: cfg, log: cfg.logger, store: st, guard: auth.New(cfg.authToken)}
+	if _, err := x.retainer(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return x, nil
 }
 
 // Store returns the explorer's span store.
@@ -179,6 +187,11 @@ func (x *Explorer) Start(ctx context.Context) error {
 		coltracepb.RegisterTraceServiceServer(x.grpcSrv, &otlpGRPC{store: x.store})
 		ln := x.grpcLn
 		serve("otlp-grpc", func() error { return x.grpcSrv.Serve(ln) })
+	}
+	if r, _ := x.retainer(); r != nil {
+		rctx, cancel := context.WithCancel(context.Background())
+		x.stopRetain, x.retainEnd = cancel, make(chan struct{})
+		go x.retention(rctx, r, x.retainEnd)
 	}
 	x.log.Info("traceai explorer listening", "ui", x.UIURL(), "otlp_http", x.OTLPHTTPEndpoint(),
 		"otlp_grpc", x.OTLPGRPCAddr(), "db", x.cfg.dbPath)
@@ -302,6 +315,10 @@ func (x *Explorer) Shutdown(ctx context.Context) error {
 				l.Close()
 			}
 		}
+	}
+	if x.stopRetain != nil {
+		x.stopRetain()
+		<-x.retainEnd
 	}
 	errs = append(errs, x.store.Close())
 	return errors.Join(errs...)

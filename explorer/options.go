@@ -2,6 +2,7 @@ package explorer
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/traceai-go/traceai/explorer/store"
 )
@@ -16,6 +17,9 @@ type config struct {
 	storeOptions   []store.Option
 	authToken      string
 	insecureNoAuth bool
+	retain         time.Duration // WithRetention
+	maxSpans       int64         // WithMaxSpans
+	retainEvery    time.Duration // tests: the retention interval
 }
 
 // Option configures New.

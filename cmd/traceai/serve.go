@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -42,6 +43,8 @@ flags:
 	maxBody := fs.Int64("max-body", explorer.DefaultMaxBodyBytes, "largest OTLP request accepted, in `bytes`")
 	authToken := fs.String("auth-token", "", "access `token` every listener requires (or TRACEAI_AUTH_TOKEN); needed on a non-loopback address")
 	insecure := fs.Bool("insecure-no-auth", false, "allow a non-loopback address without --auth-token")
+	retain := fs.String("retain", "", "delete traces older than `DURATION` in the background (30d, 12h, 90m; default keep everything)")
+	maxSpans := fs.Int64("max-spans", 0, "delete the oldest traces while the database holds more than `N` spans (default no limit)")
 	verbose := fs.Bool("v", false, "log debug messages")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -55,6 +58,13 @@ flags:
 	if *authToken == "" {
 		// Read here, not as the flag's default, so that -help never prints it.
 		*authToken = os.Getenv("TRACEAI_AUTH_TOKEN")
+	}
+	keep, err := parseRetain(*retain)
+	if err != nil {
+		return fmt.Errorf("serve: --retain: %w", err)
+	}
+	if *maxSpans < 0 {
+		return fmt.Errorf("serve: --max-spans must be positive, not %d", *maxSpans)
 	}
 	var mode string
 	switch *sync {
@@ -81,6 +91,8 @@ flags:
 		explorer.WithStoreOptions(store.WithSynchronous(mode)),
 		explorer.WithAuthToken(*authToken),
 		explorer.WithInsecureNoAuth(*insecure),
+		explorer.WithRetention(keep),
+		explorer.WithMaxSpans(*maxSpans),
 	)
 	if err != nil {
 		return err
@@ -106,6 +118,35 @@ flags:
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return errors.Join(serveErr, x.Shutdown(sctx))
+}
+
+// parseRetain reads a retention period: a Go duration ("12h", "90m"),
+// days ("30d"), or days then a Go duration ("1d12h"). Empty means keep
+// everything.
+func parseRetain(v string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	var days time.Duration
+	rest := v
+	if i := strings.IndexByte(v, 'd'); i >= 0 {
+		n, err := strconv.ParseUint(v[:i], 10, 31)
+		if err != nil || n > 100_000 {
+			return 0, fmt.Errorf("%q: want a duration such as 30d, 12h or 90m", v)
+		}
+		days, rest = time.Duration(n)*24*time.Hour, v[i+1:]
+	}
+	var d time.Duration
+	if rest != "" {
+		var err error
+		if d, err = time.ParseDuration(rest); err != nil {
+			return 0, fmt.Errorf("%q: want a duration such as 30d, 12h or 90m", v)
+		}
+	}
+	if d += days; d <= 0 {
+		return 0, fmt.Errorf("%q: want a positive duration", v)
+	}
+	return d, nil
 }
 
 func orOff(s string) string {
