@@ -91,10 +91,15 @@ func New(opts ...Option) (*Explorer, error) {
 		auth.Listener{Flag: "--otlp-grpc", Addr: cfg.otlpGRPCAddr}); err != nil {
 		return nil, err
 	}
-	sopts := append([]store.Option{store.WithLogger(cfg.logger)}, cfg.storeOptions...)
-	st, err := store.Open(cfg.dbPath, sopts...)
-	if err != nil {
-		return nil, err
+	st := cfg.backend
+	if st == nil {
+		sopts := append([]store.Option{store.WithLogger(cfg.logger)}, cfg.storeOptions...)
+		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		defer cancel()
+		var err error
+		if st, err = OpenBackend(ctx, cfg.dbPath, sopts...); err != nil {
+			return nil, err
+		}
 	}
 	x := &Explorer{cfg: cfg, log: cfg.logger, store: st, guard: auth.New(cfg.authToken)}
 	if _, err := x.retainer(); err != nil {
@@ -102,6 +107,19 @@ func New(opts ...Option) (*Explorer, error) {
 		return nil, err
 	}
 	return x, nil
+}
+
+// openTimeout bounds opening the database in New (reaching a PostgreSQL
+// server, migrating).
+const openTimeout = time.Minute
+
+// DB describes the span database for a log line: its path, or its URL
+// without the password; "(given)" for WithBackend.
+func (x *Explorer) DB() string {
+	if x.cfg.backend != nil {
+		return "(given)"
+	}
+	return RedactDB(x.cfg.dbPath)
 }
 
 // Store returns the explorer's span store.
@@ -194,7 +212,7 @@ func (x *Explorer) Start(ctx context.Context) error {
 		go x.retention(rctx, r, x.retainEnd)
 	}
 	x.log.Info("traceai explorer listening", "ui", x.UIURL(), "otlp_http", x.OTLPHTTPEndpoint(),
-		"otlp_grpc", x.OTLPGRPCAddr(), "db", x.cfg.dbPath)
+		"otlp_grpc", x.OTLPGRPCAddr(), "db", x.DB())
 	return nil
 }
 

@@ -26,8 +26,9 @@ func runServe(args []string) error {
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: traceai serve [flags]
 
-Receives OpenTelemetry traces over OTLP (HTTP and gRPC), stores them in an
-SQLite database and serves the session explorer's pages and JSON API.
+Receives OpenTelemetry traces over OTLP (HTTP and gRPC), stores them in a
+database (an SQLite file, or PostgreSQL for a postgres:// URL) and serves
+the session explorer's pages and JSON API.
 Every address binds to 127.0.0.1 unless you give another host; "off"
 disables a listener.
 
@@ -35,7 +36,7 @@ flags:
 `)
 		fs.PrintDefaults()
 	}
-	db := fs.String("db", explorer.DefaultDBPath, "SQLite database `path` (created if missing)")
+	db := fs.String("db", explorer.DefaultDBPath, "span database: an SQLite file `path` (created if missing) or a postgres:// URL (or TRACEAI_DB)")
 	httpAddr := fs.String("http", explorer.DefaultHTTPAddr, "`address` of the web pages and JSON API")
 	otlpHTTP := fs.String("otlp-http", explorer.DefaultOTLPHTTPAddr, "`address` of the OTLP/HTTP receiver (POST /v1/traces)")
 	otlpGRPC := fs.String("otlp-grpc", explorer.DefaultOTLPGRPCAddr, "`address` of the OTLP/gRPC receiver")
@@ -55,6 +56,7 @@ flags:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
+	*db = chooseDB(fs, *db, os.Getenv("TRACEAI_DB"))
 	if *authToken == "" {
 		// Read here, not as the flag's default, so that -help never prints it.
 		*authToken = os.Getenv("TRACEAI_AUTH_TOKEN")
@@ -82,7 +84,7 @@ flags:
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	x, err := explorer.New(
-		explorer.WithDBPath(*db),
+		explorer.WithDB(*db),
 		explorer.WithHTTPAddr(*httpAddr),
 		explorer.WithOTLPHTTPAddr(*otlpHTTP),
 		explorer.WithOTLPGRPCAddr(*otlpGRPC),
@@ -105,7 +107,7 @@ flags:
 	}
 	fmt.Fprintf(os.Stderr, "traceai: explorer at %s\n", orOff(x.UIURL()))
 	fmt.Fprintf(os.Stderr, "traceai: OTLP/HTTP at %s/v1/traces, OTLP/gRPC at %s, database %s\n",
-		orOff(x.OTLPHTTPEndpoint()), orOff(x.OTLPGRPCAddr()), *db)
+		orOff(x.OTLPHTTPEndpoint()), orOff(x.OTLPGRPCAddr()), x.DB())
 	fmt.Fprintf(os.Stderr, "traceai: %s\n", listeningLine(x.ListenAddrs()))
 
 	var serveErr error
@@ -147,6 +149,17 @@ func parseRetain(v string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q: want a positive duration", v)
 	}
 	return d, nil
+}
+
+// chooseDB returns the database to open: --db when given, else
+// TRACEAI_DB (env) when set, else --db's default.
+func chooseDB(fs *flag.FlagSet, flagValue, env string) string {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "db" })
+	if set || env == "" {
+		return flagValue
+	}
+	return env
 }
 
 func orOff(s string) string {
