@@ -49,7 +49,7 @@ var _ Backend = (*Store)(nil)
 // Retainer is implemented by a backend that can delete old traces, which
 // the explorer's retention (explorer.WithRetention, explorer.WithMaxSpans)
 // calls in a loop in the background. Each call deletes at most limit whole
-// traces (turns), oldest first, in one short transaction, with their spans,
+// traces (turns) in one short transaction, with their spans,
 // search documents and evaluations (those in the trace and those of its
 // spans), and leaves every session and user aggregate equal to a
 // recomputation from the traces that remain: a session or user with no
