@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -24,83 +25,121 @@ const DefaultRetainBatch = 64
 // DeleteBefore deletes up to limit traces that started before t, and
 // returns how many it deleted: 0 when none is left.
 func (s *Store) DeleteBefore(ctx context.Context, t time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		limit = DefaultRetainBatch
-	}
 	cut := t.UnixNano()
-	// Read from a covering index of the traces (it holds start_ns), not
-	// the rows; in no order: every trace before t goes, and sorting them
-	// cost a sort of the whole index per call.
-	rows, err := s.rdb.QueryContext(ctx, `SELECT rowid FROM traces WHERE start_ns < ? LIMIT ?`, cut, limit)
-	if err != nil {
-		return 0, fmt.Errorf("store: retention: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("store: retention: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("store: retention: %w", err)
-	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	return s.deleteTraces(ctx, ids, cut)
+	return s.retainBatch(ctx, limit, cut, func(q *retainQueue, n int) error {
+		// From a covering index of the traces (it holds start_ns), not
+		// the rows, in no order: every trace before t goes.
+		return s.fillQueue(ctx, q, `SELECT rowid, trace_id, 0 FROM traces WHERE start_ns < ? LIMIT ?`, cut, n)
+	})
 }
 
 // TrimToSpans deletes up to limit of the oldest traces while the store
 // holds more than maxSpans spans, and returns how many it deleted: 0 when
 // the store holds maxSpans spans or fewer. A trace goes whole, so the
-// store may end a trace's spans below maxSpans.
+// store may end a trace's spans below maxSpans. The spans are counted when
+// the store looks for the oldest traces, once per retainQueueBatches calls:
+// spans ingested meanwhile are trimmed at the next look.
 func (s *Store) TrimToSpans(ctx context.Context, maxSpans int64, limit int) (int, error) {
+	return s.retainBatch(ctx, limit, math.MaxInt64, func(q *retainQueue, n int) error {
+		var total int64
+		if err := s.rdb.QueryRowContext(ctx, `SELECT coalesce(sum(spans), 0) FROM traces`).Scan(&total); err != nil {
+			return err
+		}
+		excess := total - max(maxSpans, 0)
+		if excess <= 0 {
+			return nil
+		}
+		if err := s.fillQueue(ctx, q, `SELECT rowid, trace_id, spans FROM traces ORDER BY start_ns LIMIT ?`, n); err != nil {
+			return err
+		}
+		for i, e := range q.traces {
+			if excess -= e.spans; excess <= 0 {
+				q.traces = q.traces[:i+1]
+				break
+			}
+		}
+		return nil
+	})
+}
+
+// retainQueueBatches is how many calls' worth of traces one look for
+// traces to delete finds: looking scans an index or the traces table.
+const retainQueueBatches = 16
+
+// retainQueue holds the traces a look found and calls have not deleted
+// yet, for the rule (cut) that found them.
+type retainQueue struct {
+	mu     sync.Mutex
+	rule   int64 // the cut of DeleteBefore, math.MaxInt64 for TrimToSpans
+	traces []queuedTrace
+}
+
+type queuedTrace struct {
+	rowid int64
+	id    string
+	spans int64
+}
+
+// retainBatch deletes the next up to limit traces of the queue for cut,
+// looking for more (fill) when it is empty.
+func (s *Store) retainBatch(ctx context.Context, limit int, cut int64, fill func(*retainQueue, int) error) (int, error) {
 	if limit <= 0 {
 		limit = DefaultRetainBatch
 	}
-	var total int64
-	if err := s.rdb.QueryRowContext(ctx, `SELECT coalesce(sum(spans), 0) FROM traces`).Scan(&total); err != nil {
-		return 0, fmt.Errorf("store: retention: %w", err)
+	q := &s.retainQ
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.rule != cut {
+		q.rule, q.traces = cut, nil
 	}
-	excess := total - max(maxSpans, 0)
-	if excess <= 0 {
-		return 0, nil
-	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT rowid, spans FROM traces ORDER BY start_ns LIMIT ?`, limit)
-	if err != nil {
-		return 0, fmt.Errorf("store: retention: %w", err)
-	}
-	var ids []int64
-	for rows.Next() && excess > 0 {
-		var id, n int64
-		if err := rows.Scan(&id, &n); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("store: retention: %w", err)
+	for refilled := false; ; {
+		if len(q.traces) == 0 {
+			if refilled {
+				return 0, nil
+			}
+			if err := fill(q, limit*retainQueueBatches); err != nil {
+				return 0, fmt.Errorf("store: retention: %w", err)
+			}
+			refilled = true
+			if len(q.traces) == 0 {
+				return 0, nil
+			}
 		}
-		ids = append(ids, id)
-		excess -= n
+		batch := q.traces[:min(limit, len(q.traces))]
+		q.traces = q.traces[len(batch):]
+		n, err := s.deleteTraces(ctx, batch, cut)
+		if err != nil || n > 0 {
+			return n, err
+		}
+		// Those traces went or changed meanwhile: go on with the next.
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("store: retention: %w", err)
-	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	return s.deleteTraces(ctx, ids, math.MaxInt64)
 }
 
-// deleteTraces has the writer delete the traces of rowids that started
-// before cut (ingest may have moved a trace's start since it was picked).
-func (s *Store) deleteTraces(ctx context.Context, rowids []int64, cut int64) (int, error) {
+// fillQueue reads (rowid, trace_id, spans) rows into the queue.
+func (s *Store) fillQueue(ctx context.Context, q *retainQueue, query string, args ...any) error {
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e queuedTrace
+		if err := rows.Scan(&e.rowid, &e.id, &e.spans); err != nil {
+			return err
+		}
+		q.traces = append(q.traces, e)
+	}
+	return rows.Err()
+}
+
+// deleteTraces has the writer delete the queued traces that still are
+// what was queued (same rowid and trace id) and started before cut
+// (ingest may have moved a trace's start since it was queued).
+func (s *Store) deleteTraces(ctx context.Context, traces []queuedTrace, cut int64) (int, error) {
 	var n int
 	req := &writeReq{done: make(chan error, 1), job: func(t *txn) error {
 		var err error
-		n, err = t.deleteTraces(rowids, cut)
+		n, err = t.deleteTraces(traces, cut)
 		return err
 	}}
 	s.mu.RLock()
@@ -182,7 +221,12 @@ const sessionHasTurns = `SELECT count(*) FROM (SELECT 1 FROM traces WHERE sessio
 
 // deleteTraces deletes the traces of rowids that started before cut, with
 // everything that belongs to them, and recomputes their sessions and users.
-func (t *txn) deleteTraces(rowids []int64, cut int64) (int, error) {
+func (t *txn) deleteTraces(traces []queuedTrace, cut int64) (int, error) {
+	rowids := make([]int64, len(traces))
+	queued := make(map[int64]string, len(traces))
+	for i, e := range traces {
+		rowids[i], queued[e.rowid] = e.rowid, e.id
+	}
 	var ids []string
 	var rows, docs, gone []int64
 	sessions, users := map[string]bool{}, map[string]bool{}
@@ -192,7 +236,7 @@ func (t *txn) deleteTraces(rowids []int64, cut int64) (int, error) {
 		if err := r.Scan(&rowid, &id, &session, &user, &start, &spanRows, &doc); err != nil {
 			return err
 		}
-		if start >= cut {
+		if start >= cut || queued[rowid] != id {
 			return nil
 		}
 		gone = append(gone, rowid)
