@@ -1,6 +1,7 @@
 // Package explorer is the traceAI session explorer: an OTLP receiver (HTTP
-// and gRPC) storing spans in an embedded SQLite database, a JSON API and
-// web pages showing sessions, users, conversations, traces and rankings.
+// and gRPC) storing spans in an embedded SQLite database (or PostgreSQL,
+// see OpenBackend), a JSON API and web pages showing sessions, users,
+// conversations, traces and rankings.
 //
 // It is what "traceai serve" runs; embed it to run the explorer inside a Go
 // program or a test:

@@ -3,6 +3,8 @@ package explorer_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,4 +64,33 @@ func TestRetentionLoop(t *testing.T) {
 	if u.Summary.Sessions != 1 || u.Summary.Traces != 1 {
 		t.Errorf("user after retention: %+v", u.Summary)
 	}
+}
+
+// New refuses retention on a backend that cannot delete traces.
+func TestRetentionNeedsRetainer(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	only := struct{ store.Backend }{st} // hides DeleteBefore and TrimToSpans
+	_, err = explorer.New(explorer.WithBackend(only), explorer.WithRetention(time.Hour),
+		explorer.WithHTTPAddr(explorer.Off), explorer.WithOTLPHTTPAddr(explorer.Off), explorer.WithOTLPGRPCAddr(explorer.Off))
+	if err == nil || !strings.Contains(err.Error(), "store.Retainer") {
+		t.Errorf("New with retention on a backend without it: %v", err)
+	}
+	x, err := explorer.New(explorer.WithBackend(struct{ store.Backend }{openOther(t)}),
+		explorer.WithHTTPAddr(explorer.Off), explorer.WithOTLPHTTPAddr(explorer.Off), explorer.WithOTLPGRPCAddr(explorer.Off))
+	if err != nil {
+		t.Fatalf("without retention: %v", err)
+	}
+	x.Shutdown(context.Background())
+}
+
+func openOther(t *testing.T) *store.Store {
+	st, err := store.Open(filepath.Join(t.TempDir(), "o.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
