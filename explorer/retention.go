@@ -58,9 +58,11 @@ func (x *Explorer) retention(ctx context.Context, r store.Retainer, done chan<- 
 	}
 }
 
-// retainOnce deletes what retention asks for, a batch at a time, pausing
-// after each batch as long as it took so that ingest keeps at least half
-// of the writer.
+// retainOnce deletes what retention asks for, a batch at a time. A batch
+// waits its turn behind the ingest requests already queued for the
+// backend's writer; the pause after it (a quarter of the call's time,
+// which grows with that wait) leaves the writer to ingest when ingest is
+// busy (docs/explorer.md has the figures).
 func (x *Explorer) retainOnce(ctx context.Context, r store.Retainer) {
 	run := func(what string, f func() (int, error)) {
 		total, began := 0, time.Now()
@@ -77,7 +79,7 @@ func (x *Explorer) retainOnce(ctx context.Context, r store.Retainer) {
 				break
 			}
 			total += n
-			pause := min(time.Since(t), time.Second)
+			pause := min(time.Since(t)/4, time.Second)
 			select {
 			case <-ctx.Done():
 			case <-time.After(pause):
