@@ -211,6 +211,7 @@ func (x *Explorer) Start(ctx context.Context) error {
 		rctx, cancel := context.WithCancel(context.Background())
 		x.stopRetain, x.retainEnd = cancel, make(chan struct{})
 		go x.retention(rctx, r, x.retainEnd)
+		x.log.Info("traceai explorer: retention on", "retain", x.cfg.retain, "max_spans", x.cfg.maxSpans)
 	}
 	x.log.Info("traceai explorer listening", "ui", x.UIURL(), "otlp_http", x.OTLPHTTPEndpoint(),
 		"otlp_grpc", x.OTLPGRPCAddr(), "db", x.DB())
