@@ -65,8 +65,13 @@ func (x *Explorer) retention(ctx context.Context, r store.Retainer, done chan<- 
 // busy (docs/explorer.md has the figures).
 func (x *Explorer) retainOnce(ctx context.Context, r store.Retainer) {
 	run := func(what string, f func() (int, error)) {
-		total, began := 0, time.Now()
+		total, began, logged := 0, time.Now(), time.Now()
 		for ctx.Err() == nil {
+			if time.Since(logged) > 30*time.Second {
+				// A first run on a large store takes a while.
+				x.log.Info("traceai explorer: retention deleting old traces", "rule", what, "traces", total)
+				logged = time.Now()
+			}
 			t := time.Now()
 			n, err := f()
 			if err != nil {
