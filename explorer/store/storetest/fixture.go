@@ -22,6 +22,8 @@ type Fixture struct {
 	LateEval trace.SpanContext
 }
 
+// ConvA is the conversation of session sess-a (user alice): five turns,
+// one refused, one failed, one retried, one slow.
 func ConvA() synth.Conversation {
 	return synth.Conversation{
 		SessionID: "sess-a", UserID: "alice", Tags: []string{"vip"},
