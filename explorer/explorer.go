@@ -104,7 +104,9 @@ func New(opts ...Option) (*Explorer, error) {
 	}
 	x := &Explorer{cfg: cfg, log: cfg.logger, store: st, guard: auth.New(cfg.authToken)}
 	if _, err := x.retainer(); err != nil {
-		st.Close()
+		if cfg.backend == nil {
+			st.Close()
+		}
 		return nil, err
 	}
 	return x, nil
