@@ -38,7 +38,7 @@ func init() {
 		}
 		return recordSearch{sr}, nil
 	}
-	record.NewReader = func(db *sql.DB) any { return &Store{rdb: db} }
+	record.NewReader = func(db *sql.DB, idx *record.Index) any { return &Store{rdb: db, index: idx} }
 	record.BuildTrace = recordBuildTrace
 	record.NSTime = nsTime
 }

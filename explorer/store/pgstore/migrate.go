@@ -220,9 +220,10 @@ CREATE INDEX evaluations_name ON evaluations(name);
 // schemaV2 lets the SQLite store's read queries run unchanged (see
 // internal/record): its flags are compared and summed as integers, and text
 // sorts byte for byte (collation "C") as SQLite's BINARY does, whatever the
-// database's locale. turn_text holds each turn's search document, with a
-// folded copy of its parts under a trigram index for the search's
-// prefilter.
+// database's locale. turn_text holds each turn's search document (rowid
+// numbers documents in indexing order, as SQLite's does; traces.search_doc
+// points at it), with a folded copy of its parts under a trigram index for
+// the search's prefilter.
 const schemaV2 = `
 ALTER TABLE traces
 	ALTER COLUMN eval_only TYPE SMALLINT USING eval_only::int,
@@ -258,7 +259,10 @@ ALTER TABLE evaluations
 	ALTER COLUMN label TYPE TEXT COLLATE "C";
 CREATE INDEX evaluations_pending ON evaluations(trace_id) WHERE target_trace_id = '' AND target_span_id != '';
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+ALTER TABLE traces ADD COLUMN search_doc BIGINT NOT NULL DEFAULT 0;
+CREATE SEQUENCE turn_text_rowid;
 CREATE TABLE turn_text (
+	rowid      BIGINT NOT NULL UNIQUE DEFAULT nextval('turn_text_rowid'),
 	trace_id   TEXT COLLATE "C" PRIMARY KEY,
 	session_id TEXT COLLATE "C" NOT NULL,
 	start_ns   BIGINT NOT NULL,

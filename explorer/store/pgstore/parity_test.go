@@ -16,7 +16,6 @@ import (
 	"github.com/traceai-go/traceai/internal/pgtest"
 )
 
-
 func openPG(t testing.TB, dsn string) *pgstore.Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -192,6 +191,7 @@ func compareAll(t *testing.T, sq, pg store.Reader) {
 			}
 		}
 	}
+	compareSearch(t, sq, pg)
 	// Every session, user and trace.
 	all, _, err := sq.ListSessions(ctx, store.SessionFilter{Limit: store.MaxLimit})
 	if err != nil {
@@ -259,4 +259,69 @@ func compareAll(t *testing.T, sq, pg store.Reader) {
 			}
 		}
 	}
+}
+
+// searches are searches of the corpus's texts: words, phrases,
+// exclusions, diacritics, parts, and a malformed one.
+var searches = []struct {
+	q  string
+	in []string
+}{
+	{"order", nil}, {"cafe", nil}, {"CAFÉ crème", nil}, {`"answer 3."`, nil}, {"order -question", nil},
+	{"question", []string{"input"}}, {"answer", []string{"output", "assistant"}}, {"help", []string{"all"}},
+	{"nothing-matches-this", nil}, {`"unclosed`, nil}, {"order", []string{"bogus"}},
+}
+
+func compareSearch(t *testing.T, sq, pg store.Reader) {
+	ctx := context.Background()
+	for _, sc := range searches {
+		for _, sort := range []string{"end", "start", "cost", "session_id"} {
+			f := store.SessionFilter{Q: sc.q, In: sc.in, Sort: sort, Desc: true, Limit: 3}
+			what := fmt.Sprintf("search sessions %+v", f)
+			pa, ea := pages(t, what, func(c string) ([]store.SessionSummary, string, error) {
+				g := f
+				g.Cursor = c
+				return sq.ListSessions(ctx, g)
+			})
+			pb, eb := pages(t, what, func(c string) ([]store.SessionSummary, string, error) {
+				g := f
+				g.Cursor = c
+				return pg.ListSessions(ctx, g)
+			})
+			same(t, what, pa, pb, ea, eb)
+		}
+		// Relevance differs (BM25 against matching parts): the same
+		// sessions, in any order.
+		f := store.SessionFilter{Q: sc.q, In: sc.in, Limit: store.MaxLimit}
+		la, _, ea := sq.ListSessions(ctx, f)
+		lb, _, eb := pg.ListSessions(ctx, f)
+		same(t, "search sessions by relevance "+sc.q, bySession(la), bySession(lb), ea, eb)
+		ha, _, ea := sq.SearchTurns(ctx, store.TurnQuery{Q: sc.q, In: sc.in, Limit: store.MaxLimit})
+		hb, _, eb := pg.SearchTurns(ctx, store.TurnQuery{Q: sc.q, In: sc.in, Limit: store.MaxLimit})
+		same(t, "search turns "+sc.q, byTrace(ha), byTrace(hb), ea, eb)
+		all, _, _ := sq.ListSessions(ctx, store.SessionFilter{Limit: store.MaxLimit})
+		for _, s := range all {
+			ma, ea := sq.SessionMatches(ctx, s.SessionID, sc.q, sc.in)
+			mb, eb := pg.SessionMatches(ctx, s.SessionID, sc.q, sc.in)
+			same(t, "session matches "+s.SessionID+" "+sc.q, ma, mb, ea, eb)
+		}
+	}
+}
+
+func bySession(ss []store.SessionSummary) map[string]store.SessionSummary {
+	out := map[string]store.SessionSummary{}
+	for _, s := range ss {
+		s.Match = nil // the best match by each relevance
+		out[s.SessionID] = s
+	}
+	return out
+}
+
+func byTrace(hs []store.TurnHit) map[string]store.TurnHit {
+	out := map[string]store.TurnHit{}
+	for _, h := range hs {
+		h.Score = 0
+		out[h.TraceID] = h
+	}
+	return out
 }

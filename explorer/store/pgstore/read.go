@@ -13,18 +13,13 @@ import (
 )
 
 // The lists, sessions, users, rankings and overview are the SQLite store's
-// own queries (internal/record), run on this database; the trace page and
-// the search, which depend on SQLite's span lists and FTS5, are answered
-// here.
+// own queries (internal/record), run on this database, with the search's
+// index reads answered by turn_text (search.go); the trace page and
+// SearchTurns, which depend on SQLite's span lists and FTS5 ranks, are
+// answered here.
 
 // ListSessions returns one page of sessions and the next page's cursor.
 func (s *Store) ListSessions(ctx context.Context, f store.SessionFilter) ([]store.SessionSummary, string, error) {
-	if f.Q != "" {
-		return s.searchSessions(ctx, f)
-	}
-	if len(f.In) > 0 {
-		return nil, "", &store.FilterError{Param: "in", Msg: "needs q"}
-	}
 	out, next, err := s.r.ListSessions(ctx, f)
 	return out, next, wrap(err)
 }
@@ -44,17 +39,8 @@ func (s *Store) ListUsers(ctx context.Context, f store.UserFilter) ([]store.User
 // GetUser returns a user with one page of their sessions, or
 // store.ErrNotFound.
 func (s *Store) GetUser(ctx context.Context, id string, f store.SessionFilter) (*store.UserDetail, error) {
-	q, in := f.Q, f.In
-	f.Q, f.In = "", nil
 	d, err := s.r.GetUser(ctx, id, f)
-	if err != nil || q == "" {
-		return d, wrap(err)
-	}
-	f.Q, f.In, f.UserID = q, in, id
-	if d.Sessions, d.Next, err = s.searchSessions(ctx, f); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return d, wrap(err)
 }
 
 // Rankings ranks sessions or users by a metric.

@@ -22,6 +22,28 @@ func b2i(b bool) int64 {
 // putTraces writes the traces rows and their search documents, and moves
 // the evaluations of a stored trace with its session and user.
 func putTraces(ctx context.Context, tx pgx.Tx, ids []string, sums map[string]*record.Trace, old map[string][2]string) error {
+	var sessions []string
+	for _, id := range ids {
+		if tr := sums[id]; tr.Text[5] != "" && tr.Session != "" {
+			sessions = append(sessions, tr.Session)
+		}
+	}
+	last := map[string]string{}
+	if len(sessions) > 0 {
+		rows, err := tx.Query(ctx, `SELECT DISTINCT ON (session_id) session_id, system FROM turn_text
+			WHERE session_id = ANY($1) AND system != '' ORDER BY session_id, rowid DESC`, sessions)
+		if err != nil {
+			return fmt.Errorf("search documents: %w", err)
+		}
+		var sid, sys string
+		if _, err := pgx.ForEachRow(rows, []any{&sid, &sys}, func() error {
+			last[sid] = sys
+			return nil
+		}); err != nil {
+			return fmt.Errorf("search documents: %w", err)
+		}
+	}
+	seen := map[string]string{}
 	var batch pgx.Batch
 	for _, id := range ids {
 		tr := sums[id]
@@ -40,16 +62,31 @@ func putTraces(ctx context.Context, tx pgx.Tx, ids []string, sums map[string]*re
 			id, tr.Session, tr.User, tr.Start, tr.End, tr.RootName, tr.Spans, tr.LLMCalls, tr.Errors, tr.ErrorMessage,
 			tr.InputTokens, tr.OutputTokens, tr.TotalTokens, tr.Cost, tr.Unpriced, tr.Model, tr.Input, tr.Output,
 			tr.Retries, b2i(tr.Refused), b2i(tr.Empty), tr.LLMMS, b2i(tr.EvalOnly), b2i(tr.Failed))
-		if empty(&tr.Text) || tr.EvalOnly {
+		t := &tr.Text
+		if sys := t[5]; sys != "" && tr.Session != "" {
+			// As the SQLite store: a new turn leaves out the system
+			// prompt its session's last document holds.
+			prev, ok := seen[tr.Session]
+			if !ok {
+				prev = last[tr.Session]
+			}
+			if _, existed := old[id]; !existed && prev == sys {
+				t[5] = ""
+			} else {
+				seen[tr.Session] = sys
+			}
+		}
+		if empty(t) || tr.EvalOnly {
 			batch.Queue(`DELETE FROM turn_text WHERE trace_id = $1`, id)
 		} else {
-			t := &tr.Text
 			batch.Queue(`INSERT INTO turn_text (trace_id, session_id, start_ns, input, output, "user", assistant, tool, system, folded)
 				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (trace_id) DO UPDATE SET session_id = excluded.session_id,
 				start_ns = excluded.start_ns, input = excluded.input, output = excluded.output, "user" = excluded."user",
 				assistant = excluded.assistant, tool = excluded.tool, system = excluded.system, folded = excluded.folded`,
 				id, tr.Session, tr.Start, t[0], t[1], t[2], t[3], t[4], t[5], textquery.Fold(strings.Join(t[:], "\n")))
 		}
+		batch.Queue(`UPDATE traces SET search_doc = coalesce((SELECT rowid FROM turn_text WHERE trace_id = $1), 0)
+			WHERE trace_id = $1`, id)
 		if _, existed := old[id]; existed {
 			// Evaluations of this trace's spans follow its session and user.
 			batch.Queue(`UPDATE evaluations SET session_id = $1, user_id = $2 WHERE target_trace_id = $3

@@ -110,13 +110,18 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	// Reads through database/sql leave half the pool to writes.
 	db.SetMaxOpenConns(int(cfg.maxConns+1) / 2)
 	db.SetMaxIdleConns(int(cfg.maxConns+1) / 2)
-	r, ok := record.NewReader(db).(store.Reader)
+	s := &Store{cfg: cfg, pool: pool, db: db}
+	idx := &record.Index{HitsJoin: hitsJoin, Match: func(ctx context.Context, sr record.Search, limit int) ([]record.Hit, error) {
+		return s.match(ctx, sr, limit, "")
+	}}
+	r, ok := record.NewReader(db, idx).(store.Reader)
 	if !ok {
 		db.Close()
 		pool.Close()
 		return nil, errors.New("pgstore: the store's shared reader is missing")
 	}
-	return &Store{cfg: cfg, pool: pool, db: db, r: r}, nil
+	s.r = r
+	return s, nil
 }
 
 // Close waits for writes under way and closes the pool.

@@ -129,7 +129,6 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	if len(traceIDs) == 0 {
 		return nil
 	}
-	slices.Sort(traceIDs)
 	if err := lock(ctx, tx, keys); err != nil {
 		return fmt.Errorf("lock traces: %w", err)
 	}

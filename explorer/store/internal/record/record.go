@@ -10,6 +10,7 @@
 package record
 
 import (
+	"context"
 	"database/sql"
 	"time"
 
@@ -108,6 +109,27 @@ type Search interface {
 	Words() []string
 }
 
+// Index is the turn index of another database, for the store's search.
+// Its turn_text table has the SQLite one's columns (rowid being the
+// document's number, in indexing order) and traces.search_doc points at
+// it.
+type Index struct {
+	// Match returns the documents matching s, in document order, at most
+	// limit of them.
+	Match func(ctx context.Context, s Search, limit int) ([]Hit, error)
+	// HitsJoin is the store's sessionHitsJoin on this database: it joins
+	// a JSON array of [session, score, document] (the one argument) to
+	// the sessions table as m_sid, m_score, m_doc.
+	HitsJoin string
+}
+
+// Hit is a matching document.
+type Hit struct {
+	Doc     int64
+	Session string
+	Score   float64 // relevance, higher is better
+}
+
 // Set by package store when it is initialised.
 var (
 	// Prepare turns an export request into rows; encoded, when it holds
@@ -127,10 +149,11 @@ var (
 	// errors are *store.FilterError.
 	ParseSearch func(q string, in []string) (Search, error)
 	// NewReader returns a store.Reader (a *store.Store reading through
-	// db) whose SQL is the SQLite store's, written with ? placeholders;
-	// its full-text search and GetTrace are SQLite's own and must not be
-	// called on another database.
-	NewReader func(db *sql.DB) any
+	// db) whose SQL is the SQLite store's, written with ? placeholders.
+	// The search finds matching turns through idx; GetTrace and
+	// SearchTurns are SQLite's own and must not be called on another
+	// database.
+	NewReader func(db *sql.DB, idx *Index) any
 	// BuildTrace is the *store.TraceDetail of a trace's spans (without its
 	// session, user and evaluations), at most max of the earliest spans.
 	BuildTrace func(traceID string, spans []Stored, max int) any
