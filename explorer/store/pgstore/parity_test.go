@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,6 +61,9 @@ func round(x any) any {
 	case map[string]any:
 		for k, e := range v {
 			v[k] = round(e)
+		}
+		if c, ok := v["next"].(string); ok {
+			v["next"] = cursorValue(c)
 		}
 	case []any:
 		for i, e := range v {
@@ -146,10 +150,10 @@ func TestSameAnswers(t *testing.T) {
 			t.Fatalf("postgres request %d: %v", i, err)
 		}
 	}
-	compareAll(t, sq, pg)
+	compareAll(t, sq, pg, true)
 }
 
-func compareAll(t *testing.T, sq, pg store.Reader) {
+func compareAll(t *testing.T, sq, pg store.Reader, search bool) {
 	ctx := context.Background()
 	oa, ea := sq.Overview(ctx)
 	ob, eb := pg.Overview(ctx)
@@ -191,7 +195,9 @@ func compareAll(t *testing.T, sq, pg store.Reader) {
 			}
 		}
 	}
-	compareSearch(t, sq, pg)
+	if search {
+		compareSearch(t, sq, pg)
+	}
 	// Every session, user and trace.
 	all, _, err := sq.ListSessions(ctx, store.SessionFilter{Limit: store.MaxLimit})
 	if err != nil {
@@ -324,4 +330,23 @@ func byTrace(hs []store.TurnHit) map[string]store.TurnHit {
 		out[h.TraceID] = h
 	}
 	return out
+}
+
+// cursorValue is a cursor's content, its position rounded as other floats
+// (a position is a sort value, such as a cost summed in another order).
+func cursorValue(c string) any {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return c
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return c
+	}
+	if v, ok := m["v"].(string); ok {
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			m["v"] = strconv.FormatFloat(f, 'g', 9, 64)
+		}
+	}
+	return m
 }

@@ -1,9 +1,11 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -203,6 +205,10 @@ func putEvaluations(ctx context.Context, tx pgx.Tx, b *record.Batch, traceIDs []
 // putFacts writes the sessions' tags, models and metadata (the latest
 // value of a key wins).
 func putFacts(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
+	// In one order, as the locks: another writer may insert the same rows.
+	slices.SortFunc(b.Tags, func(x, y [2]string) int { return cmp.Compare(x[0]+"\x00"+x[1], y[0]+"\x00"+y[1]) })
+	slices.SortFunc(b.Models, func(x, y [2]string) int { return cmp.Compare(x[0]+"\x00"+x[1], y[0]+"\x00"+y[1]) })
+	slices.SortStableFunc(b.Meta, func(x, y [3]string) int { return cmp.Compare(x[0]+"\x00"+x[1], y[0]+"\x00"+y[1]) })
 	var batch pgx.Batch
 	for _, f := range b.Tags {
 		batch.Queue(`INSERT INTO session_tags (session_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING`, f[0], f[1])

@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -210,6 +211,8 @@ func sortedKeys(m map[string]bool) []string {
 // putSpans writes the resources and spans; a span stored before is
 // replaced.
 func (s *Store) putSpans(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
+	// Rows other writers may insert too go in one order (as the locks).
+	slices.SortFunc(b.Resources, func(x, y record.Resource) int { return cmp.Compare(x.ID, y.ID) })
 	rids := make([]int64, len(b.Resources))
 	rdata := make([][]byte, len(b.Resources))
 	for i, r := range b.Resources {
