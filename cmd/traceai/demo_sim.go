@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -12,9 +11,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
+	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -114,6 +115,7 @@ type chatbot struct {
 	client openai.Client
 	tracer *fi.Tracer
 	model  model
+	tools  *mcp.ClientSession // the order service, over MCP
 }
 
 const systemPrompt = "You are the support assistant of an online shop. Answer briefly. Use lookup_order for questions about an order."
@@ -233,17 +235,13 @@ func (b *chatbot) turn(ctx context.Context, history *[]openai.ChatCompletionMess
 		res.usedTool = true
 		params.Messages = append(params.Messages, msg.ToParam())
 		for _, call := range msg.ToolCalls {
-			out, err := fi.Tool(ctx, b.tracer, lookupOrderTool, call.Function.Arguments, func(ctx context.Context) (string, error) {
-				var args struct {
-					OrderID string `json:"order_id"`
-				}
-				if err := json.Unmarshal([]byte(call.Function.Arguments), &args); err != nil {
-					return "", fmt.Errorf("lookup_order: bad arguments: %w", err)
-				}
-				return lookupOrder(args.OrderID), nil
-			})
+			out, failed, err := callTool(ctx, b.tools, call.Function.Name, call.Function.Arguments)
 			if err != nil {
 				out = "error: " + err.Error()
+			}
+			if failed || err != nil {
+				// A broken tool marks the turn; the model still answers.
+				span.SetStatus(codes.Error, call.Function.Name+": "+strings.TrimPrefix(out, "error: "))
 			}
 			params.Messages = append(params.Messages, openai.ToolMessage(out, call.ID))
 		}
@@ -324,7 +322,12 @@ func simulate(ctx context.Context, c demoConfig, endpoint string, m model) (simS
 	if m.baseURL != "" {
 		opts = append(opts, option.WithBaseURL(m.baseURL))
 	}
-	bot := &chatbot{client: openai.NewClient(opts...), tracer: fi.NewTracer(fi.WithTracerProvider(tp)), model: m}
+	tools, closeTools, err := connectOrderTools(ctx, tp)
+	if err != nil {
+		return simStats{}, err
+	}
+	defer closeTools()
+	bot := &chatbot{client: openai.NewClient(opts...), tracer: fi.NewTracer(fi.WithTracerProvider(tp)), model: m, tools: tools}
 
 	all := scripts(c)
 	var (

@@ -161,6 +161,7 @@ func checkDemo(t *testing.T, base string) {
 	if broken.Summary.ErrorTraces == 0 || smooth.Summary.ErrorTraces != 0 {
 		t.Errorf("error turns: broken %d, smooth %d", broken.Summary.ErrorTraces, smooth.Summary.ErrorTraces)
 	}
+	checkDemoMCP(t, get, broken)
 	if broken.Metadata["plan"] != "pro" {
 		t.Errorf("broken metadata %v", broken.Metadata)
 	}

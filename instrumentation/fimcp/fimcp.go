@@ -40,6 +40,10 @@ const (
 	maxTraceparent = 128
 	maxTracestate  = 512
 	maxStatusBytes = 1024
+	// maxValueBytes bounds input.value and output.value: a tool's arguments
+	// and results come from the other side of the connection, and a span
+	// is kept in memory until it is exported.
+	maxValueBytes = 64 << 10
 )
 
 const (
@@ -77,9 +81,7 @@ func ClientMiddleware(opts ...Option) mcp.Middleware {
 				return next(ctx, method, req)
 			}
 			sctx, span, out := c.startClient(ctx, t, method, m.kind, m.params, req)
-			res, err := next(sctx, method, out)
-			finish(span, method, res, err)
-			return res, err
+			return call(span, method, func() (mcp.Result, error) { return next(sctx, method, out) })
 		}
 	}
 }
@@ -100,9 +102,7 @@ func ServerMiddleware(opts ...Option) mcp.Middleware {
 				return next(ctx, method, req)
 			}
 			sctx, span := c.startServer(ctx, t, method, m.kind, req)
-			res, err := next(sctx, method, req)
-			finish(span, method, res, err)
-			return res, err
+			return call(span, method, func() (mcp.Result, error) { return next(sctx, method, req) })
 		}
 	}
 }
@@ -141,8 +141,8 @@ func (c *config) startClient(ctx context.Context, t *fi.Tracer, method string, k
 		attrs = append(attrs, keySessionID.String(sessionID))
 	}
 	sctx, span = t.Start(ctx, name, kind, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-	if input != nil {
-		span.SetInput(input, mime)
+	if input != "" {
+		span.SetInput(clip(input, maxValueBytes), mime)
 	}
 	if cr == nil {
 		return sctx, span, req
@@ -224,10 +224,10 @@ func withMeta(params mcp.Params, meta map[string]any) mcp.Params {
 }
 
 // describe returns the span name, attributes and input of a request.
-func describe(method string, params mcp.Params) (name string, attrs []attribute.KeyValue, input any, mime semconv.MimeType) {
+func describe(method string, params mcp.Params) (name string, attrs []attribute.KeyValue, input string, mime semconv.MimeType) {
 	name = method
 	if isNil(params) {
-		return name, nil, nil, ""
+		return name, nil, "", ""
 	}
 	switch p := params.(type) {
 	case *mcp.CallToolParams:
@@ -271,6 +271,23 @@ func jsonText(v any) string {
 	return string(b)
 }
 
+// call runs next and finishes span with its result. A panic below the
+// middleware still ends the span, marked as an error, and goes on up
+// unchanged: recovering it is the caller's business, not ours.
+func call(span *fi.Span, method string, next func() (mcp.Result, error)) (mcp.Result, error) {
+	done := false
+	defer func() {
+		if !done && span != nil {
+			span.SetStatus(codes.Error, "panic below the MCP middleware")
+			span.End()
+		}
+	}()
+	res, err := next()
+	done = true
+	finish(span, method, res, err)
+	return res, err
+}
+
 // finish records the result or error of a call on span and ends it.
 func finish(span *fi.Span, method string, res mcp.Result, err error) {
 	if span == nil {
@@ -288,10 +305,10 @@ func finish(span *fi.Span, method string, res mcp.Result, err error) {
 	}
 	output, mime := resultOutput(res)
 	if output != "" {
-		span.SetOutput(output, mime)
+		span.SetOutput(clip(output, maxValueBytes), mime)
 	}
 	if r, ok := res.(*mcp.CallToolResult); ok && r != nil && r.IsError {
-		span.SetStatus(codes.Error, bounded(toolErrorText(r)))
+		span.SetStatus(codes.Error, clip(toolErrorText(r), maxStatusBytes))
 	}
 }
 
@@ -378,11 +395,12 @@ func toolErrorText(r *mcp.CallToolResult) string {
 	return "tool returned isError"
 }
 
-func bounded(s string) string {
-	if len(s) <= maxStatusBytes {
+// clip cuts s to at most max bytes, on a UTF-8 boundary, marking the cut.
+func clip(s string, max int) string {
+	if len(s) <= max {
 		return s
 	}
-	cut := maxStatusBytes
+	cut := max
 	for cut > 0 && s[cut]&0xC0 == 0x80 {
 		cut--
 	}

@@ -1,9 +1,12 @@
 package fimcp
 
 import (
+	"net/url"
+
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/traceai-go/traceai/fi"
+	"github.com/traceai-go/traceai/internal/idbaggage"
 )
 
 // ScopeName is the instrumentation scope of the spans made by this package.
@@ -18,6 +21,10 @@ type config struct {
 	cfgSet bool
 	user   bool
 	noIDs  bool
+	// endpoint and hosts decide, for an HTTP transport, whether the ids
+	// may go to the server at all.
+	endpoint string
+	hosts    []string
 }
 
 type optionFunc func(*config)
@@ -54,6 +61,25 @@ func WithIDPropagation(enabled bool) Option {
 	return optionFunc(func(c *config) { c.noIDs = !enabled })
 }
 
+// WithEndpoint names the URL of the server a client reaches over HTTP
+// (streamable HTTP or SSE). The session and user ids then go in _meta only
+// when its host is allowed: loopback addresses and the hosts given to
+// WithAllowedHosts, the rule fihttp applies to headers. Without it the
+// middleware takes the transport for one that stays on the machine
+// (in-memory, stdio, a command) and sends them. The trace context is sent
+// either way.
+func WithEndpoint(rawURL string) Option {
+	return optionFunc(func(c *config) { c.endpoint = rawURL })
+}
+
+// WithAllowedHosts adds hosts the ids may be sent to over HTTP, with the
+// patterns of fihttp.WithAllowedHosts: host names or IP addresses (any
+// port), host:port, "*.domain" for subdomains, or CIDR prefixes. It only
+// matters with WithEndpoint. List only your own services.
+func WithAllowedHosts(patterns ...string) Option {
+	return optionFunc(func(c *config) { c.hosts = append(c.hosts, patterns...) })
+}
+
 func newConfig(opts []Option) config {
 	var c config
 	for _, o := range opts {
@@ -61,7 +87,20 @@ func newConfig(opts []Option) config {
 			o.apply(&c)
 		}
 	}
+	if c.endpoint != "" && !endpointAllowed(c.endpoint, c.hosts) {
+		c.noIDs = true
+	}
 	return c
+}
+
+// endpointAllowed reports whether the ids may go to the server at rawURL.
+// A URL that does not parse, or has no host, is not allowed.
+func endpointAllowed(rawURL string, hosts []string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return idbaggage.NewHosts(true, hosts...).Allowed(u.Host)
 }
 
 func (c config) tracer() *fi.Tracer {

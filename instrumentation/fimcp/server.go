@@ -45,8 +45,8 @@ func (c *config) startServer(ctx context.Context, t *fi.Tracer, method string, k
 		attrs = append(attrs, keySessionID.String(sessionID))
 	}
 	sctx, span = t.Start(pctx, name, kind, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
-	if input != nil {
-		span.SetInput(input, mime)
+	if input != "" {
+		span.SetInput(clip(input, maxValueBytes), mime)
 	}
 	return sctx, span
 }
