@@ -281,7 +281,7 @@ var searches = []struct {
 func compareSearch(t *testing.T, sq, pg store.Reader) {
 	ctx := context.Background()
 	for _, sc := range searches {
-		for _, sort := range []string{"end", "start", "cost", "session_id"} {
+		for _, sort := range []store.SessionSort{"end", "start", "cost", "session_id"} {
 			f := store.SessionFilter{Q: sc.q, In: sc.in, Sort: sort, Desc: true, Limit: 3}
 			what := fmt.Sprintf("search sessions %+v", f)
 			pa, ea := pages(t, what, func(c string) ([]store.SessionSummary, string, error) {
