@@ -53,6 +53,11 @@ func recordPrepare(rs []*tracepb.ResourceSpans, encoded [][]byte) (*record.Batch
 		return nil, err
 	}
 	b := &record.Batch{Spans: make([]record.Span, len(p.spans)), Tags: p.tags, Models: p.models, Meta: p.meta}
+	b.Traces = make(map[string]*record.Trace, len(p.traces))
+	for id, tr := range p.traces {
+		rt := recordTrace(*tr)
+		b.Traces[id] = &rt
+	}
 	for _, r := range p.resources {
 		b.Resources = append(b.Resources, record.Resource{ID: r.id, Data: r.data})
 	}
@@ -74,7 +79,10 @@ func recordSummarize(spans []record.Stored) record.Trace {
 		all[i] = aggOf(extract(st.Resource.GetAttributes(), st.Scope, st.Span))
 	}
 	sortSpans(all)
-	tr := summarizeTrace(all)
+	return recordTrace(summarizeTrace(all))
+}
+
+func recordTrace(tr traceSummary) record.Trace {
 	return record.Trace{Session: tr.session, User: tr.user, RootName: tr.rootName, Start: tr.start, End: tr.end,
 		Spans: int64(tr.spans), LLMCalls: int64(tr.llm), Errors: int64(tr.errs), ErrorMessage: truncate(tr.errMsg, 1000),
 		InputTokens: tr.in, OutputTokens: tr.out, TotalTokens: tr.total, Cost: tr.cost, Unpriced: int64(tr.unpriced),

@@ -140,9 +140,23 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	if err != nil {
 		return fmt.Errorf("traces: %w", err)
 	}
-	sums, err := s.summarize(ctx, tx, traceIDs)
+	// A trace whose row is not there (under its lock) has no span stored
+	// before this request: its summary from the request's spans is the
+	// summary of all its spans. The others are summarized from storage.
+	var stored []string
+	for _, id := range traceIDs {
+		if _, ok := old[id]; ok || b.Traces[id] == nil {
+			stored = append(stored, id)
+		}
+	}
+	sums, err := s.summarize(ctx, tx, stored)
 	if err != nil {
 		return err
+	}
+	for _, id := range traceIDs {
+		if sums[id] == nil {
+			sums[id] = b.Traces[id]
+		}
 	}
 	if err := putTraces(ctx, tx, traceIDs, sums, old); err != nil {
 		return err
@@ -186,15 +200,11 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	if err := lock(ctx, tx, keys); err != nil {
 		return fmt.Errorf("lock sessions: %w", err)
 	}
-	for _, id := range sortedKeys(sessions) {
-		if err := refreshSession(ctx, tx, id); err != nil {
-			return fmt.Errorf("session %s: %w", id, err)
-		}
+	if err := refreshSessions(ctx, tx, sortedKeys(sessions)); err != nil {
+		return fmt.Errorf("sessions: %w", err)
 	}
-	for _, id := range sortedKeys(users) {
-		if err := refreshUser(ctx, tx, id); err != nil {
-			return fmt.Errorf("user %s: %w", id, err)
-		}
+	if err := refreshUsers(ctx, tx, sortedKeys(users)); err != nil {
+		return fmt.Errorf("users: %w", err)
 	}
 	return nil
 }
@@ -256,6 +266,9 @@ func oldOwners(ctx context.Context, tx pgx.Tx, ids []string) (map[string][2]stri
 // summarize reads every stored span of the traces (the request's are
 // written by now) and summarizes each trace from all of them.
 func (s *Store) summarize(ctx context.Context, tx pgx.Tx, ids []string) (map[string]*record.Trace, error) {
+	if len(ids) == 0 {
+		return map[string]*record.Trace{}, nil
+	}
 	spans, err := s.storedSpans(ctx, tx, `SELECT trace_id, scope, resource_id, data FROM spans WHERE trace_id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err

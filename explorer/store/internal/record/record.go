@@ -55,6 +55,9 @@ type Batch struct {
 	Tags      [][2]string // (session, tag)
 	Models    [][2]string // (session, model)
 	Meta      [][3]string // (session, key, value)
+	// Traces are the summaries of the request's traces from its spans
+	// alone: a trace's row when none of its spans was stored before.
+	Traces map[string]*Trace
 }
 
 // Trace is a traces row: the summary of all the spans of one trace. Text
