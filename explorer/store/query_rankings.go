@@ -77,7 +77,7 @@ func (s *Store) Rankings(ctx context.Context, q RankingQuery) (*Ranking, error) 
 	// list none and say so.
 	var lo, hi *float64
 	var n int64
-	if err := s.rdb.QueryRowContext(ctx, `SELECT min(v), max(v), count(*) FROM (`+query+`)`, p.args...).Scan(&lo, &hi, &n); err != nil {
+	if err := s.rdb.QueryRowContext(ctx, `SELECT min(v), max(v), count(*) FROM (`+query+`) AS r`, p.args...).Scan(&lo, &hi, &n); err != nil {
 		return nil, err
 	}
 	if n > 1 && lo != nil && hi != nil && *lo == *hi {

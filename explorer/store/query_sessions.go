@@ -119,7 +119,7 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 			return nil, "", err
 		}
 		if !hits.common {
-			from += sessionHitsJoin
+			from += s.hitsJoin()
 			p.args = append(p.args, hits.json())
 			extra = []any{&score, &doc}
 		}

@@ -159,6 +159,21 @@ func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, err
 		fillSpan(&sp, st.pb)
 		spans = append(spans, sp)
 	}
+	d := finishTrace(traceID, spans)
+	d.SessionID, d.UserID = sess, user
+	// The evaluations are read on another pooled connection: holding this
+	// transaction's meanwhile deadlocked as many concurrent GetTrace calls
+	// as the pool has readers.
+	_ = tx.Rollback()
+	if d.Evaluations, err = s.evaluations(ctx, `target_trace_id = ? OR trace_id = ?`, traceID, traceID); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// finishTrace is the detail of a trace's spans (start order): in tree order,
+// with the trace's times.
+func finishTrace(traceID string, spans []Span) *TraceDetail {
 	d := &TraceDetail{TraceID: traceID, Spans: treeOrder(spans)}
 	for i, sp := range d.Spans {
 		if i == 0 || sp.Start.Before(d.Start) {
@@ -169,15 +184,7 @@ func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, err
 		}
 	}
 	d.DurationMS = float64(d.End.Sub(d.Start)) / float64(time.Millisecond)
-	d.SessionID, d.UserID = sess, user
-	// The evaluations are read on another pooled connection: holding this
-	// transaction's meanwhile deadlocked as many concurrent GetTrace calls
-	// as the pool has readers.
-	_ = tx.Rollback()
-	if d.Evaluations, err = s.evaluations(ctx, `target_trace_id = ? OR trace_id = ?`, traceID, traceID); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return d
 }
 
 var otelKinds = [...]string{"UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"}

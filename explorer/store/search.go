@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/traceai-go/traceai/explorer/internal/textquery"
+	"github.com/traceai-go/traceai/explorer/store/internal/record"
 )
 
 // Fragment is a piece of a search snippet; Match marks the words searched
@@ -211,7 +212,7 @@ func (s *Store) docs(ctx context.Context, rowids []int64) (map[int64]*turnDoc, e
 			args[i] = r
 		}
 		rowids = rowids[n:]
-		rows, err := s.rdb.QueryContext(ctx, `SELECT rowid, session_id, trace_id, input, output, user, assistant, tool, system
+		rows, err := s.rdb.QueryContext(ctx, `SELECT rowid, session_id, trace_id, input, output, "user", assistant, tool, system
 			FROM turn_text WHERE rowid IN (?`+strings.Repeat(",?", n-1)+`)`, args...)
 		if err != nil {
 			return nil, err
@@ -408,12 +409,10 @@ func (s *Store) probeSessions(ctx context.Context, sr *search, relevance bool) (
 	if relevance {
 		score = `-rank` // bm25: lower is better
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT rowid, session_id, `+score+` FROM turn_text
-		WHERE turn_text MATCH ? LIMIT ?`, sr.fts(), probeDocs+1)
+	hits, err := s.matchDocs(ctx, sr, score)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	type best struct {
 		doc   int64
 		score float64
@@ -422,12 +421,10 @@ func (s *Store) probeSessions(ctx context.Context, sr *search, relevance bool) (
 	var bests []best
 	var sids []string
 	n := 0
-	for rows.Next() {
-		var doc int64
-		var sid string
-		var sc float64
-		if err := rows.Scan(&doc, &sid, &sc); err != nil {
-			return nil, err
+	for _, hit := range hits {
+		doc, sid, sc := hit.Doc, hit.Session, hit.Score
+		if !relevance {
+			sc = 0
 		}
 		if n++; n > probeDocs {
 			return &sessionHits{common: true}, nil
@@ -442,9 +439,6 @@ func (s *Store) probeSessions(ctx context.Context, sr *search, relevance bool) (
 		if b := &bests[i]; sc > b.score || (sc == b.score && doc > b.doc) {
 			*b = best{doc, sc}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	h := &sessionHits{rows: make([][3]any, len(sids))}
 	for i, sid := range sids {
@@ -572,8 +566,44 @@ func (s *Store) latestMatches(ctx context.Context, sr *search, list []SessionSum
 	return out, nil
 }
 
+// matchDocs returns up to probeDocs+1 documents matching a search, with
+// their session and the score written as SQL (on SQLite; another
+// database's index has its own).
+func (s *Store) matchDocs(ctx context.Context, sr *search, score string) ([]record.Hit, error) {
+	if s.index != nil {
+		return s.index.Match(ctx, recordSearch{sr}, probeDocs+1)
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT rowid, session_id, `+score+` FROM turn_text
+		WHERE turn_text MATCH ? LIMIT ?`, sr.fts(), probeDocs+1)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []record.Hit
+	for rows.Next() {
+		var h record.Hit
+		if err := rows.Scan(&h.Doc, &h.Session, &h.Score); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// hitsJoin is sessionHitsJoin on the store's database.
+func (s *Store) hitsJoin() string {
+	if s.index != nil {
+		return s.index.HitsJoin
+	}
+	return sessionHitsJoin
+}
+
 // countMatches counts the turns matching a search, up to probeDocs+1.
 func (s *Store) countMatches(ctx context.Context, sr *search) (int, error) {
+	if s.index != nil {
+		hits, err := s.index.Match(ctx, recordSearch{sr}, probeDocs+1)
+		return len(hits), err
+	}
 	var n int
 	err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT rowid FROM turn_text WHERE turn_text MATCH ? LIMIT ?)`,
 		sr.fts(), probeDocs+1).Scan(&n)

@@ -23,6 +23,8 @@ import (
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/traceai-go/traceai/explorer/store/internal/record"
 )
 
 // ErrNotFound is returned by the Get methods when nothing is stored under the
@@ -47,7 +49,10 @@ type Store struct {
 	cfg  config
 	wdb  *sql.DB // the single writer connection
 	rdb  *sql.DB // read-only pool
-	cdb  *sql.DB // the checkpointer's connection
+	// index answers the search's index reads on another database
+	// (internal/record); nil here, where FTS5 does.
+	index *record.Index
+	cdb   *sql.DB // the checkpointer's connection
 
 	commits chan struct{} // a commit since the last checkpoint (capacity 1)
 	ckptEnd chan struct{}

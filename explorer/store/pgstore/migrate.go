@@ -1,8 +1,3 @@
-// Package pgstore is the start of the explorer's PostgreSQL backend: the
-// same tables as the SQLite store, so that several explorer replicas can
-// share one database. So far it holds the schema and its migrations; the
-// ingest and query paths follow the store's backend contract.
-//
 // This file holds the schema and its versioned migrations. They are applied
 // when a replica starts, under a session-level advisory lock, so replicas
 // starting at the same moment apply each migration exactly once and wait
@@ -32,6 +27,7 @@ type migration struct {
 // migrations in order; never edit a released one, append a new version.
 var migrations = []migration{
 	{1, schemaV1},
+	{2, schemaV2},
 }
 
 // SchemaVersion is the version Migrate brings a database to.
@@ -219,4 +215,65 @@ CREATE INDEX evaluations_target_trace ON evaluations(target_trace_id);
 CREATE INDEX evaluations_session ON evaluations(session_id, name);
 CREATE INDEX evaluations_user ON evaluations(user_id, name);
 CREATE INDEX evaluations_name ON evaluations(name);
+`
+
+// schemaV2 lets the SQLite store's read queries run unchanged (see
+// internal/record): its flags are compared and summed as integers, and text
+// sorts byte for byte (collation "C") as SQLite's BINARY does, whatever the
+// database's locale. turn_text holds each turn's search document (rowid
+// numbers documents in indexing order, as SQLite's does; traces.search_doc
+// points at it), with a folded copy of its parts under a trigram index for
+// the search's prefilter.
+const schemaV2 = `
+ALTER TABLE traces
+	ALTER COLUMN eval_only TYPE SMALLINT USING eval_only::int,
+	ALTER COLUMN failed TYPE SMALLINT USING failed::int,
+	ALTER COLUMN trace_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN session_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN user_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN model TYPE TEXT COLLATE "C";
+ALTER TABLE spans
+	ALTER COLUMN trace_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN span_id TYPE TEXT COLLATE "C";
+ALTER TABLE sessions
+	ALTER COLUMN session_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN user_id TYPE TEXT COLLATE "C";
+ALTER TABLE users ALTER COLUMN user_id TYPE TEXT COLLATE "C";
+ALTER TABLE session_tags
+	ALTER COLUMN session_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN tag TYPE TEXT COLLATE "C";
+ALTER TABLE session_models
+	ALTER COLUMN session_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN model TYPE TEXT COLLATE "C";
+ALTER TABLE session_meta
+	ALTER COLUMN session_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN key TYPE TEXT COLLATE "C",
+	ALTER COLUMN value TYPE TEXT COLLATE "C";
+ALTER TABLE evaluations
+	ALTER COLUMN span_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN trace_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN target_trace_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN session_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN user_id TYPE TEXT COLLATE "C",
+	ALTER COLUMN name TYPE TEXT COLLATE "C",
+	ALTER COLUMN label TYPE TEXT COLLATE "C";
+CREATE INDEX evaluations_pending ON evaluations(trace_id) WHERE target_trace_id = '' AND target_span_id != '';
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+ALTER TABLE traces ADD COLUMN search_doc BIGINT NOT NULL DEFAULT 0;
+CREATE SEQUENCE turn_text_rowid;
+CREATE TABLE turn_text (
+	rowid      BIGINT NOT NULL UNIQUE DEFAULT nextval('turn_text_rowid'),
+	trace_id   TEXT COLLATE "C" PRIMARY KEY,
+	session_id TEXT COLLATE "C" NOT NULL,
+	start_ns   BIGINT NOT NULL,
+	input      TEXT NOT NULL,
+	output     TEXT NOT NULL,
+	"user"     TEXT NOT NULL,
+	assistant  TEXT NOT NULL,
+	tool       TEXT NOT NULL,
+	system     TEXT NOT NULL,
+	folded     TEXT NOT NULL
+);
+CREATE INDEX turn_text_session ON turn_text(session_id, start_ns);
+CREATE INDEX turn_text_folded ON turn_text USING gin (folded gin_trgm_ops);
 `
