@@ -1,0 +1,14 @@
+package pgstore_test
+
+import (
+	"testing"
+
+	"github.com/traceai-go/traceai/explorer/store"
+	"github.com/traceai-go/traceai/explorer/store/storetest"
+	"github.com/traceai-go/traceai/internal/pgtest"
+)
+
+// TestBackend runs the store's behavioural suite on PostgreSQL.
+func TestBackend(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Backend { return openPG(t, pgtest.DSN(t)) })
+}
