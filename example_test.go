@@ -21,8 +21,8 @@ func ExampleRegister() {
 	tp, err := traceai.Register(ctx,
 		traceai.WithProjectName("support-bot"),
 		traceai.WithProjectType(traceai.Observe),
-		traceai.WithTraceConfig(fi.NewTraceConfig(fi.WithHideInputs(true))),
-		traceai.WithExporter(mem), // omit to export over OTLP
+		traceai.WithTraceConfig(fi.TraceConfig{HideInputs: true}), // or fi.NewTraceConfig() and set fields
+		traceai.WithExporter(mem),                                 // omit to export over OTLP
 	)
 	if err != nil {
 		log.Fatal(err)

@@ -38,7 +38,7 @@ func emit(tp *sdktrace.TracerProvider) {
 }
 
 func hideInputs() traceai.Option {
-	return traceai.WithTraceConfig(fi.NewTraceConfig(fi.WithHideInputs(true)))
+	return traceai.WithTraceConfig(fi.TraceConfig{HideInputs: true})
 }
 
 // checkWireSpan asserts on the span emit produced, as decoded from the wire.
@@ -383,7 +383,7 @@ func TestRegisterDefaultsAndMasking(t *testing.T) {
 	clearExportEnv(t)
 	mem := tracetest.NewInMemoryExporter()
 	tp, err := traceai.Register(context.Background(), traceai.WithExporter(mem), traceai.WithBatch(false),
-		traceai.WithTraceConfig(fi.NewTraceConfig(fi.WithPIIRedaction(true), fi.WithHideOutputs(true))))
+		traceai.WithTraceConfig(fi.TraceConfig{PIIRedaction: true, HideOutputs: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -498,7 +498,7 @@ func TestRegisterSetGlobal(t *testing.T) {
 // wrapped in NewExportFilter.
 func TestNewExportFilter(t *testing.T) {
 	clearExportEnv(t)
-	cfg := fi.NewTraceConfig(fi.WithHideInputs(true))
+	cfg := fi.TraceConfig{HideInputs: true}
 	tp, err := traceai.Register(context.Background(), traceai.WithExporter(tracetest.NewNoopExporter()), traceai.WithTraceConfig(cfg))
 	if err != nil {
 		t.Fatal(err)

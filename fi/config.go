@@ -39,9 +39,10 @@ const RedactedValue = semconv.RedactedValue
 // record. It is applied where attributes are set, so hidden values never
 // reach a span, a processor or an exporter.
 //
-// Build one with NewTraceConfig, which reads the FI_* environment variables
-// and lets code override them. The zero TraceConfig hides nothing and uses
-// DefaultBase64ImageMaxLength.
+// Build one with NewTraceConfig, which reads the FI_* environment
+// variables, and set fields to override them; or write a literal, which
+// ignores the environment. The zero TraceConfig hides nothing and uses
+// DefaultBase64ImageMaxLength. Fields are the one way to set it.
 type TraceConfig struct {
 	HideLLMInvocationParameters bool // drop gen_ai.request.parameters
 	HideInputs                  bool // redact input.value, drop input.mime_type and input messages
@@ -62,15 +63,12 @@ type TraceConfig struct {
 	PIIRedaction bool
 }
 
-// TraceConfigOption overrides one TraceConfig field, whatever the
-// environment says.
-type TraceConfigOption func(*TraceConfig)
-
 // NewTraceConfig returns the configuration from the FI_* environment
-// variables, overridden by opts. Boolean variables accept "true" and "false"
+// variables; set fields on the result to override them, as with
+// sdktrace.NewSpanLimits. Boolean variables accept "true" and "false"
 // in any case; another value is reported to the OpenTelemetry error handler
 // and the default is kept, as the reference does.
-func NewTraceConfig(opts ...TraceConfigOption) TraceConfig {
+func NewTraceConfig() TraceConfig {
 	c := TraceConfig{
 		HideLLMInvocationParameters: envBool(EnvHideLLMInvocationParameters),
 		HideInputs:                  envBool(EnvHideInputs),
@@ -83,9 +81,6 @@ func NewTraceConfig(opts ...TraceConfigOption) TraceConfig {
 		HideEmbeddingVectors:        envBool(EnvHideEmbeddingVectors),
 		Base64ImageMaxLength:        envInt(EnvBase64ImageMaxLength, DefaultBase64ImageMaxLength),
 		PIIRedaction:                envBool(EnvPIIRedaction),
-	}
-	for _, o := range opts {
-		o(&c)
 	}
 	return c
 }
@@ -117,53 +112,6 @@ func envInt(name string, def int) int {
 	}
 	return n
 }
-
-// WithHideLLMInvocationParameters sets TraceConfig.HideLLMInvocationParameters.
-func WithHideLLMInvocationParameters(v bool) TraceConfigOption {
-	return func(c *TraceConfig) { c.HideLLMInvocationParameters = v }
-}
-
-// WithHideInputs sets TraceConfig.HideInputs.
-func WithHideInputs(v bool) TraceConfigOption { return func(c *TraceConfig) { c.HideInputs = v } }
-
-// WithHideOutputs sets TraceConfig.HideOutputs.
-func WithHideOutputs(v bool) TraceConfigOption { return func(c *TraceConfig) { c.HideOutputs = v } }
-
-// WithHideInputMessages sets TraceConfig.HideInputMessages.
-func WithHideInputMessages(v bool) TraceConfigOption {
-	return func(c *TraceConfig) { c.HideInputMessages = v }
-}
-
-// WithHideOutputMessages sets TraceConfig.HideOutputMessages.
-func WithHideOutputMessages(v bool) TraceConfigOption {
-	return func(c *TraceConfig) { c.HideOutputMessages = v }
-}
-
-// WithHideInputImages sets TraceConfig.HideInputImages.
-func WithHideInputImages(v bool) TraceConfigOption {
-	return func(c *TraceConfig) { c.HideInputImages = v }
-}
-
-// WithHideInputText sets TraceConfig.HideInputText.
-func WithHideInputText(v bool) TraceConfigOption { return func(c *TraceConfig) { c.HideInputText = v } }
-
-// WithHideOutputText sets TraceConfig.HideOutputText.
-func WithHideOutputText(v bool) TraceConfigOption {
-	return func(c *TraceConfig) { c.HideOutputText = v }
-}
-
-// WithHideEmbeddingVectors sets TraceConfig.HideEmbeddingVectors.
-func WithHideEmbeddingVectors(v bool) TraceConfigOption {
-	return func(c *TraceConfig) { c.HideEmbeddingVectors = v }
-}
-
-// WithBase64ImageMaxLength sets TraceConfig.Base64ImageMaxLength.
-func WithBase64ImageMaxLength(n int) TraceConfigOption {
-	return func(c *TraceConfig) { c.Base64ImageMaxLength = n }
-}
-
-// WithPIIRedaction sets TraceConfig.PIIRedaction.
-func WithPIIRedaction(v bool) TraceConfigOption { return func(c *TraceConfig) { c.PIIRedaction = v } }
 
 func (c *TraceConfig) imageMax() int {
 	if c.Base64ImageMaxLength <= 0 {

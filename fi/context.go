@@ -239,22 +239,22 @@ func UsingAttributes(ctx context.Context, a Attributes) context.Context {
 	return with(ctx, over)
 }
 
-// WithSession is the decorator form of UsingSession: it returns fn wrapped
+// WrapSession is the decorator form of UsingSession: it returns fn wrapped
 // so that it runs with the session in its context.
 //
-//	handle := fi.WithSession("session-1", func(ctx context.Context) error { ... })
+//	handle := fi.WrapSession("session-1", func(ctx context.Context) error { ... })
 //	err := handle(ctx)
-func WithSession(sessionID string, fn func(context.Context) error) func(context.Context) error {
+func WrapSession(sessionID string, fn func(context.Context) error) func(context.Context) error {
 	return func(ctx context.Context) error { return fn(UsingSession(ctx, sessionID)) }
 }
 
-// WithUser is the decorator form of UsingUser.
-func WithUser(userID string, fn func(context.Context) error) func(context.Context) error {
+// WrapUser is the decorator form of UsingUser.
+func WrapUser(userID string, fn func(context.Context) error) func(context.Context) error {
 	return func(ctx context.Context) error { return fn(UsingUser(ctx, userID)) }
 }
 
-// WithAttributes is the decorator form of UsingAttributes.
-func WithAttributes(a Attributes, fn func(context.Context) error) func(context.Context) error {
+// WrapAttributes is the decorator form of UsingAttributes.
+func WrapAttributes(a Attributes, fn func(context.Context) error) func(context.Context) error {
 	return func(ctx context.Context) error { return fn(UsingAttributes(ctx, a)) }
 }
 

@@ -295,23 +295,23 @@ func TestDecorators(t *testing.T) {
 		return func(ctx context.Context) error { startEnd(ctx, tr, name); return nil }
 	}
 	ctx := context.Background()
-	if err := fi.WithSession("s", work("with-session"))(ctx); err != nil {
+	if err := fi.WrapSession("s", work("with-session"))(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := fi.WithUser("u", work("with-user"))(ctx); err != nil {
+	if err := fi.WrapUser("u", work("with-user"))(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := fi.WithAttributes(fi.Attributes{SessionID: "s3", Tags: []string{"t"}}, work("with-attributes"))(ctx); err != nil {
+	if err := fi.WrapAttributes(fi.Attributes{SessionID: "s3", Tags: []string{"t"}}, work("with-attributes"))(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Decorators compose: the inner user keeps the outer session.
-	composed := fi.WithSession("s4", fi.WithUser("u4", work("composed")))
+	composed := fi.WrapSession("s4", fi.WrapUser("u4", work("composed")))
 	if err := composed(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// The wrapped function's error comes back untouched.
 	boom := fmt.Errorf("boom")
-	if err := fi.WithSession("s", func(context.Context) error { return boom })(ctx); err != boom {
+	if err := fi.WrapSession("s", func(context.Context) error { return boom })(ctx); err != boom {
 		t.Errorf("error = %v, want boom", err)
 	}
 	startEnd(ctx, tr, "after") // the caller's context never changed
@@ -362,14 +362,14 @@ func TestEmptyIDsAreReported(t *testing.T) {
 		t.Errorf("errors: %v", e)
 	}
 	// Decorators report the same way.
-	_ = fi.WithSession("", func(ctx context.Context) error {
+	_ = fi.WrapSession("", func(ctx context.Context) error {
 		if fi.SessionID(ctx) != "" {
 			t.Error("empty session set")
 		}
 		return nil
 	})(context.Background())
 	if len(errs.invalid()) != 1 {
-		t.Errorf("WithSession(\"\"): %v", errs.all())
+		t.Errorf("WrapSession(\"\"): %v", errs.all())
 	}
 }
 

@@ -196,13 +196,13 @@ func ExampleUsingAttributes_nested() {
 	// outer session-1 user-1
 }
 
-// WithSession is the decorator form: it wraps a function so that it runs
+// WrapSession is the decorator form: it wraps a function so that it runs
 // inside the session.
-func ExampleWithSession() {
+func ExampleWrapSession() {
 	tp, rec := exampleProvider()
 	tracer := tp.Tracer("my-app")
 
-	handle := fi.WithSession("my-session-id", func(ctx context.Context) error {
+	handle := fi.WrapSession("my-session-id", func(ctx context.Context) error {
 		_, span := tracer.Start(ctx, "handle")
 		defer span.End()
 		return nil
@@ -218,12 +218,12 @@ func ExampleWithSession() {
 	//   session.id: my-session-id
 }
 
-func ExampleWithUser() {
+func ExampleWrapUser() {
 	tp, rec := exampleProvider()
 	tracer := tp.Tracer("my-app")
 
 	// Decorators compose like Python's stacked decorators.
-	handle := fi.WithSession("s-1", fi.WithUser("u-1", func(ctx context.Context) error {
+	handle := fi.WrapSession("s-1", fi.WrapUser("u-1", func(ctx context.Context) error {
 		_, span := tracer.Start(ctx, "handle")
 		span.End()
 		return nil
@@ -238,11 +238,11 @@ func ExampleWithUser() {
 	//   user.id: u-1
 }
 
-func ExampleWithAttributes() {
+func ExampleWrapAttributes() {
 	tp, rec := exampleProvider()
 	tracer := tp.Tracer("my-app")
 
-	handle := fi.WithAttributes(fi.Attributes{UserID: "u-1", Tags: []string{"beta"}}, func(ctx context.Context) error {
+	handle := fi.WrapAttributes(fi.Attributes{UserID: "u-1", Tags: []string{"beta"}}, func(ctx context.Context) error {
 		_, span := tracer.Start(ctx, "handle")
 		span.End()
 		return errors.New("failed")
@@ -412,10 +412,12 @@ func ExampleTracer_Start() {
 	// Error errors.errorString: index unavailable
 }
 
-// NewTraceConfig reads the FI_* environment variables; options override
-// them. Masked values never reach a span.
+// NewTraceConfig reads the FI_* environment variables; fields set
+// afterwards override them. Masked values never reach a span.
 func ExampleNewTraceConfig() {
-	cfg := fi.NewTraceConfig(fi.WithHideInputs(true), fi.WithHideOutputText(true))
+	cfg := fi.NewTraceConfig()
+	cfg.HideInputs = true
+	cfg.HideOutputText = true
 	tp, rec := exampleProvider()
 	tracer := fi.NewTracer(fi.WithTracerProvider(tp), fi.WithTraceConfig(cfg))
 

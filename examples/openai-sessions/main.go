@@ -116,9 +116,9 @@ func run(ctx context.Context, c config) error {
 	errs = append(errs, callFn(fi.UsingAttributes(ctx, fi.Attributes{SessionID: "my-session-id", UserID: "my-user-id"})))
 
 	// The decorator forms: a function wrapped once, called as often as needed.
-	errs = append(errs, fi.WithSession("my-session-id", callFn)(ctx))
-	errs = append(errs, fi.WithUser("my-user-id", callFn)(ctx))
-	errs = append(errs, fi.WithAttributes(fi.Attributes{
+	errs = append(errs, fi.WrapSession("my-session-id", callFn)(ctx))
+	errs = append(errs, fi.WrapUser("my-user-id", callFn)(ctx))
+	errs = append(errs, fi.WrapAttributes(fi.Attributes{
 		SessionID: "my-session-id",
 		UserID:    "my-user-id",
 		Metadata:  map[string]any{"key-1": "value-1", "key-2": 2},

@@ -24,36 +24,36 @@ type sortCol struct {
 	typ  colType
 }
 
-var sessionSortCols = map[string]sortCol{
-	"start":       {"start_ns", colInt},
-	"end":         {"end_ns", colInt},
-	"duration":    {"duration_ms", colFloat},
-	"traces":      {"traces", colInt},
-	"spans":       {"spans", colInt},
-	"errors":      {"errors", colInt},
-	"failed":      {"error_traces", colInt},
-	"error_rate":  {"error_rate", colFloat},
-	"tokens":      {"total_tokens", colInt},
-	"cost":        {"cost", colFloat},
-	"latency_p50": {"p50_ms", colFloat},
-	"latency_p95": {"p95_ms", colFloat},
-	"session_id":  {"session_id", colText},
-	"user_id":     {"user_id", colText},
-	"relevance":   {"m_score", colFloat}, // with a search only
+var sessionSortCols = map[SessionSort]sortCol{
+	SessionsByStart:      {"start_ns", colInt},
+	SessionsByEnd:        {"end_ns", colInt},
+	SessionsByDuration:   {"duration_ms", colFloat},
+	SessionsByTraces:     {"traces", colInt},
+	SessionsBySpans:      {"spans", colInt},
+	SessionsByErrors:     {"errors", colInt},
+	SessionsByFailed:     {"error_traces", colInt},
+	SessionsByErrorRate:  {"error_rate", colFloat},
+	SessionsByTokens:     {"total_tokens", colInt},
+	SessionsByCost:       {"cost", colFloat},
+	SessionsByLatencyP50: {"p50_ms", colFloat},
+	SessionsByLatencyP95: {"p95_ms", colFloat},
+	SessionsBySessionID:  {"session_id", colText},
+	SessionsByUserID:     {"user_id", colText},
+	SessionsByRelevance:  {"m_score", colFloat}, // with a search only
 }
 
-var userSortCols = map[string]sortCol{
-	"last_seen":   {"last_ns", colInt},
-	"first_seen":  {"first_ns", colInt},
-	"sessions":    {"sessions", colInt},
-	"traces":      {"traces", colInt},
-	"errors":      {"errors", colInt},
-	"failed":      {"error_traces", colInt},
-	"error_rate":  {"error_rate", colFloat},
-	"tokens":      {"total_tokens", colInt},
-	"cost":        {"cost", colFloat},
-	"latency_p95": {"p95_ms", colFloat},
-	"user_id":     {"user_id", colText},
+var userSortCols = map[UserSort]sortCol{
+	UsersByLastSeen:   {"last_ns", colInt},
+	UsersByFirstSeen:  {"first_ns", colInt},
+	UsersBySessions:   {"sessions", colInt},
+	UsersByTraces:     {"traces", colInt},
+	UsersByErrors:     {"errors", colInt},
+	UsersByFailed:     {"error_traces", colInt},
+	UsersByErrorRate:  {"error_rate", colFloat},
+	UsersByTokens:     {"total_tokens", colInt},
+	UsersByCost:       {"cost", colFloat},
+	UsersByLatencyP95: {"p95_ms", colFloat},
+	UsersByUserID:     {"user_id", colText},
 }
 
 // cursor is the keyset position after the last row of a page.
@@ -200,4 +200,13 @@ func (p *page) timeRange(sinceCond string, since time.Time, untilCond string, un
 		p.add(b.cond, b.t.UnixNano())
 	}
 	return nil
+}
+
+// joinSorts lists sort keys for an error message.
+func joinSorts[S ~string](sorts []S) string {
+	names := make([]string, len(sorts))
+	for i, s := range sorts {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }

@@ -75,7 +75,7 @@ func (s *SessionSummary) sortValue(name string) any {
 }
 
 func sessionSort(f SessionFilter) (string, sortCol, bool, error) {
-	name, desc := f.Sort, f.Desc
+	name, desc := string(f.Sort), f.Desc
 	switch {
 	case name == "" && f.Q != "":
 		name, desc = "relevance", true
@@ -84,9 +84,9 @@ func sessionSort(f SessionFilter) (string, sortCol, bool, error) {
 	case name == "relevance" && f.Q == "":
 		return "", sortCol{}, false, &FilterError{"sort", "relevance needs q"}
 	}
-	col, ok := sessionSortCols[name]
+	col, ok := sessionSortCols[SessionSort(name)]
 	if !ok {
-		return "", col, false, &FilterError{"sort", fmt.Sprintf("unknown sort %q (one of %s)", name, strings.Join(SessionSorts, ", "))}
+		return "", col, false, &FilterError{"sort", fmt.Sprintf("unknown sort %q (one of %s)", name, joinSorts(SessionSorts))}
 	}
 	return name, col, desc, nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 const userCols = `user_id, sessions, traces, spans, llm_calls, errors, error_traces, error_rate,
@@ -60,13 +59,13 @@ func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, str
 	if err != nil {
 		return nil, "", err
 	}
-	name, desc := f.Sort, f.Desc
+	name, desc := string(f.Sort), f.Desc
 	if name == "" {
 		name, desc = "last_seen", true
 	}
-	col, ok := userSortCols[name]
+	col, ok := userSortCols[UserSort(name)]
 	if !ok {
-		return nil, "", &FilterError{"sort", fmt.Sprintf("unknown sort %q (one of %s)", name, strings.Join(UserSorts, ", "))}
+		return nil, "", &FilterError{"sort", fmt.Sprintf("unknown sort %q (one of %s)", name, joinSorts(UserSorts))}
 	}
 	c, err := decodeCursor(f.Cursor, name, desc)
 	if err != nil {

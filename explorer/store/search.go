@@ -470,7 +470,7 @@ func (s *Store) scanSessions(ctx context.Context, sr *search, p page, name strin
 	c *cursor, limit int) ([]SessionSummary, string, error) {
 	valueName, scanDesc := name, desc
 	if name == "relevance" {
-		valueName, col, scanDesc = "end", sessionSortCols["end"], true
+		valueName, col, scanDesc = "end", sessionSortCols[SessionsByEnd], true
 		if c != nil {
 			v, ok := strings.CutPrefix(c.Val, scanCursor)
 			if !ok {

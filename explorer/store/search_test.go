@@ -82,7 +82,7 @@ func testSearchSnippetAndFilters(t *testing.T, common bool) {
 		t.Fatalf("user sessions %v %v", u, err)
 	}
 	// Paging by relevance (the default with q) and by a column, one per page.
-	for _, sort := range []string{"", "relevance", "end", "session_id"} {
+	for _, sort := range []store.SessionSort{"", store.SessionsByRelevance, store.SessionsByEnd, store.SessionsBySessionID} {
 		var seen []string
 		cur := ""
 		for range 10 {

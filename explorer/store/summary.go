@@ -51,19 +51,19 @@ func summarizeTrace(all []aggSpan) traceSummary {
 		root = &spans[0]
 	}
 	var (
-		start, end                 int64
-		session, user              string
-		llm, errs, retries         int
-		errMsg, model              string
-		in, out, total             int64
-		cost                       float64
-		unpriced                   int
-		input, output              string
-		lastLLM                    *aggSpan
-		llmMS                      []string
-		tokIn, tokOut, tokTotal    int64 // over all spans, used when no LLM span has tokens
-		outputEnd                  int64
-		refused, empty, anyLLMErrs bool
+		start, end              int64
+		session, user           string
+		llm, errs, retries      int
+		errMsg, model           string
+		in, out, total          int64
+		cost                    float64
+		unpriced                int
+		input, output           string
+		lastLLM                 *aggSpan
+		llmMS                   []string
+		tokIn, tokOut, tokTotal int64 // over all spans, used when no LLM span has tokens
+		outputEnd               int64
+		refused, empty          bool
 	)
 	if root != nil {
 		session, user = root.session, root.user
@@ -112,16 +112,12 @@ func summarizeTrace(all []aggSpan) traceSummary {
 			if a.retry > 0 {
 				retries++
 			}
-			if a.status == int32(tracepb.Status_STATUS_CODE_ERROR) {
-				anyLLMErrs = true
-			}
 			llmMS = append(llmMS, strconv.FormatFloat(float64(a.end-a.start)/1e6, 'f', 3, 64))
 			if lastLLM == nil || a.end >= lastLLM.end {
 				lastLLM = a
 			}
 		}
 	}
-	_ = anyLLMErrs
 	// The turn failed when its outcome did: the root or the final LLM call
 	// errored. A retried call that recovered is a retry, not a failure.
 	failed := false

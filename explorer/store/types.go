@@ -250,9 +250,9 @@ type SessionFilter struct {
 	// In are the parts of a turn Q looks in (SearchParts); empty means all
 	// but system prompts ("system").
 	In []string
-	// Sort is one of SessionSorts; empty means "end" (last activity), or
-	// "relevance" (descending) with Q.
-	Sort string
+	// Sort is one of SessionSorts; empty means SessionsByEnd (last
+	// activity), or SessionsByRelevance (descending) with Q.
+	Sort SessionSort
 	// Desc orders descending; when Sort is empty the order is newest first.
 	Desc bool
 	// Limit is the page size, 1..MaxLimit; 0 means DefaultLimit.
@@ -265,8 +265,8 @@ type UserFilter struct {
 	// Since and Until bound the user's last and first activity.
 	Since, Until time.Time
 	HasErrors    *bool
-	// Sort is one of UserSorts; empty means "last_seen".
-	Sort   string
+	// Sort is one of UserSorts; empty means UsersByLastSeen.
+	Sort   UserSort
 	Desc   bool
 	Limit  int
 	Cursor string
@@ -278,11 +278,53 @@ const (
 	MaxLimit     = 500
 )
 
+// SessionSort is an order of the sessions list; the value is the sort
+// parameter of the API and the pages.
+type SessionSort string
+
+// The orders of the sessions list.
+const (
+	SessionsByStart      SessionSort = "start"
+	SessionsByEnd        SessionSort = "end"
+	SessionsByDuration   SessionSort = "duration"
+	SessionsByTraces     SessionSort = "traces"
+	SessionsBySpans      SessionSort = "spans"
+	SessionsByErrors     SessionSort = "errors"
+	SessionsByFailed     SessionSort = "failed"
+	SessionsByErrorRate  SessionSort = "error_rate"
+	SessionsByTokens     SessionSort = "tokens"
+	SessionsByCost       SessionSort = "cost"
+	SessionsByLatencyP50 SessionSort = "latency_p50"
+	SessionsByLatencyP95 SessionSort = "latency_p95"
+	SessionsBySessionID  SessionSort = "session_id"
+	SessionsByUserID     SessionSort = "user_id"
+	SessionsByRelevance  SessionSort = "relevance"
+)
+
 // SessionSorts are the accepted SessionFilter.Sort values.
-var SessionSorts = []string{"start", "end", "duration", "traces", "spans", "errors", "failed", "error_rate", "tokens", "cost", "latency_p50", "latency_p95", "session_id", "user_id", "relevance"}
+var SessionSorts = []SessionSort{SessionsByStart, SessionsByEnd, SessionsByDuration, SessionsByTraces, SessionsBySpans, SessionsByErrors, SessionsByFailed, SessionsByErrorRate, SessionsByTokens, SessionsByCost, SessionsByLatencyP50, SessionsByLatencyP95, SessionsBySessionID, SessionsByUserID, SessionsByRelevance}
+
+// UserSort is an order of the users list; the value is the sort parameter
+// of the API and the pages.
+type UserSort string
+
+// The orders of the users list.
+const (
+	UsersByLastSeen   UserSort = "last_seen"
+	UsersByFirstSeen  UserSort = "first_seen"
+	UsersBySessions   UserSort = "sessions"
+	UsersByTraces     UserSort = "traces"
+	UsersByErrors     UserSort = "errors"
+	UsersByFailed     UserSort = "failed"
+	UsersByErrorRate  UserSort = "error_rate"
+	UsersByTokens     UserSort = "tokens"
+	UsersByCost       UserSort = "cost"
+	UsersByLatencyP95 UserSort = "latency_p95"
+	UsersByUserID     UserSort = "user_id"
+)
 
 // UserSorts are the accepted UserFilter.Sort values.
-var UserSorts = []string{"last_seen", "first_seen", "sessions", "traces", "errors", "failed", "error_rate", "tokens", "cost", "latency_p95", "user_id"}
+var UserSorts = []UserSort{UsersByLastSeen, UsersByFirstSeen, UsersBySessions, UsersByTraces, UsersByErrors, UsersByFailed, UsersByErrorRate, UsersByTokens, UsersByCost, UsersByLatencyP95, UsersByUserID}
 
 // RankingQuery asks for the best or worst sessions or users by a metric.
 type RankingQuery struct {

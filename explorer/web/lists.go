@@ -106,7 +106,7 @@ type commonFilter struct {
 	cursor       string
 }
 
-func readCommon(q url.Values, now time.Time, sorts []string, defSort string) (commonFilter, error) {
+func readCommon[S ~string](q url.Values, now time.Time, sorts []S, defSort S) (commonFilter, error) {
 	var c commonFilter
 	if r := q.Get("range"); r != "" {
 		ok := false
@@ -144,11 +144,11 @@ func readCommon(q url.Values, now time.Time, sorts []string, defSort string) (co
 		return c, &formError{"has_errors", "want true or false"}
 	}
 	c.sort = q.Get("sort")
-	if c.sort != "" && !slices.Contains(sorts, c.sort) {
+	if c.sort != "" && !slices.Contains(sorts, S(c.sort)) {
 		return c, &formError{"sort", "unknown column " + strconv.Quote(c.sort)}
 	}
 	if c.sort == "" {
-		c.sort = defSort
+		c.sort = string(defSort)
 	}
 	switch q.Get("order") {
 	case "", "desc":
@@ -314,7 +314,7 @@ type sessionsData struct {
 func (s *server) sessions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	now := s.cfg.now()
-	c, err := readCommon(q, now, store.SessionSorts, "end")
+	c, err := readCommon(q, now, store.SessionSorts, store.SessionsByEnd)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err.Error())
 		return
@@ -323,7 +323,7 @@ func (s *server) sessions(w http.ResponseWriter, r *http.Request) {
 		UserID: q.Get("user_id"), Tag: q.Get("tag"), Model: q.Get("model"),
 		MetadataKey: q.Get("metadata_key"), MetadataValue: q.Get("metadata_value"),
 		Since: c.since, Until: c.until, HasErrors: c.hasErrors,
-		Sort: c.sort, Desc: c.desc, Limit: c.limit, Cursor: c.cursor,
+		Sort: store.SessionSort(c.sort), Desc: c.desc, Limit: c.limit, Cursor: c.cursor,
 	}
 	searchFilter(q, &f, &c)
 	if err := evalFilter(q, &f); err != nil {
@@ -362,13 +362,13 @@ type usersData struct {
 func (s *server) users(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	now := s.cfg.now()
-	c, err := readCommon(q, now, store.UserSorts, "last_seen")
+	c, err := readCommon(q, now, store.UserSorts, store.UsersByLastSeen)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	f := store.UserFilter{Since: c.since, Until: c.until, HasErrors: c.hasErrors,
-		Sort: c.sort, Desc: c.desc, Limit: c.limit, Cursor: c.cursor}
+		Sort: store.UserSort(c.sort), Desc: c.desc, Limit: c.limit, Cursor: c.cursor}
 	rows, next, err := s.q.ListUsers(r.Context(), f)
 	if err != nil {
 		s.queryError(w, r, err, "Users")
@@ -394,13 +394,13 @@ func (s *server) user(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	q := r.URL.Query()
 	now := s.cfg.now()
-	c, err := readCommon(q, now, store.SessionSorts, "end")
+	c, err := readCommon(q, now, store.SessionSorts, store.SessionsByEnd)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	f := store.SessionFilter{UserID: id, Since: c.since, Until: c.until, HasErrors: c.hasErrors,
-		Sort: c.sort, Desc: c.desc, Limit: c.limit, Cursor: c.cursor}
+		Sort: store.SessionSort(c.sort), Desc: c.desc, Limit: c.limit, Cursor: c.cursor}
 	searchFilter(q, &f, &c)
 	u, err := s.q.GetUser(r.Context(), id, f)
 	if err != nil {

@@ -313,7 +313,7 @@ func TestSuppressTracing(t *testing.T) {
 func TestMasking(t *testing.T) {
 	tp, sr := recorder()
 	s := newServer(t, "messages_response.json", "stream_tools.sse")
-	cfg := fi.NewTraceConfig(fi.WithHideInputs(true), fi.WithHideOutputText(true))
+	cfg := fi.TraceConfig{HideInputs: true, HideOutputText: true}
 	c := anthropic.NewClient(option.WithBaseURL(s.URL), option.WithAPIKey("k"), option.WithMaxRetries(0),
 		option.WithoutOpenTelemetry(),
 		option.WithMiddleware(fianthropic.Middleware(fianthropic.WithTracerProvider(tp), fianthropic.WithTraceConfig(cfg))))

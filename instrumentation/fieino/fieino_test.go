@@ -251,7 +251,7 @@ func TestTraceConfigMasking(t *testing.T) {
 	defer si.Close()
 	tp, rec := newProvider()
 	bot := supportBot(t, http.DefaultClient, si.URL, false)
-	cfg := fi.NewTraceConfig(fi.WithHideInputs(true), fi.WithHideOutputs(true))
+	cfg := fi.TraceConfig{HideInputs: true, HideOutputs: true}
 	ctx := fi.UsingSession(context.Background(), "sess-mask")
 	if _, err := bot.Invoke(ctx, "Where is my order 12345?", compose.WithCallbacks(
 		fieino.NewHandler(fieino.WithTracerProvider(tp), fieino.WithTraceConfig(cfg)))); err != nil {

@@ -245,7 +245,7 @@ func TestSuppressTracing(t *testing.T) {
 
 func TestMasking(t *testing.T) {
 	tp, sr := recorder()
-	cfg := fi.NewTraceConfig(fi.WithHideInputMessages(true), fi.WithHideEmbeddingVectors(true))
+	cfg := fi.TraceConfig{HideInputMessages: true, HideEmbeddingVectors: true}
 	c := client(t, newServer(t, 200).URL, figenai.WithTracerProvider(tp), figenai.WithTraceConfig(cfg))
 	if _, err := c.Models.GenerateContent(sessionCtx(), "gemini-2.5-flash", genai.Text("hi"), nil); err != nil {
 		t.Fatal(err)

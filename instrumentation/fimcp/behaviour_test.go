@@ -225,7 +225,7 @@ func TestIDPropagationOff(t *testing.T) {
 }
 
 func TestTraceConfigMasks(t *testing.T) {
-	hide := fimcp.WithTraceConfig(fi.NewTraceConfig(fi.WithHideInputs(true), fi.WithHideOutputs(true)))
+	hide := fimcp.WithTraceConfig(fi.TraceConfig{HideInputs: true, HideOutputs: true})
 	f := newFixture(t, []fimcp.Option{hide}, []fimcp.Option{hide})
 	if _, err := f.session.CallTool(context.Background(), &mcp.CallToolParams{Name: "lookup", Arguments: map[string]any{"order": "secret"}}); err != nil {
 		t.Fatal(err)

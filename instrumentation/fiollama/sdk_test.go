@@ -250,7 +250,7 @@ func TestSuppressTracing(t *testing.T) {
 
 func TestMasking(t *testing.T) {
 	tp, sr := recorder()
-	cfg := fi.NewTraceConfig(fi.WithHideOutputs(true), fi.WithHideOutputMessages(true))
+	cfg := fi.TraceConfig{HideOutputs: true, HideOutputMessages: true}
 	c := client(t, newServer(t, 200).URL, fiollama.WithTracerProvider(tp), fiollama.WithTraceConfig(cfg))
 	if err := c.Chat(sessionCtx(), &api.ChatRequest{Model: "llama3.2", Messages: []api.Message{{Role: "user", Content: "hi"}}}, func(api.ChatResponse) error { return nil }); err != nil {
 		t.Fatal(err)

@@ -351,7 +351,7 @@ func TestChatOpenAIGoMultiPartImage(t *testing.T) {
 	s := newChatReplay(t, chatReply{200, "chat_response.json", nil})
 	dataURL := "data:image/png;base64," + strings.Repeat("iVBORw0KGgo", 20)
 	// A short limit: the data URL is redacted inside the input messages.
-	cfg := fi.NewTraceConfig(fi.WithBase64ImageMaxLength(100))
+	cfg := fi.TraceConfig{Base64ImageMaxLength: 100}
 	c := openai.NewClient(option.WithBaseURL(s.URL+"/v1"), option.WithAPIKey(chatAPIKey), option.WithMaxRetries(0),
 		option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp), fiopenai.WithTraceConfig(cfg))))
 	_, err := c.Chat.Completions.New(chatCtx(), openai.ChatCompletionNewParams{
@@ -395,7 +395,7 @@ func TestChatOpenAIGoMultiPartImage(t *testing.T) {
 	chatWant(t, chatOneSpan(t, sr2), map[string]string{p + "contents.0.message_content.image": dataURL, "gen_ai.input.images": `["` + dataURL + `"]`})
 
 	// Hidden images leave neither the parts nor the list.
-	for _, cfg := range []fi.TraceConfig{fi.NewTraceConfig(fi.WithHideInputImages(true)), fi.NewTraceConfig(fi.WithHideInputs(true)), fi.NewTraceConfig(fi.WithHideInputMessages(true))} {
+	for _, cfg := range []fi.TraceConfig{fi.TraceConfig{HideInputImages: true}, fi.TraceConfig{HideInputs: true}, fi.TraceConfig{HideInputMessages: true}} {
 		tp3, sr3 := chatRecorder()
 		c = openai.NewClient(option.WithBaseURL(s.URL+"/v1"), option.WithAPIKey(chatAPIKey), option.WithMaxRetries(0),
 			option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp3), fiopenai.WithTraceConfig(cfg))))
@@ -609,7 +609,7 @@ func TestChatAzure(t *testing.T) {
 func TestChatMasking(t *testing.T) {
 	tp, sr := chatRecorder()
 	s := newChatReplay(t, chatReply{200, "chat_response.json", nil})
-	cfg := fi.NewTraceConfig(fi.WithHideInputs(true), fi.WithHideOutputText(true))
+	cfg := fi.TraceConfig{HideInputs: true, HideOutputText: true}
 	c := openai.NewClient(option.WithBaseURL(s.URL+"/v1"), option.WithAPIKey(chatAPIKey), option.WithMaxRetries(0),
 		option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp), fiopenai.WithTraceConfig(cfg))))
 	if _, err := c.Chat.Completions.New(chatCtx(), chatParams()); err != nil {

@@ -576,7 +576,7 @@ func TestResponsesStreamChunked(t *testing.T) {
 func TestResponsesImageMasking(t *testing.T) {
 	tp, sr := chatRecorder()
 	s := newChatReplay(t, chatReply{200, "responses_response.json", nil})
-	cfg := fi.NewTraceConfig(fi.WithHideInputImages(true))
+	cfg := fi.TraceConfig{HideInputImages: true}
 	c := openai.NewClient(option.WithBaseURL(s.URL+"/v1"), option.WithAPIKey(chatAPIKey), option.WithMaxRetries(0),
 		option.WithMiddleware(fiopenai.Middleware(fiopenai.WithTracerProvider(tp), fiopenai.WithTraceConfig(cfg))))
 	const dataURL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
