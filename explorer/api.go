@@ -71,7 +71,8 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 }
 
 // fail answers a store error: 400 for a bad filter, 404 for a missing item,
-// 500 (logged, details hidden) otherwise.
+// otherwise 503 with Retry-After (logged, details hidden): the database
+// could not answer, and a client may ask again.
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var fe *store.FilterError
 	switch {
@@ -83,7 +84,8 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		// The client went away.
 	default:
 		a.log.Error("traceai explorer: API query failed", "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusInternalServerError, "query failed")
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		writeError(w, http.StatusServiceUnavailable, "query failed: the database could not answer; try again")
 	}
 }
 

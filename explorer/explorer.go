@@ -1,6 +1,7 @@
 // Package explorer is the traceAI session explorer: an OTLP receiver (HTTP
-// and gRPC) storing spans in an embedded SQLite database, a JSON API and
-// web pages showing sessions, users, conversations, traces and rankings.
+// and gRPC) storing spans in an embedded SQLite database (or PostgreSQL,
+// see OpenBackend), a JSON API and web pages showing sessions, users,
+// conversations, traces and rankings.
 //
 // It is what "traceai serve" runs; embed it to run the explorer inside a Go
 // program or a test:
@@ -63,6 +64,9 @@ type Explorer struct {
 	otlpLn    net.Listener
 	grpcLn    net.Listener
 	serveErrs chan error
+
+	stopRetain func()        // cancels the retention loop
+	retainEnd  chan struct{} // closed when the retention loop is done
 }
 
 // New opens the database and prepares the servers; Start listens. Options
@@ -88,12 +92,37 @@ func New(opts ...Option) (*Explorer, error) {
 		auth.Listener{Flag: "--otlp-grpc", Addr: cfg.otlpGRPCAddr}); err != nil {
 		return nil, err
 	}
-	sopts := append([]store.Option{store.WithLogger(cfg.logger)}, cfg.storeOptions...)
-	st, err := store.Open(cfg.dbPath, sopts...)
-	if err != nil {
+	st := cfg.backend
+	if st == nil {
+		sopts := append([]store.Option{store.WithLogger(cfg.logger)}, cfg.storeOptions...)
+		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		defer cancel()
+		var err error
+		if st, err = OpenBackend(ctx, cfg.dbPath, sopts...); err != nil {
+			return nil, err
+		}
+	}
+	x := &Explorer{cfg: cfg, log: cfg.logger, store: st, guard: auth.New(cfg.authToken)}
+	if _, err := x.retainer(); err != nil {
+		if cfg.backend == nil {
+			st.Close()
+		}
 		return nil, err
 	}
-	return &Explorer{cfg: cfg, log: cfg.logger, store: st, guard: auth.New(cfg.authToken)}, nil
+	return x, nil
+}
+
+// openTimeout bounds opening the database in New (reaching a PostgreSQL
+// server, migrating).
+const openTimeout = time.Minute
+
+// DB describes the span database for a log line: its path, or its URL
+// without the password; "(given)" for WithBackend.
+func (x *Explorer) DB() string {
+	if x.cfg.backend != nil {
+		return "(given)"
+	}
+	return RedactDB(x.cfg.dbPath)
 }
 
 // Store returns the explorer's span store.
@@ -180,8 +209,14 @@ func (x *Explorer) Start(ctx context.Context) error {
 		ln := x.grpcLn
 		serve("otlp-grpc", func() error { return x.grpcSrv.Serve(ln) })
 	}
+	if r, _ := x.retainer(); r != nil {
+		rctx, cancel := context.WithCancel(context.Background())
+		x.stopRetain, x.retainEnd = cancel, make(chan struct{})
+		go x.retention(rctx, r, x.retainEnd)
+		x.log.Info("traceai explorer: retention on", "retain", x.cfg.retain, "max_spans", x.cfg.maxSpans)
+	}
 	x.log.Info("traceai explorer listening", "ui", x.UIURL(), "otlp_http", x.OTLPHTTPEndpoint(),
-		"otlp_grpc", x.OTLPGRPCAddr(), "db", x.cfg.dbPath)
+		"otlp_grpc", x.OTLPGRPCAddr(), "db", x.DB())
 	return nil
 }
 
@@ -302,6 +337,10 @@ func (x *Explorer) Shutdown(ctx context.Context) error {
 				l.Close()
 			}
 		}
+	}
+	if x.stopRetain != nil {
+		x.stopRetain()
+		<-x.retainEnd
 	}
 	errs = append(errs, x.store.Close())
 	return errors.Join(errs...)

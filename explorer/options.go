@@ -2,6 +2,7 @@ package explorer
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/traceai-go/traceai/explorer/store"
 )
@@ -16,6 +17,10 @@ type config struct {
 	storeOptions   []store.Option
 	authToken      string
 	insecureNoAuth bool
+	backend        store.Backend // WithBackend
+	retain         time.Duration // WithRetention
+	maxSpans       int64         // WithMaxSpans
+	retainEvery    time.Duration // tests: the retention interval
 }
 
 // Option configures New.
@@ -47,11 +52,29 @@ func newConfig(opts []Option) config {
 }
 
 // WithDBPath sets the SQLite database file, created if missing (default
-// DefaultDBPath).
+// DefaultDBPath). It is WithDB for a path.
 func WithDBPath(path string) Option {
+	return WithDB(path)
+}
+
+// WithDB sets the span database: a postgres:// or postgresql:// URL for
+// PostgreSQL, anything else an SQLite file path (default DefaultDBPath).
+// See OpenBackend.
+func WithDB(dsn string) Option {
 	return optionFunc(func(c *config) {
-		if path != "" {
-			c.dbPath = path
+		if dsn != "" {
+			c.dbPath = dsn
+		}
+	})
+}
+
+// WithBackend makes the explorer use b, opened by the caller, instead of
+// opening WithDB's database; once New succeeds, Shutdown closes it. Tests use it to put a
+// backend in front of the real one (a fault, a delay).
+func WithBackend(b store.Backend) Option {
+	return optionFunc(func(c *config) {
+		if b != nil {
+			c.backend = b
 		}
 	})
 }

@@ -14,15 +14,18 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/traceai-go/traceai/explorer/store"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 const (
@@ -69,7 +72,7 @@ func (h *otlpHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.log.Error("traceai explorer: OTLP batch not stored", "err", err)
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", retryAfterSeconds)
 		writeStatus(w, mt, code, "spans not stored: "+err.Error())
 		return
 	}
@@ -351,11 +354,30 @@ func (g *otlpGRPC) Export(ctx context.Context, req *coltracepb.ExportTraceServic
 		if ctx.Err() != nil {
 			return nil, status.FromContextError(ctx.Err()).Err()
 		}
-		return nil, status.Error(codes.Unavailable, "spans not stored: "+err.Error())
+		return nil, unavailable("spans not stored: " + err.Error())
 	}
 	resp := &coltracepb.ExportTraceServiceResponse{}
 	if rejected > 0 {
 		resp.PartialSuccess = &coltracepb.ExportTracePartialSuccess{RejectedSpans: rejected, ErrorMessage: msg}
 	}
 	return resp, nil
+}
+
+// retryAfter is how long a client is asked to wait after a storage fault
+// (503 with Retry-After, gRPC Unavailable with RetryInfo): long enough for
+// a database restart or a failover to make progress, short enough that an
+// exporter's queue does not fill.
+const (
+	retryAfter        = 3 * time.Second
+	retryAfterSeconds = "3"
+)
+
+// unavailable is the gRPC error of a storage fault: Unavailable, which
+// OTLP exporters retry, with the delay to wait in RetryInfo.
+func unavailable(msg string) error {
+	st := status.New(codes.Unavailable, msg)
+	if d, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)}); err == nil {
+		st = d
+	}
+	return st.Err()
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/traceai-go/traceai/explorer"
 	"github.com/traceai-go/traceai/explorer/evaluate"
-	"github.com/traceai-go/traceai/explorer/store"
 )
 
 // evalConfig is what the eval flags set.
@@ -38,7 +37,7 @@ func parseEvalFlags(args []string, out io.Writer, now time.Time) (evalConfig, er
 	c := evalConfig{out: out, progress: out}
 	fs := flag.NewFlagSet("traceai eval", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&c.db, "db", explorer.DefaultDBPath, "SQLite database of the explorer")
+	fs.StringVar(&c.db, "db", explorer.DefaultDBPath, "the explorer's database: an SQLite `path` or a postgres:// URL (or TRACEAI_DB)")
 	fs.StringVar(&c.evaluators, "evaluators", "", "comma-separated evaluators to run (default: all built-in and configured ones): "+strings.Join(evaluate.BuiltinNames(), ", "))
 	fs.StringVar(&c.config, "config", "", "JSON `file` of custom evaluators (see docs/evaluations.md)")
 	fs.BoolVar(&c.standIn, "stand-in", false, "judge with the built-in deterministic stand-in instead of a model")
@@ -78,6 +77,7 @@ flags:
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("eval: unexpected argument %q", fs.Arg(0))
 	}
+	c.db = chooseDB(fs, c.db, os.Getenv("TRACEAI_DB"))
 	var custom []*evaluate.Evaluator
 	if c.config != "" {
 		var err error
@@ -171,10 +171,12 @@ func runEval(args []string) error {
 }
 
 func evalRun(ctx context.Context, c evalConfig) error {
-	if _, err := os.Stat(c.db); err != nil {
-		return fmt.Errorf("eval: database: %w", err)
+	if !explorer.IsPostgresURL(c.db) {
+		if _, err := os.Stat(c.db); err != nil {
+			return fmt.Errorf("eval: database: %w", err)
+		}
 	}
-	st, err := store.Open(c.db)
+	st, err := explorer.OpenBackend(ctx, c.db)
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -25,8 +26,9 @@ func runServe(args []string) error {
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: traceai serve [flags]
 
-Receives OpenTelemetry traces over OTLP (HTTP and gRPC), stores them in an
-SQLite database and serves the session explorer's pages and JSON API.
+Receives OpenTelemetry traces over OTLP (HTTP and gRPC), stores them in a
+database (an SQLite file, or PostgreSQL for a postgres:// URL) and serves
+the session explorer's pages and JSON API.
 Every address binds to 127.0.0.1 unless you give another host; "off"
 disables a listener.
 
@@ -34,7 +36,7 @@ flags:
 `)
 		fs.PrintDefaults()
 	}
-	db := fs.String("db", explorer.DefaultDBPath, "SQLite database `path` (created if missing)")
+	db := fs.String("db", explorer.DefaultDBPath, "span database: an SQLite file `path` (created if missing) or a postgres:// URL (or TRACEAI_DB)")
 	httpAddr := fs.String("http", explorer.DefaultHTTPAddr, "`address` of the web pages and JSON API")
 	otlpHTTP := fs.String("otlp-http", explorer.DefaultOTLPHTTPAddr, "`address` of the OTLP/HTTP receiver (POST /v1/traces)")
 	otlpGRPC := fs.String("otlp-grpc", explorer.DefaultOTLPGRPCAddr, "`address` of the OTLP/gRPC receiver")
@@ -42,6 +44,8 @@ flags:
 	maxBody := fs.Int64("max-body", explorer.DefaultMaxBodyBytes, "largest OTLP request accepted, in `bytes`")
 	authToken := fs.String("auth-token", "", "access `token` every listener requires (or TRACEAI_AUTH_TOKEN); needed on a non-loopback address")
 	insecure := fs.Bool("insecure-no-auth", false, "allow a non-loopback address without --auth-token")
+	retain := fs.String("retain", "", "delete traces older than `DURATION` in the background (30d, 12h, 90m; default keep everything)")
+	maxSpans := fs.Int64("max-spans", 0, "delete the oldest traces while the database holds more than `N` spans (default no limit)")
 	verbose := fs.Bool("v", false, "log debug messages")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -52,9 +56,17 @@ flags:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
+	*db = chooseDB(fs, *db, os.Getenv("TRACEAI_DB"))
 	if *authToken == "" {
 		// Read here, not as the flag's default, so that -help never prints it.
 		*authToken = os.Getenv("TRACEAI_AUTH_TOKEN")
+	}
+	keep, err := parseRetain(*retain)
+	if err != nil {
+		return fmt.Errorf("serve: --retain: %w", err)
+	}
+	if *maxSpans < 0 {
+		return fmt.Errorf("serve: --max-spans must be positive, not %d", *maxSpans)
 	}
 	var mode string
 	switch *sync {
@@ -72,7 +84,7 @@ flags:
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	x, err := explorer.New(
-		explorer.WithDBPath(*db),
+		explorer.WithDB(*db),
 		explorer.WithHTTPAddr(*httpAddr),
 		explorer.WithOTLPHTTPAddr(*otlpHTTP),
 		explorer.WithOTLPGRPCAddr(*otlpGRPC),
@@ -81,6 +93,8 @@ flags:
 		explorer.WithStoreOptions(store.WithSynchronous(mode)),
 		explorer.WithAuthToken(*authToken),
 		explorer.WithInsecureNoAuth(*insecure),
+		explorer.WithRetention(keep),
+		explorer.WithMaxSpans(*maxSpans),
 	)
 	if err != nil {
 		return err
@@ -93,7 +107,7 @@ flags:
 	}
 	fmt.Fprintf(os.Stderr, "traceai: explorer at %s\n", orOff(x.UIURL()))
 	fmt.Fprintf(os.Stderr, "traceai: OTLP/HTTP at %s/v1/traces, OTLP/gRPC at %s, database %s\n",
-		orOff(x.OTLPHTTPEndpoint()), orOff(x.OTLPGRPCAddr()), *db)
+		orOff(x.OTLPHTTPEndpoint()), orOff(x.OTLPGRPCAddr()), x.DB())
 	fmt.Fprintf(os.Stderr, "traceai: %s\n", listeningLine(x.ListenAddrs()))
 
 	var serveErr error
@@ -106,6 +120,46 @@ flags:
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return errors.Join(serveErr, x.Shutdown(sctx))
+}
+
+// parseRetain reads a retention period: a Go duration ("12h", "90m"),
+// days ("30d"), or days then a Go duration ("1d12h"). Empty means keep
+// everything.
+func parseRetain(v string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	var days time.Duration
+	rest := v
+	if i := strings.IndexByte(v, 'd'); i >= 0 {
+		n, err := strconv.ParseUint(v[:i], 10, 31)
+		if err != nil || n > 100_000 {
+			return 0, fmt.Errorf("%q: want a duration such as 30d, 12h or 90m", v)
+		}
+		days, rest = time.Duration(n)*24*time.Hour, v[i+1:]
+	}
+	var d time.Duration
+	if rest != "" {
+		var err error
+		if d, err = time.ParseDuration(rest); err != nil {
+			return 0, fmt.Errorf("%q: want a duration such as 30d, 12h or 90m", v)
+		}
+	}
+	if d += days; d <= 0 {
+		return 0, fmt.Errorf("%q: want a positive duration", v)
+	}
+	return d, nil
+}
+
+// chooseDB returns the database to open: --db when given, else
+// TRACEAI_DB (env) when set, else --db's default.
+func chooseDB(fs *flag.FlagSet, flagValue, env string) string {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "db" })
+	if set || env == "" {
+		return flagValue
+	}
+	return env
 }
 
 func orOff(s string) string {

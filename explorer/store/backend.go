@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -44,3 +45,20 @@ type Backend interface {
 }
 
 var _ Backend = (*Store)(nil)
+
+// Retainer is implemented by a backend that can delete old traces, which
+// the explorer's retention (explorer.WithRetention, explorer.WithMaxSpans)
+// calls in a loop in the background. Each call deletes at most limit whole
+// traces (turns) in one short transaction, with their spans,
+// search documents and evaluations (those in the trace and those of its
+// spans), and leaves every session and user aggregate equal to a
+// recomputation from the traces that remain: a session or user with no
+// turn left is gone. Each returns how many traces it deleted, 0 when there
+// is nothing (more) to delete.
+type Retainer interface {
+	// DeleteBefore deletes up to limit traces that started before t.
+	DeleteBefore(ctx context.Context, t time.Time, limit int) (int, error)
+	// TrimToSpans deletes up to limit of the oldest traces while the
+	// backend holds more than maxSpans spans.
+	TrimToSpans(ctx context.Context, maxSpans int64, limit int) (int, error)
+}

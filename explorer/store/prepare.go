@@ -16,6 +16,9 @@ type writeReq struct {
 	prep *prepared
 	n    int
 	done chan error
+	// job, when set, is a transaction of its own (a retention batch) that
+	// the writer runs instead of storing spans.
+	job func(*txn) error
 }
 
 // prepared is a request made ready for the writer by the calling goroutine:

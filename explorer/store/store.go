@@ -86,6 +86,7 @@ type Store struct {
 	dataVersion   int64                          // PRAGMA data_version when windows were kept
 	stmts         map[string]*sql.Stmt           // writeQueries prepared on wdb
 	pending       int                            // evaluations whose target span has not arrived
+	retainQ       retainQueue                    // traces found for retention, not deleted yet
 	haveEvals     bool                           // the database holds evaluations
 }
 

@@ -15,6 +15,9 @@ type txn struct {
 	facts   map[string]string // session facts written (see fact)
 	windows map[string]*latencyWindow
 	search  searchTxn
+	// onCommit runs in the writer once the transaction has committed
+	// (retention's changes to the writer's memory).
+	onCommit []func()
 }
 
 func (t *txn) stmt(q string) (*sql.Stmt, error) {

@@ -18,18 +18,31 @@ func (s *Store) writer() {
 			for {
 				select {
 				case r := <-s.reqs:
+					if r.job != nil {
+						s.runJob(r)
+						continue
+					}
 					s.commit([]*writeReq{r})
 				default:
 					return
 				}
 			}
 		}
+		if first.job != nil {
+			s.runJob(first)
+			continue
+		}
 		batch := []*writeReq{first}
 		n := first.n
+		var job *writeReq // a job queued behind the batch runs after it
 	drain:
 		for n < s.cfg.maxBatch {
 			select {
 			case r := <-s.reqs:
+				if r.job != nil {
+					job = r
+					break drain
+				}
 				batch = append(batch, r)
 				n += r.n
 			default:
@@ -37,6 +50,9 @@ func (s *Store) writer() {
 			}
 		}
 		s.commit(batch)
+		if job != nil {
+			s.runJob(job)
+		}
 	}
 }
 

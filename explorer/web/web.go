@@ -146,7 +146,8 @@ func (s *server) overview(ctx context.Context) *store.Overview {
 	return ov
 }
 
-// queryError answers err from the store: 404, 400 or 500.
+// queryError answers err from the store: 404, 400, or 503 with
+// Retry-After (the database could not answer; reloading may work).
 func (s *server) queryError(w http.ResponseWriter, r *http.Request, err error, what string) {
 	var fe *store.FilterError
 	switch {
@@ -158,7 +159,8 @@ func (s *server) queryError(w http.ResponseWriter, r *http.Request, err error, w
 		// The client went away.
 	default:
 		s.cfg.logger.Error("traceai explorer: page failed", "path", r.URL.Path, "err", err)
-		s.fail(w, r, http.StatusInternalServerError, "The store could not answer: "+err.Error())
+		w.Header().Set("Retry-After", "3")
+		s.fail(w, r, http.StatusServiceUnavailable, "The store could not answer: "+err.Error())
 	}
 }
 
