@@ -2,6 +2,7 @@
 // when a replica starts, under a session-level advisory lock, so replicas
 // starting at the same moment apply each migration exactly once and wait
 // for one another instead of racing.
+
 package pgstore
 
 import (

@@ -46,24 +46,14 @@ func putTraces(ctx context.Context, tx pgx.Tx, ids []string, sums map[string]*re
 		}
 	}
 	seen := map[string]string{}
-	var batch pgx.Batch
+	// Column arrays: one statement writes each table.
+	var c traceCols
+	var docs docCols
+	var gone, moved []string
+	var movedSess, movedUser []string
 	for _, id := range ids {
 		tr := sums[id]
-		batch.Queue(`INSERT INTO traces (trace_id, session_id, user_id, start_ns, end_ns, root_name, spans,
-			llm_calls, errors, error_message, input_tokens, output_tokens, total_tokens, cost, unpriced, model,
-			input, output, retries, refused, empty, llm_ms, eval_only, failed)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)
-			ON CONFLICT (trace_id) DO UPDATE SET session_id = excluded.session_id, user_id = excluded.user_id,
-			start_ns = excluded.start_ns, end_ns = excluded.end_ns, root_name = excluded.root_name,
-			spans = excluded.spans, llm_calls = excluded.llm_calls, errors = excluded.errors,
-			error_message = excluded.error_message, input_tokens = excluded.input_tokens,
-			output_tokens = excluded.output_tokens, total_tokens = excluded.total_tokens, cost = excluded.cost,
-			unpriced = excluded.unpriced, model = excluded.model, input = excluded.input, output = excluded.output,
-			retries = excluded.retries, refused = excluded.refused, empty = excluded.empty, llm_ms = excluded.llm_ms,
-			eval_only = excluded.eval_only, failed = excluded.failed`,
-			id, tr.Session, tr.User, tr.Start, tr.End, tr.RootName, tr.Spans, tr.LLMCalls, tr.Errors, tr.ErrorMessage,
-			tr.InputTokens, tr.OutputTokens, tr.TotalTokens, tr.Cost, tr.Unpriced, tr.Model, tr.Input, tr.Output,
-			tr.Retries, b2i(tr.Refused), b2i(tr.Empty), tr.LLMMS, b2i(tr.EvalOnly), b2i(tr.Failed))
+		c.add(id, tr)
 		t := &tr.Text
 		if sys := t[5]; sys != "" && tr.Session != "" {
 			// As the SQLite store: a new turn leaves out the system
@@ -79,26 +69,89 @@ func putTraces(ctx context.Context, tx pgx.Tx, ids []string, sums map[string]*re
 			}
 		}
 		if empty(t) || tr.EvalOnly {
-			batch.Queue(`DELETE FROM turn_text WHERE trace_id = $1`, id)
+			gone = append(gone, id)
 		} else {
-			batch.Queue(`INSERT INTO turn_text (trace_id, session_id, start_ns, input, output, "user", assistant, tool, system, folded)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (trace_id) DO UPDATE SET session_id = excluded.session_id,
-				start_ns = excluded.start_ns, input = excluded.input, output = excluded.output, "user" = excluded."user",
-				assistant = excluded.assistant, tool = excluded.tool, system = excluded.system, folded = excluded.folded`,
-				id, tr.Session, tr.Start, t[0], t[1], t[2], t[3], t[4], t[5], textquery.Fold(strings.Join(t[:], "\n")))
+			docs.add(id, tr)
 		}
-		batch.Queue(`UPDATE traces SET search_doc = coalesce((SELECT rowid FROM turn_text WHERE trace_id = $1), 0)
-			WHERE trace_id = $1`, id)
 		if _, existed := old[id]; existed {
-			// Evaluations of this trace's spans follow its session and user.
-			batch.Queue(`UPDATE evaluations SET session_id = $1, user_id = $2 WHERE target_trace_id = $3
-				AND (session_id != $1 OR user_id != $2)`, tr.Session, tr.User, id)
+			moved, movedSess, movedUser = append(moved, id), append(movedSess, tr.Session), append(movedUser, tr.User)
 		}
+	}
+	var batch pgx.Batch
+	batch.Queue(`DELETE FROM turn_text WHERE trace_id = ANY($1)`, gone)
+	// Documents are numbered in the order of ids (unnest's), as SQLite's.
+	batch.Queue(`INSERT INTO turn_text (trace_id, session_id, start_ns, input, output, "user", assistant, tool, system, folded)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+		$8::text[], $9::text[], $10::text[])
+		ON CONFLICT (trace_id) DO UPDATE SET session_id = excluded.session_id,
+		start_ns = excluded.start_ns, input = excluded.input, output = excluded.output, "user" = excluded."user",
+		assistant = excluded.assistant, tool = excluded.tool, system = excluded.system, folded = excluded.folded`,
+		docs.id, docs.session, docs.start, docs.text[0], docs.text[1], docs.text[2], docs.text[3], docs.text[4],
+		docs.text[5], docs.folded)
+	batch.Queue(`INSERT INTO traces (trace_id, session_id, user_id, start_ns, end_ns, root_name, spans,
+		llm_calls, errors, error_message, input_tokens, output_tokens, total_tokens, cost, unpriced, model,
+		input, output, retries, refused, empty, llm_ms, eval_only, failed, search_doc)
+		SELECT v.*, coalesce(d.rowid, 0) FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
+		$6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[],
+		$14::float8[], $15::bigint[], $16::text[], $17::text[], $18::text[], $19::bigint[], $20::bigint[], $21::bigint[],
+		$22::text[], $23::smallint[], $24::smallint[]) AS v(id)
+		LEFT JOIN turn_text d ON d.trace_id = v.id
+		ON CONFLICT (trace_id) DO UPDATE SET session_id = excluded.session_id, user_id = excluded.user_id,
+		start_ns = excluded.start_ns, end_ns = excluded.end_ns, root_name = excluded.root_name,
+		spans = excluded.spans, llm_calls = excluded.llm_calls, errors = excluded.errors,
+		error_message = excluded.error_message, input_tokens = excluded.input_tokens,
+		output_tokens = excluded.output_tokens, total_tokens = excluded.total_tokens, cost = excluded.cost,
+		unpriced = excluded.unpriced, model = excluded.model, input = excluded.input, output = excluded.output,
+		retries = excluded.retries, refused = excluded.refused, empty = excluded.empty, llm_ms = excluded.llm_ms,
+		eval_only = excluded.eval_only, failed = excluded.failed, search_doc = excluded.search_doc`,
+		c.id, c.session, c.user, c.start, c.end, c.root, c.spans, c.llm, c.errs, c.errMsg, c.in, c.out, c.total,
+		c.cost, c.unpriced, c.model, c.input, c.output, c.retries, c.refused, c.empty, c.llmMS, c.evalOnly, c.failed)
+	if len(moved) > 0 {
+		// Evaluations of a stored trace's spans follow its session and
+		// user.
+		batch.Queue(`UPDATE evaluations e SET session_id = v.s, user_id = v.u
+			FROM unnest($1::text[], $2::text[], $3::text[]) AS v(t, s, u)
+			WHERE e.target_trace_id = v.t AND (e.session_id != v.s OR e.user_id != v.u)`, moved, movedSess, movedUser)
 	}
 	if err := tx.SendBatch(ctx, &batch).Close(); err != nil {
 		return fmt.Errorf("write traces: %w", err)
 	}
 	return nil
+}
+
+// traceCols are traces rows as column arrays.
+type traceCols struct {
+	id, session, user, root, errMsg, model, input, output, llmMS []string
+	start, end, spans, llm, errs, in, out, total, unpriced       []int64
+	retries, refused, empty                                      []int64
+	cost                                                         []float64
+	evalOnly, failed                                             []int16
+}
+
+func (c *traceCols) add(id string, tr *record.Trace) {
+	c.id, c.session, c.user = append(c.id, id), append(c.session, tr.Session), append(c.user, tr.User)
+	c.start, c.end, c.root = append(c.start, tr.Start), append(c.end, tr.End), append(c.root, tr.RootName)
+	c.spans, c.llm, c.errs = append(c.spans, tr.Spans), append(c.llm, tr.LLMCalls), append(c.errs, tr.Errors)
+	c.errMsg, c.in, c.out = append(c.errMsg, tr.ErrorMessage), append(c.in, tr.InputTokens), append(c.out, tr.OutputTokens)
+	c.total, c.cost, c.unpriced = append(c.total, tr.TotalTokens), append(c.cost, tr.Cost), append(c.unpriced, tr.Unpriced)
+	c.model, c.input, c.output = append(c.model, tr.Model), append(c.input, tr.Input), append(c.output, tr.Output)
+	c.retries, c.refused, c.empty = append(c.retries, tr.Retries), append(c.refused, b2i(tr.Refused)), append(c.empty, b2i(tr.Empty))
+	c.llmMS, c.evalOnly, c.failed = append(c.llmMS, tr.LLMMS), append(c.evalOnly, int16(b2i(tr.EvalOnly))), append(c.failed, int16(b2i(tr.Failed)))
+}
+
+// docCols are turn_text rows as column arrays.
+type docCols struct {
+	id, session, folded []string
+	start               []int64
+	text                [6][]string
+}
+
+func (d *docCols) add(id string, tr *record.Trace) {
+	d.id, d.session, d.start = append(d.id, id), append(d.session, tr.Session), append(d.start, tr.Start)
+	for i, s := range tr.Text {
+		d.text[i] = append(d.text[i], s)
+	}
+	d.folded = append(d.folded, textquery.Fold(strings.Join(tr.Text[:], "\n")))
 }
 
 func empty(t *[6]string) bool {
