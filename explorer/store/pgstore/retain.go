@@ -115,7 +115,9 @@ func (s *Store) retain(ctx context.Context, limit int, cut int64, pick func(pgx.
 		delete(users, "")
 		// A session's system prompt is indexed in one of its turns only
 		// (the one where it first appeared): keep it findable by moving it
-		// to the first turn left, as the SQLite store does.
+		// to the first turn left, as the SQLite store does. A turn ingest is
+		// writing is skipped rather than waited for: ingest holds its row
+		// and may wait for a lock this transaction holds.
 		prompts := map[string]string{}
 		rows, err = tx.Query(ctx, `SELECT session_id, system FROM turn_text
 			WHERE trace_id = ANY($1) AND system <> '' AND session_id <> ''`, gone)
@@ -139,7 +141,7 @@ func (s *Store) retain(ctx context.Context, limit int, cut int64, pick func(pgx.
 		}
 		for _, sid := range sortedKeys(boolKeys(prompts)) {
 			if _, err := tx.Exec(ctx, `UPDATE turn_text SET system = $2, folded = folded || $3
-				WHERE rowid = (SELECT rowid FROM turn_text WHERE session_id = $1 ORDER BY start_ns, rowid LIMIT 1)
+				WHERE rowid = (SELECT rowid FROM turn_text WHERE session_id = $1 ORDER BY start_ns, rowid LIMIT 1 FOR UPDATE SKIP LOCKED)
 				AND NOT EXISTS (SELECT 1 FROM turn_text WHERE session_id = $1 AND system <> '')`,
 				sid, prompts[sid], textquery.Fold(prompts[sid])); err != nil {
 				return err
