@@ -32,6 +32,8 @@ func newAPI(st store.Backend, log *slog.Logger) http.Handler {
 	a.mux.HandleFunc("GET /api/rankings", a.rankings)
 	a.mux.HandleFunc("GET /api/overview", a.overview)
 	a.mux.HandleFunc("GET /api/search", a.search)
+	a.mux.HandleFunc("GET /api/groups", a.groups)
+	a.mux.HandleFunc("GET /api/timeseries", a.timeseries)
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.URL.Path)
 	})
