@@ -29,6 +29,11 @@ const (
 	// GroupByMetadataPrefix, followed by a key, puts a turn in the group of
 	// its session's value of that metadata key.
 	GroupByMetadataPrefix = "metadata:"
+	// GroupByPromptTemplate splits turns by gen_ai.prompt.template.name.
+	GroupByPromptTemplate = "prompt_template"
+	// GroupByPromptTemplateVersion splits turns by template and version,
+	// as "name:version", to compare versions side by side.
+	GroupByPromptTemplateVersion = "prompt_template_version"
 )
 
 // GroupQuery asks for turn figures per group.

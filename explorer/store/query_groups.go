@@ -25,13 +25,17 @@ func turnSQL(f TurnFilter, by string) (key, join string, where []string, args []
 		key = "t.model"
 	case by == GroupByUser:
 		key = "t.user_id"
+	case by == GroupByPromptTemplate:
+		key = "t.prompt_template"
+	case by == GroupByPromptTemplateVersion:
+		key = "CASE WHEN t.prompt_template = '' THEN '' ELSE t.prompt_template || ':' || t.prompt_version END"
 	case by == GroupByTag:
 		key, join = "g.tag", " JOIN session_tags g ON g.session_id = t.session_id"
 	case strings.HasPrefix(by, GroupByMetadataPrefix) && len(by) > len(GroupByMetadataPrefix):
 		key, join = "g.value", " JOIN session_meta g ON g.session_id = t.session_id AND g.key = ?"
 		args = append(args, strings.TrimPrefix(by, GroupByMetadataPrefix))
 	default:
-		return "", "", nil, nil, &FilterError{"by", fmt.Sprintf("unknown dimension %q (one of model, user, tag, metadata:<key>)", by)}
+		return "", "", nil, nil, &FilterError{"by", fmt.Sprintf("unknown dimension %q (one of model, user, tag, prompt_template, prompt_template_version, metadata:<key>)", by)}
 	}
 	where = []string{"t.eval_only = 0"}
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }

@@ -29,6 +29,7 @@ type migration struct {
 var migrations = []migration{
 	{1, schemaV1},
 	{2, schemaV2},
+	{3, schemaV3},
 }
 
 // SchemaVersion is the version Migrate brings a database to.
@@ -277,4 +278,11 @@ CREATE TABLE turn_text (
 );
 CREATE INDEX turn_text_session ON turn_text(session_id, start_ns);
 CREATE INDEX turn_text_folded ON turn_text USING gin (folded gin_trgm_ops);
+`
+
+// schemaV3 keeps each turn's prompt template (the dashboard's groups).
+const schemaV3 = `
+ALTER TABLE traces
+	ADD COLUMN prompt_template TEXT NOT NULL DEFAULT '',
+	ADD COLUMN prompt_version  TEXT NOT NULL DEFAULT '';
 `

@@ -81,6 +81,23 @@ func testDashboard(t *testing.T, open Opener) {
 			t.Errorf("by %s: %+v %v", by, g, err)
 		}
 	}
+	// Prompt versions side by side, and the sessions list behind each.
+	g, err = st.Groups(ctx, store.GroupQuery{By: store.GroupByPromptTemplateVersion, Sort: "key"})
+	if err != nil || len(g.Groups) != 2 || g.Groups[0].Key != "support:1" || g.Groups[0].Traces != 5 ||
+		g.Groups[1].Key != "support:2" || g.Groups[1].Traces != 2 || g.Groups[0].BrokenRate != 0.2 {
+		t.Errorf("by prompt version: %+v %v", g, err)
+	}
+	g, err = st.Groups(ctx, store.GroupQuery{By: store.GroupByPromptTemplate})
+	if err != nil || len(g.Groups) != 1 || g.Groups[0].Key != "support" || g.Groups[0].Traces != 7 {
+		t.Errorf("by prompt template: %+v %v", g, err)
+	}
+	ss, _, err := st.ListSessions(ctx, store.SessionFilter{PromptTemplate: "support", PromptVersion: "2"})
+	if err != nil || len(ss) != 1 || ss[0].SessionID != "sess-b" {
+		t.Errorf("sessions of support v2: %v %v", ss, err)
+	}
+	if ss, _, err := st.ListSessions(ctx, store.SessionFilter{PromptTemplate: "support"}); err != nil || len(ss) != 2 {
+		t.Errorf("sessions of support: %v %v", ss, err)
+	}
 	// Filters apply before grouping.
 	g, err = st.Groups(ctx, store.GroupQuery{By: store.GroupByModel, TurnFilter: store.TurnFilter{UserID: "bob"}})
 	if err != nil || len(g.Groups) != 1 || g.Groups[0].Key != "claude-sonnet-4-20250514" || g.Total.Traces != 2 {
