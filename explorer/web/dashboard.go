@@ -33,7 +33,8 @@ var dashMetrics = []dashMetric{
 	{"cost", "Cost", "up"},
 }
 
-var dashGroupBys = []option{{"model", "Model", false}, {"user", "User", false}, {"tag", "Tag", false}}
+var dashGroupBys = []option{{"model", "Model", false}, {"prompt_template_version", "Prompt version", false},
+	{"prompt_template", "Prompt template", false}, {"user", "User", false}, {"tag", "Tag", false}}
 
 type dashHeadline struct {
 	Label, Value, Prev, Delta string
@@ -112,7 +113,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 		d.GroupBys = append(d.GroupBys, g)
 	}
 	if !ok {
-		s.fail(w, r, http.StatusBadRequest, "invalid by: use model, user, tag or metadata:<key>")
+		s.fail(w, r, http.StatusBadRequest, "invalid by: use model, prompt_template, prompt_template_version, user, tag or metadata:<key>")
 		return
 	}
 	now := s.cfg.now().UTC()
@@ -305,6 +306,12 @@ func groupTable(g *store.Groups, metrics []dashMetric, since, until time.Time) (
 			v.Set("user_id", x.Key)
 		case g.By == store.GroupByTag:
 			v.Set("tag", x.Key)
+		case g.By == store.GroupByPromptTemplate:
+			v.Set("prompt_template", x.Key)
+		case g.By == store.GroupByPromptTemplateVersion:
+			name, ver, _ := strings.Cut(x.Key, ":")
+			v.Set("prompt_template", name)
+			v.Set("prompt_version", ver)
 		default:
 			v.Set("metadata_key", strings.TrimPrefix(g.By, store.GroupByMetadataPrefix))
 			v.Set("metadata_value", x.Key)
