@@ -99,16 +99,29 @@ func (s *Store) Timeseries(ctx context.Context, q TimeseriesQuery) (*Timeseries,
 		return s[b]
 	}
 	turns := map[string]int64{} // turns per key, to keep the largest series
-	err := s.scanTurns(ctx, f, by, func(t *turn) {
-		if b := bucket(t.start); b >= 0 && b < n {
-			turns[t.key]++
+	bk := buckets{origin: since.UnixNano(), width: int64(iv)}
+	inRange := func(b int64) bool { return b >= 0 && b < int64(n) }
+	err := s.aggTurns(ctx, f, by, bk, func(x *turnAgg) {
+		if inRange(x.bucket) {
+			turns[x.key] += x.traces
 			if !isEval {
-				get(t.key, b).add(t)
+				get(x.key, int(x.bucket)).addAgg(x)
 			}
 		}
 	})
 	if err != nil {
 		return nil, err
+	}
+	if q.Metric == "latency_p50" || q.Metric == "latency_p95" {
+		err = s.turnDurations(ctx, f, by, bk, func(k string, b int64, ms float64) {
+			if inRange(b) {
+				a := get(k, int(b))
+				a.durations = append(a.durations, ms)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	if isEval {
 		err = s.scanTurnEvals(ctx, f, by, func(e *turnEval) {
@@ -163,9 +176,9 @@ func point(t time.Time, a *acc, metric, evalName string) Point {
 	p.Samples = a.traces
 	switch metric {
 	case "sessions":
-		p.Value = v(float64(len(a.sessions)))
+		p.Value = v(float64(a.sessions))
 	case "users":
-		p.Value = v(float64(len(a.users)))
+		p.Value = v(float64(a.users))
 	case "traces":
 		p.Value = v(float64(a.traces))
 	case "errors":
