@@ -55,6 +55,7 @@ func (s *Store) IngestEncoded(ctx context.Context, rs []*tracepb.ResourceSpans, 
 		// is worth another try of the whole transaction.
 		var pe *pgconn.PgError
 		if attempt < 3 && errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001") && ctx.Err() == nil {
+			s.cfg.logger.Warn("pgstore: export retried", "code", pe.Code, "attempt", attempt+1)
 			continue
 		}
 		return 0, fmt.Errorf("pgstore: ingest: %w", err)
