@@ -227,7 +227,8 @@ func (s *Store) putSpans(ctx context.Context, tx pgx.Tx, b *record.Batch) error 
 	rids := make([]int64, len(b.Resources))
 	rdata := make([][]byte, len(b.Resources))
 	for i, r := range b.Resources {
-		rids[i], rdata[i] = r.ID, r.Data
+		// An empty resource encodes to no bytes: a value, not NULL.
+		rids[i], rdata[i] = r.ID, nonNil(r.Data)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO resources (id, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])
 		ON CONFLICT (id) DO NOTHING`, rids, rdata); err != nil {
@@ -238,7 +239,7 @@ func (s *Store) putSpans(ctx context.Context, tx pgx.Tx, b *record.Batch) error 
 	starts, res := make([]int64, n), make([]int64, n)
 	data := make([][]byte, n)
 	for i, sp := range b.Spans {
-		tids[i], sids[i], starts[i], scopes[i], res[i], data[i] = sp.TraceID, sp.SpanID, sp.StartNS, sp.Scope, sp.ResourceID, sp.Data
+		tids[i], sids[i], starts[i], scopes[i], res[i], data[i] = sp.TraceID, sp.SpanID, sp.StartNS, sp.Scope, sp.ResourceID, nonNil(sp.Data)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO spans (trace_id, span_id, start_ns, scope, resource_id, data)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bytea[])
@@ -375,4 +376,11 @@ func (c *resourceCache) put(id int64, r *resourcepb.Resource) {
 		c.m = map[int64]*resourcepb.Resource{}
 	}
 	c.m[id] = r
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
