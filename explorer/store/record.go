@@ -41,6 +41,11 @@ func init() {
 	record.NewReader = func(db *sql.DB, idx *record.Index) any { return &Store{rdb: db, index: idx} }
 	record.BuildTrace = recordBuildTrace
 	record.NSTime = nsTime
+	record.SetProbeDocs = func(n int) func() {
+		old := probeDocs
+		probeDocs = n
+		return func() { probeDocs = old }
+	}
 }
 
 func recordPrepare(rs []*tracepb.ResourceSpans, encoded [][]byte) (*record.Batch, error) {
