@@ -165,9 +165,6 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	if err := putEvaluations(ctx, tx, b, traceIDs); err != nil {
 		return err
 	}
-	if err := putFacts(ctx, tx, b); err != nil {
-		return err
-	}
 	// The sessions and users the traces left or joined, and those given
 	// facts, are computed again from the traces table.
 	sessions, users := map[string]bool{}, map[string]bool{}
@@ -200,6 +197,12 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	}
 	if err := lock(ctx, tx, keys); err != nil {
 		return fmt.Errorf("lock sessions: %w", err)
+	}
+	// Facts under their sessions' locks: retention deletes an emptied
+	// session's facts under the same lock, so a fact this export finds
+	// already stored is not deleted before it commits.
+	if err := putFacts(ctx, tx, b); err != nil {
+		return err
 	}
 	if err := refreshSessions(ctx, tx, sortedKeys(sessions)); err != nil {
 		return fmt.Errorf("sessions: %w", err)
