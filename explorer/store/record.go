@@ -38,7 +38,9 @@ func init() {
 		}
 		return recordSearch{sr}, nil
 	}
-	record.NewReader = func(db *sql.DB, idx *record.Index) any { return &Store{rdb: db, index: idx} }
+	record.NewReader = func(db *sql.DB, idx *record.Index) any {
+		return &Store{rdb: db, index: idx, readTx: &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}}
+	}
 	record.BuildTrace = recordBuildTrace
 	record.NSTime = nsTime
 	record.SetProbeDocs = func(n int) func() {
