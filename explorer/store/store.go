@@ -56,7 +56,7 @@ type Store struct {
 	// SQLite a deferred transaction reads one snapshot; another database
 	// may need an isolation level for that.
 	readTx *sql.TxOptions
-	cdb   *sql.DB // the checkpointer's connection
+	cdb    *sql.DB // the checkpointer's connection
 
 	commits chan struct{} // a commit since the last checkpoint (capacity 1)
 	ckptEnd chan struct{}
