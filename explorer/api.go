@@ -32,6 +32,8 @@ func newAPI(st store.Backend, log *slog.Logger) http.Handler {
 	a.mux.HandleFunc("GET /api/rankings", a.rankings)
 	a.mux.HandleFunc("GET /api/overview", a.overview)
 	a.mux.HandleFunc("GET /api/search", a.search)
+	a.mux.HandleFunc("GET /api/groups", a.groups)
+	a.mux.HandleFunc("GET /api/timeseries", a.timeseries)
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.URL.Path)
 	})
@@ -182,27 +184,29 @@ func (p *params) desc(k string) bool {
 }
 
 var sessionParams = []string{"user_id", "tag", "since", "until", "has_errors", "model", "metadata_key",
-	"metadata_value", "sort", "order", "limit", "cursor", "q", "in", "eval", "eval_below"}
+	"metadata_value", "prompt_template", "prompt_version", "sort", "order", "limit", "cursor", "q", "in", "eval", "eval_below"}
 
 func sessionFilter(p *params) store.SessionFilter {
 	now := time.Now()
 	f := store.SessionFilter{
-		UserID:        p.str("user_id"),
-		Tag:           p.str("tag"),
-		Since:         p.time("since", now),
-		Until:         p.time("until", now),
-		HasErrors:     p.bool("has_errors"),
-		Model:         p.str("model"),
-		MetadataKey:   p.str("metadata_key"),
-		MetadataValue: p.str("metadata_value"),
-		Sort:          store.SessionSort(p.str("sort")),
-		Desc:          p.desc("order"),
-		Limit:         p.int("limit"),
-		Cursor:        p.str("cursor"),
-		Q:             p.str("q"),
-		In:            p.list("in"),
-		Eval:          p.str("eval"),
-		EvalBelow:     p.float("eval_below"),
+		UserID:         p.str("user_id"),
+		Tag:            p.str("tag"),
+		Since:          p.time("since", now),
+		Until:          p.time("until", now),
+		HasErrors:      p.bool("has_errors"),
+		Model:          p.str("model"),
+		MetadataKey:    p.str("metadata_key"),
+		MetadataValue:  p.str("metadata_value"),
+		PromptTemplate: p.str("prompt_template"),
+		PromptVersion:  p.str("prompt_version"),
+		Sort:           store.SessionSort(p.str("sort")),
+		Desc:           p.desc("order"),
+		Limit:          p.int("limit"),
+		Cursor:         p.str("cursor"),
+		Q:              p.str("q"),
+		In:             p.list("in"),
+		Eval:           p.str("eval"),
+		EvalBelow:      p.float("eval_below"),
 	}
 	if f.Sort != "" && p.str("order") == "" {
 		f.Desc = true // a chosen metric sorts biggest first unless asked otherwise

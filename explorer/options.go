@@ -69,8 +69,8 @@ func WithDB(dsn string) Option {
 }
 
 // WithBackend makes the explorer use b, opened by the caller, instead of
-// opening WithDB's database; once New succeeds, Shutdown closes it. Tests use it to put a
-// backend in front of the real one (a fault, a delay).
+// opening WithDB's database; once New succeeds, Shutdown closes it. Tests
+// use it to put a backend in front of the real one (a fault, a delay).
 func WithBackend(b store.Backend) Option {
 	return optionFunc(func(c *config) {
 		if b != nil {

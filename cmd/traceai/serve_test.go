@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,5 +42,15 @@ func TestChooseDB(t *testing.T) {
 		if got := chooseDB(fs, *db, c.env); got != c.want {
 			t.Errorf("args %v, TRACEAI_DB %q: %q, want %q", c.args, c.env, got, c.want)
 		}
+	}
+}
+
+// TRACEAI_DB reaches the explorer, and its password never reaches the
+// error (nothing listens on port 1).
+func TestServeDBFromEnvironment(t *testing.T) {
+	t.Setenv("TRACEAI_DB", "postgres://traceai:pw-s3cret@127.0.0.1:1/traceai?sslmode=disable&connect_timeout=2")
+	err := runServe([]string{"--http", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0", "--otlp-grpc", "127.0.0.1:0"})
+	if err == nil || strings.Contains(err.Error(), "pw-s3cret") || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("serve with TRACEAI_DB=postgres://...: %v", err)
 	}
 }

@@ -19,6 +19,10 @@ type Reader interface {
 	GetTrace(ctx context.Context, traceID string) (*TraceDetail, error)
 	Rankings(ctx context.Context, q RankingQuery) (*Ranking, error)
 	Overview(ctx context.Context) (*Overview, error)
+	// Groups and Timeseries are the dashboard's figures, from the turns'
+	// rows kept at ingest.
+	Groups(ctx context.Context, q GroupQuery) (*Groups, error)
+	Timeseries(ctx context.Context, q TimeseriesQuery) (*Timeseries, error)
 	Searcher
 }
 

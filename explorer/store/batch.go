@@ -196,7 +196,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		targs = append(targs, id, tr.session, tr.user, tr.start, tr.end, tr.rootName, int64(tr.spans),
 			int64(tr.llm), int64(tr.errs), truncate(tr.errMsg, 1000), tr.in, tr.out, tr.total, tr.cost,
 			int64(tr.unpriced), tr.model, tr.input, tr.output, int64(tr.retries), b2i(tr.refused), b2i(tr.empty), tr.llmMS, b2i(tr.evalOnly),
-			b2i(tr.failed), formatRows(rowids), tr.doc)
+			b2i(tr.failed), formatRows(rowids), tr.doc, tr.promptTemplate, tr.promptVer)
 		changes = append(changes, traceChange{old: o, existed: existed, new: tr})
 		// Evaluations of this trace's spans follow the trace's session and
 		// user. Only a trace stored before can have evaluations yet.

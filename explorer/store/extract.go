@@ -29,6 +29,7 @@ type spanRow struct {
 	statusMessage             string
 	sessionID, userID         string
 	model                     string
+	promptTemplate, promptVer string // gen_ai.prompt.template.name and .version
 	inputTokens, outputTokens int64
 	totalTokens               int64
 	cost                      float64
@@ -373,6 +374,10 @@ func extract(res []*commonpb.KeyValue, scope string, sp *tracepb.Span) *spanRow 
 			if r.spanKind == "" {
 				r.spanKind = strings.ToUpper(attrString(v))
 			}
+		case string(semconv.GenAIPromptTemplateName):
+			r.promptTemplate = attrString(v)
+		case string(semconv.GenAIPromptTemplateVersion):
+			r.promptVer = attrString(v)
 		case string(semconv.GenAIRequestModel):
 			reqModel = attrString(v)
 		case string(semconv.GenAIResponseModel):

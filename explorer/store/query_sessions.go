@@ -133,6 +133,13 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 	if f.Model != "" {
 		p.add("EXISTS (SELECT 1 FROM session_models m WHERE m.session_id = sessions.session_id AND m.model = ?)", f.Model)
 	}
+	if f.PromptTemplate != "" {
+		if f.PromptVersion != "" {
+			p.add("EXISTS (SELECT 1 FROM traces pt WHERE pt.session_id = sessions.session_id AND pt.prompt_template = ? AND pt.prompt_version = ?)", f.PromptTemplate, f.PromptVersion)
+		} else {
+			p.add("EXISTS (SELECT 1 FROM traces pt WHERE pt.session_id = sessions.session_id AND pt.prompt_template = ?)", f.PromptTemplate)
+		}
+	}
 	if f.MetadataKey != "" {
 		if f.MetadataValue != "" {
 			p.add("EXISTS (SELECT 1 FROM session_meta m WHERE m.session_id = sessions.session_id AND m.key = ? AND m.value = ?)", f.MetadataKey, f.MetadataValue)

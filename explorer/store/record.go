@@ -94,7 +94,8 @@ func recordTrace(tr traceSummary) record.Trace {
 		Spans: int64(tr.spans), LLMCalls: int64(tr.llm), Errors: int64(tr.errs), ErrorMessage: truncate(tr.errMsg, 1000),
 		InputTokens: tr.in, OutputTokens: tr.out, TotalTokens: tr.total, Cost: tr.cost, Unpriced: int64(tr.unpriced),
 		Model: tr.model, Input: tr.input, Output: tr.output, Retries: int64(tr.retries), Refused: tr.refused,
-		Empty: tr.empty, LLMMS: tr.llmMS, EvalOnly: tr.evalOnly, Failed: tr.failed, Text: tr.text}
+		Empty: tr.empty, LLMMS: tr.llmMS, EvalOnly: tr.evalOnly, Failed: tr.failed, Text: tr.text,
+		PromptTemplate: tr.promptTemplate, PromptVersion: tr.promptVer}
 }
 
 type recordSearch struct{ sr *search }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -217,6 +218,28 @@ var (
 	deleteTargetEvals = `DELETE FROM evaluations WHERE target_trace_id IN (?` + strings.Repeat(",?", lookupN-1) + `)`
 )
 
+// selectSystemText reads the system prompts of up to lookupN search
+// documents.
+var selectSystemText = `SELECT rowid, system FROM turn_text WHERE rowid IN (?` + strings.Repeat(",?", lookupN-1) + `)`
+
+// movePrompt puts the system prompt of a session's deleted turn into the
+// search document of its first remaining turn that has a document and no
+// prompt of its own.
+func (t *txn) movePrompt(session, prompt string) error {
+	if prompt == "" {
+		return nil
+	}
+	var doc int64
+	err := t.queryRow(`SELECT search_doc FROM traces WHERE session_id = ? AND search_doc != 0 ORDER BY start_ns LIMIT 1`, session).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return t.exec(`UPDATE turn_text SET system = ? WHERE rowid = ? AND system = ''`, prompt, doc)
+}
+
 const sessionHasTurns = `SELECT count(*) FROM (SELECT 1 FROM traces WHERE session_id = ? AND eval_only = 0 LIMIT 1)`
 
 // deleteTraces deletes the traces of rowids that started before cut, with
@@ -230,6 +253,7 @@ func (t *txn) deleteTraces(traces []queuedTrace, cut int64) (int, error) {
 	var ids []string
 	var rows, docs, gone []int64
 	sessions, users := map[string]bool{}, map[string]bool{}
+	docSession := map[int64]string{}
 	err := t.lookupRows(goneTraceLookup, rowids, func(r *sql.Rows) error {
 		var rowid, start, doc int64
 		var id, session, user, spanRows string
@@ -244,6 +268,7 @@ func (t *txn) deleteTraces(traces []queuedTrace, cut int64) (int, error) {
 		rows = append(rows, parseRows(spanRows)...)
 		if doc != 0 {
 			docs = append(docs, doc)
+			docSession[doc] = session
 		}
 		if session != "" {
 			sessions[session] = true
@@ -261,6 +286,24 @@ func (t *txn) deleteTraces(traces []queuedTrace, cut int64) (int, error) {
 	}
 	if err := t.deleteRows(rows); err != nil {
 		return 0, fmt.Errorf("spans: %w", err)
+	}
+	// A session's system prompt is indexed in one of its turns only
+	// (dedupeSystem): when that turn goes, the prompt moves to the
+	// session's first remaining turn (below).
+	prompts := map[string]string{}
+	err = t.lookupRows(selectSystemText, docs, func(r *sql.Rows) error {
+		var doc int64
+		var system string
+		if err := r.Scan(&doc, &system); err != nil {
+			return err
+		}
+		if sid := docSession[doc]; sid != "" && system != "" && prompts[sid] == "" {
+			prompts[sid] = system
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("search documents: %w", err)
 	}
 	if err := inChunks(docs, func(a []any) error { return t.exec(deleteSearchDocs, a...) }); err != nil {
 		return 0, fmt.Errorf("search documents: %w", err)
@@ -293,6 +336,9 @@ func (t *txn) deleteTraces(traces []queuedTrace, cut int64) (int, error) {
 		}
 		if left > 0 {
 			if err := t.s.refreshSession(t, id); err != nil {
+				return 0, fmt.Errorf("session %q: %w", id, err)
+			}
+			if err := t.movePrompt(id, prompts[id]); err != nil {
 				return 0, fmt.Errorf("session %q: %w", id, err)
 			}
 			continue

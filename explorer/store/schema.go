@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration
 // step when the schema changes.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // The spans table keeps every span as protobuf (data) plus its ids, start
 // time, scope and resource. Everything else about a span is read from data
@@ -54,7 +54,9 @@ CREATE TABLE IF NOT EXISTS traces (
 	eval_only     INTEGER NOT NULL,
 	failed        INTEGER NOT NULL,
 	span_rows     TEXT NOT NULL DEFAULT '',
-	search_doc    INTEGER NOT NULL DEFAULT 0
+	search_doc    INTEGER NOT NULL DEFAULT 0,
+	prompt_template TEXT NOT NULL DEFAULT '',
+	prompt_version  TEXT NOT NULL DEFAULT ''
 );
 -- llm_ms makes these indexes cover the p50/p95 queries of ingest, which read
 -- the latest turns of every session and user a batch touches.
@@ -225,6 +227,9 @@ func migrate(db *sql.DB, logger *slog.Logger) error {
 	if _, err := tx.Exec(schema); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
+	if err := addPromptColumns(tx); err != nil {
+		return fmt.Errorf("migrate to schema 5: %w", err)
+	}
 	if err := migrateSearch(tx, v); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
@@ -232,4 +237,16 @@ func migrate(db *sql.DB, logger *slog.Logger) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// addPromptColumns gives a traces table of schema 4 or older the prompt
+// template of each turn (schema 5); older turns keep none.
+func addPromptColumns(tx *sql.Tx) error {
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM pragma_table_info('traces') WHERE name = 'prompt_template'`).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	_, err := tx.Exec(`ALTER TABLE traces ADD COLUMN prompt_template TEXT NOT NULL DEFAULT '';
+		ALTER TABLE traces ADD COLUMN prompt_version TEXT NOT NULL DEFAULT ''`)
+	return err
 }

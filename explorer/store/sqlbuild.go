@@ -19,10 +19,11 @@ const spanInsertCols = `rowid, ` + spanCols
 
 const traceCols = `trace_id, session_id, user_id, start_ns, end_ns,
 	root_name, spans, llm_calls, errors, error_message, input_tokens, output_tokens, total_tokens,
-	cost, unpriced, model, input, output, retries, refused, empty, llm_ms, eval_only, failed, span_rows, search_doc`
+	cost, unpriced, model, input, output, retries, refused, empty, llm_ms, eval_only, failed, span_rows, search_doc,
+	prompt_template, prompt_version`
 
 // traceColsN is the number of traceCols.
-const traceColsN = 26
+const traceColsN = 28
 
 // Rows are inserted rowsPerInsert at a time with one multi-row statement
 // (the remainder by halves): one statement per span cost more than the

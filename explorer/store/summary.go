@@ -19,6 +19,7 @@ type traceSummary struct {
 	unpriced                         int
 	llmMS                            string
 	refused, empty, evalOnly, failed bool
+	promptTemplate, promptVer        string   // the turn's prompt template, from its root or first span naming one
 	text                             turnText // the search document (search_index.go)
 	doc                              int64    // its rowid, 0 for none
 }
@@ -150,6 +151,16 @@ func summarizeTrace(all []aggSpan) traceSummary {
 		refused = lastLLM.refused || isRefusal(nil, output)
 		empty = lastLLM.empty && strings.TrimSpace(output) == ""
 	}
+	var promptTemplate, promptVer string
+	if root != nil {
+		promptTemplate, promptVer = root.promptTemplate, root.promptVer
+	}
+	for i := range spans {
+		if promptTemplate != "" {
+			break
+		}
+		promptTemplate, promptVer = spans[i].promptTemplate, spans[i].promptVer
+	}
 	rootName := ""
 	if root != nil {
 		rootName = root.name
@@ -158,5 +169,6 @@ func summarizeTrace(all []aggSpan) traceSummary {
 		spans: len(spans), llm: llm, errs: errs, retries: retries, errMsg: errMsg, model: model,
 		input: input, output: output, in: in, out: out, total: total, cost: cost, unpriced: unpriced,
 		llmMS: strings.Join(llmMS, ","), refused: refused, empty: empty, evalOnly: evalOnly, failed: failed,
+		promptTemplate: promptTemplate, promptVer: promptVer,
 		text: buildTurnText(input, output, spans)}
 }

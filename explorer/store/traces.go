@@ -54,6 +54,7 @@ type aggSpan struct {
 	status                           int32
 	statusMsg                        string
 	session, user, model             string
+	promptTemplate, promptVer        string
 	in, out, total                   int64
 	cost                             float64
 	priced, refused, empty           bool
@@ -66,7 +67,7 @@ type aggSpan struct {
 func aggOf(r *spanRow) aggSpan {
 	return aggSpan{spanID: r.spanID, parentID: r.parentID, spanKind: r.spanKind, name: r.name,
 		start: r.startNS, end: r.endNS, status: r.statusCode, statusMsg: r.statusMessage,
-		session: r.sessionID, user: r.userID, model: r.model, in: r.inputTokens,
+		session: r.sessionID, user: r.userID, model: r.model, promptTemplate: r.promptTemplate, promptVer: r.promptVer, in: r.inputTokens,
 		out: r.outputTokens, total: r.totalTokens, cost: r.cost, priced: r.priced,
 		refused: r.refused, empty: r.empty, retry: r.retry, inText: r.inText, outText: r.outText, text: r.text}
 }

@@ -238,6 +238,9 @@ type SessionFilter struct {
 	Model         string
 	MetadataKey   string
 	MetadataValue string // only with MetadataKey; empty matches any value
+	// PromptTemplate keeps sessions with a turn of this prompt template,
+	// and PromptVersion (only with PromptTemplate) of this version.
+	PromptTemplate, PromptVersion string
 	// Eval keeps the sessions with an evaluation of this name; with
 	// EvalBelow, those whose mean score of it is below EvalBelow.
 	Eval      string

@@ -322,6 +322,7 @@ func (s *server) sessions(w http.ResponseWriter, r *http.Request) {
 	f := store.SessionFilter{
 		UserID: q.Get("user_id"), Tag: q.Get("tag"), Model: q.Get("model"),
 		MetadataKey: q.Get("metadata_key"), MetadataValue: q.Get("metadata_value"),
+		PromptTemplate: q.Get("prompt_template"), PromptVersion: q.Get("prompt_version"),
 		Since: c.since, Until: c.until, HasErrors: c.hasErrors,
 		Sort: store.SessionSort(c.sort), Desc: c.desc, Limit: c.limit, Cursor: c.cursor,
 	}

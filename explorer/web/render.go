@@ -65,7 +65,7 @@ func staticHandler() http.Handler {
 type page struct {
 	App      string
 	Title    string
-	Nav      string // "sessions", "users", "rankings" or ""
+	Nav      string // "dashboard", "sessions", "users", "rankings" or ""
 	Overview any
 	Data     any
 }
@@ -86,7 +86,7 @@ func pages() (map[string]*template.Template, error) {
 			return
 		}
 		tmpls = map[string]*template.Template{}
-		for _, name := range []string{"sessions", "session", "users", "user", "trace", "rankings", "error"} {
+		for _, name := range []string{"sessions", "session", "users", "user", "trace", "rankings", "dashboard", "error"} {
 			t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 			if err != nil {
 				tmplErr = err

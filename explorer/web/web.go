@@ -91,6 +91,7 @@ type server struct {
 //	/users/{id}       a user and their sessions
 //	/traces/{id}      a trace's span waterfall; ?span=ID selects a span
 //	/rankings         best and worst sessions or users by a metric
+//	/dashboard        figures over time and per group, against the period before
 //	/static/...       embedded CSS, JS and icon
 //
 // Mount it at the root of a server; the JSON API lives elsewhere.
@@ -108,6 +109,7 @@ func New(q Querier, opts ...Option) http.Handler {
 	s.mux.HandleFunc("GET /users/{id}", s.user)
 	s.mux.HandleFunc("GET /traces/{id}", s.trace)
 	s.mux.HandleFunc("GET /rankings", s.rankings)
+	s.mux.HandleFunc("GET /dashboard", s.dashboard)
 	s.mux.Handle("GET /static/", staticHandler())
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "No page here.")

@@ -43,6 +43,8 @@ type Conversation struct {
 	Metadata          map[string]any
 	Start             time.Time
 	Turns             []Turn
+	// Prompt, when its Template is set, is the prompt template of every turn.
+	Prompt fi.PromptTemplate
 }
 
 // Emitted are the span contexts of one emitted turn.
@@ -64,6 +66,9 @@ func Emit(ctx context.Context, tp trace.TracerProvider, c Conversation) []Emitte
 	}
 	if len(c.Metadata) > 0 {
 		ctx = fi.UsingMetadata(ctx, c.Metadata)
+	}
+	if c.Prompt.Template != "" {
+		ctx = fi.UsingPromptTemplate(ctx, c.Prompt)
 	}
 	at := c.Start
 	var history []Turn

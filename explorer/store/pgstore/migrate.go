@@ -30,6 +30,7 @@ var migrations = []migration{
 	{1, schemaV1},
 	{2, schemaV2},
 	{3, schemaV3},
+	{4, schemaV4},
 }
 
 // SchemaVersion is the version Migrate brings a database to.
@@ -280,13 +281,24 @@ CREATE INDEX turn_text_session ON turn_text(session_id, start_ns);
 CREATE INDEX turn_text_folded ON turn_text USING gin (folded gin_trgm_ops);
 `
 
-// schemaV3 compresses the large values (span protobufs, turn texts) with
+// schemaV3 keeps each turn's prompt template (the dashboard's groups).
+const schemaV3 = `
+ALTER TABLE traces
+	ADD COLUMN prompt_template TEXT NOT NULL DEFAULT '',
+	ADD COLUMN prompt_version  TEXT NOT NULL DEFAULT '';
+`
+
+// schemaV4 compresses the large values (span protobufs, turn texts) with
 // lz4 rather than pglz: the spans and turn_text inserts took a third less
 // time in BenchmarkIngest. A server built without lz4 keeps pglz. No query
 // reads spans by start alone (a trace's spans come by its key, retention
-// goes by traces), so that index goes.
-const schemaV3 = `
+// goes by traces), so that index goes. The prompt template columns sort
+// byte for byte, as SQLite's (see schemaV2).
+const schemaV4 = `
 DROP INDEX IF EXISTS spans_start;
+ALTER TABLE traces
+	ALTER COLUMN prompt_template TYPE TEXT COLLATE "C",
+	ALTER COLUMN prompt_version TYPE TEXT COLLATE "C";
 DO $$
 BEGIN
 	ALTER TABLE spans ALTER COLUMN data SET COMPRESSION lz4;

@@ -55,6 +55,18 @@ func (s *Store) Overview(ctx context.Context) (*store.Overview, error) {
 	return o, wrap(err)
 }
 
+// Groups returns the dashboard's figures per group.
+func (s *Store) Groups(ctx context.Context, q store.GroupQuery) (*store.Groups, error) {
+	g, err := s.r.Groups(ctx, q)
+	return g, wrap(err)
+}
+
+// Timeseries returns a dashboard metric over time.
+func (s *Store) Timeseries(ctx context.Context, q store.TimeseriesQuery) (*store.Timeseries, error) {
+	t, err := s.r.Timeseries(ctx, q)
+	return t, wrap(err)
+}
+
 // wrap marks storage faults as the store's (a *store.FilterError and
 // store.ErrNotFound pass as they are).
 func wrap(err error) error {

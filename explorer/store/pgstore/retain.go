@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/traceai-go/traceai/explorer/internal/textquery"
 	"github.com/traceai-go/traceai/explorer/store"
 )
 
@@ -112,6 +113,24 @@ func (s *Store) retain(ctx context.Context, limit int, cut int64, pick func(pgx.
 		}
 		delete(sessions, "")
 		delete(users, "")
+		// A session's system prompt is indexed in one of its turns only
+		// (the one where it first appeared): keep it findable by moving it
+		// to the first turn left, as the SQLite store does. A turn ingest is
+		// writing is skipped rather than waited for: ingest holds its row
+		// and may wait for a lock this transaction holds.
+		prompts := map[string]string{}
+		rows, err = tx.Query(ctx, `SELECT session_id, system FROM turn_text
+			WHERE trace_id = ANY($1) AND system <> '' AND session_id <> ''`, gone)
+		if err != nil {
+			return err
+		}
+		var psess, prompt string
+		if _, err := pgx.ForEachRow(rows, []any{&psess, &prompt}, func() error {
+			prompts[psess] = prompt
+			return nil
+		}); err != nil {
+			return err
+		}
 		var batch pgx.Batch
 		batch.Queue(`DELETE FROM spans WHERE trace_id = ANY($1)`, gone)
 		batch.Queue(`DELETE FROM turn_text WHERE trace_id = ANY($1)`, gone)
@@ -119,6 +138,14 @@ func (s *Store) retain(ctx context.Context, limit int, cut int64, pick func(pgx.
 		batch.Queue(`DELETE FROM traces WHERE trace_id = ANY($1)`, gone)
 		if err := tx.SendBatch(ctx, &batch).Close(); err != nil {
 			return err
+		}
+		for _, sid := range sortedKeys(boolKeys(prompts)) {
+			if _, err := tx.Exec(ctx, `UPDATE turn_text SET system = $2, folded = folded || $3
+				WHERE rowid = (SELECT rowid FROM turn_text WHERE session_id = $1 ORDER BY start_ns, rowid LIMIT 1 FOR UPDATE SKIP LOCKED)
+				AND NOT EXISTS (SELECT 1 FROM turn_text WHERE session_id = $1 AND system <> '')`,
+				sid, prompts[sid], textquery.Fold(prompts[sid])); err != nil {
+				return err
+			}
 		}
 		keys = keys[:0]
 		for id := range sessions {
@@ -151,4 +178,12 @@ func (s *Store) retain(ctx context.Context, limit int, cut int64, pick func(pgx.
 		return 0, fmt.Errorf("pgstore: retention: %w", err)
 	}
 	return n, nil
+}
+
+func boolKeys(m map[string]string) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }

@@ -26,7 +26,7 @@ type Fixture struct {
 // one refused, one failed, one retried, one slow.
 func ConvA() synth.Conversation {
 	return synth.Conversation{
-		SessionID: "sess-a", UserID: "alice", Tags: []string{"vip"},
+		SessionID: "sess-a", UserID: "alice", Tags: []string{"vip"}, Prompt: fi.PromptTemplate{Template: "support", Version: "1"},
 		Metadata: map[string]any{"plan": "pro"}, Start: t0,
 		Turns: []synth.Turn{
 			{User: "hello", Assistant: "Hi! How can I help?", Latency: 500 * time.Millisecond, InTokens: 10, OutTokens: 5},
@@ -52,7 +52,7 @@ func NewFixture(t testing.TB, st store.Backend) *Fixture {
 	mem := tracetest.NewInMemoryExporter()
 	mtp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(mem))
 	f.B = synth.Emit(ctx, mtp, synth.Conversation{
-		SessionID: "sess-b", UserID: "bob", Start: t0.Add(time.Hour),
+		SessionID: "sess-b", UserID: "bob", Start: t0.Add(time.Hour), Prompt: fi.PromptTemplate{Template: "support", Version: "2"},
 		Turns: []synth.Turn{
 			{User: "write a haiku", Assistant: "old pond / a frog jumps", Model: "claude-sonnet-4-20250514", Latency: 900 * time.Millisecond, InTokens: 100, OutTokens: 20},
 			{User: "another", Assistant: "autumn moon", Model: "claude-sonnet-4-20250514", Latency: 800 * time.Millisecond, InTokens: 150, OutTokens: 10},

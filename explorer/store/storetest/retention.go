@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -173,6 +174,19 @@ func testRetentionDeleteBefore(t *testing.T, open Opener) {
 	}
 	if got, want := searchCount(t, st, "Question"), searchCount(t, ref, "Question"); got != want || got == 0 {
 		t.Errorf("search hits after retention %d, want %d", got, want)
+	}
+	// System prompts are searched apart; a partly expired session is still
+	// found by its prompt.
+	sys := func(st store.Reader) []string {
+		list, _, err := st.ListSessions(ctx, store.SessionFilter{Q: "helpful assistant for our SDK",
+			In: []string{"system"}, Limit: store.MaxLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sessionIDs(list)
+	}
+	if got, want := sys(st), sys(ref); !slices.Equal(got, want) || len(got) == 0 {
+		t.Errorf("sessions found by their system prompt after retention: %v, want %v", got, want)
 	}
 	if n, err := r.DeleteBefore(ctx, RetentionCut, 7); err != nil || n != 0 {
 		t.Errorf("again: %d, %v", n, err)

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"IdempotentResend", testIdempotentResend},
 		{"IngestSplitOrderAndRetries", testIngestSplitOrderAndRetries},
 		{"Retention", testRetention},
+		{"Dashboard", testDashboard},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.f(t, open) })
 	}

@@ -78,6 +78,8 @@ type Trace struct {
 	LLMMS                   string // the LLM latencies, comma-separated
 	EvalOnly, Failed        bool
 	Text                    [6]string
+	// PromptTemplate and PromptVersion name the turn's prompt template.
+	PromptTemplate, PromptVersion string
 }
 
 // Stored is one span as a backend keeps it, decoded.
