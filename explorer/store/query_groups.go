@@ -64,77 +64,13 @@ func turnSQL(f TurnFilter, by string) (key, join string, where []string, args []
 	return key, join, where, args, nil
 }
 
-// turnAgg is the sums of the turns of one key and one time bucket.
-type turnAgg struct {
-	key                            string
-	bucket                         int64
-	traces, sessions, users        int64
-	errors, failed, in, out, total int64
-	cost                           float64
-}
-
-// buckets places turns in time buckets of width ns from origin (a width
-// of 0 puts them all in bucket 0).
-type buckets struct{ origin, width int64 }
-
-func (b buckets) expr() (string, []any) {
-	if b.width == 0 {
-		return "0", nil
-	}
-	return "(t.start_ns - ?) / ?", []any{b.origin, b.width}
-}
-
-// aggTurns sums the turns f keeps per key under by and time bucket, in
-// the database: distinct sessions and users, turns with errors, failed
-// turns, tokens and cost.
-func (s *Store) aggTurns(ctx context.Context, f TurnFilter, by string, bk buckets, fn func(*turnAgg)) error {
-	key, join, where, args, err := turnSQL(f, by)
-	if err != nil {
-		return err
-	}
-	bexpr, bargs := bk.expr()
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+key+`, `+bexpr+`, count(*), count(DISTINCT NULLIF(t.session_id, '')),
-		count(DISTINCT NULLIF(t.user_id, '')), sum(CASE WHEN t.errors > 0 THEN 1 ELSE 0 END), sum(t.failed),
-		sum(t.input_tokens), sum(t.output_tokens), sum(t.total_tokens), sum(t.cost)
-		FROM traces t`+join+` WHERE `+strings.Join(where, " AND ")+` GROUP BY 1, 2`, append(bargs, args...)...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var a turnAgg
-	for rows.Next() {
-		if err := rows.Scan(&a.key, &a.bucket, &a.traces, &a.sessions, &a.users, &a.errors, &a.failed,
-			&a.in, &a.out, &a.total, &a.cost); err != nil {
-			return err
-		}
-		fn(&a)
-	}
-	return rows.Err()
-}
-
-// turnDurations calls fn with the duration of every turn f keeps, with its
-// key and bucket: the percentiles need the values.
-func (s *Store) turnDurations(ctx context.Context, f TurnFilter, by string, bk buckets, fn func(key string, bucket int64, ms float64)) error {
-	key, join, where, args, err := turnSQL(f, by)
-	if err != nil {
-		return err
-	}
-	bexpr, bargs := bk.expr()
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+key+`, `+bexpr+`, t.end_ns - t.start_ns FROM traces t`+join+
-		` WHERE `+strings.Join(where, " AND "), append(bargs, args...)...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var k string
-	var b, d int64
-	for rows.Next() {
-		if err := rows.Scan(&k, &b, &d); err != nil {
-			return err
-		}
-		fn(k, b, float64(d)/1e6)
-	}
-	return rows.Err()
+// turn is what the dashboard reads of a traces row.
+type turn struct {
+	key, traceID, session, user string
+	start, end, errors          int64
+	failed                      bool
+	in, out, total              int64
+	cost                        float64
 }
 
 // turnEval is an evaluation of a turn.
@@ -142,6 +78,32 @@ type turnEval struct {
 	key, traceID, spanID, name, label string
 	start                             int64
 	score                             sql.NullFloat64
+}
+
+// scanTurns calls fn for every turn f keeps, with its key under by.
+func (s *Store) scanTurns(ctx context.Context, f TurnFilter, by string, fn func(*turn)) error {
+	key, join, where, args, err := turnSQL(f, by)
+	if err != nil {
+		return err
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+key+`, t.trace_id, t.session_id, t.user_id, t.start_ns, t.end_ns,
+		t.errors, t.failed, t.input_tokens, t.output_tokens, t.total_tokens, t.cost
+		FROM traces t`+join+` WHERE `+strings.Join(where, " AND "), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var t turn
+	for rows.Next() {
+		var failed int64
+		if err := rows.Scan(&t.key, &t.traceID, &t.session, &t.user, &t.start, &t.end, &t.errors, &failed,
+			&t.in, &t.out, &t.total, &t.cost); err != nil {
+			return err
+		}
+		t.failed = failed != 0
+		fn(&t)
+	}
+	return rows.Err()
 }
 
 // scanTurnEvals calls fn for every evaluation of a turn f keeps (the turn
@@ -170,9 +132,12 @@ func (s *Store) scanTurnEvals(ctx context.Context, f TurnFilter, by string, fn f
 
 // acc accumulates the figures of a set of turns.
 type acc struct {
-	turnAgg
-	durations []float64
-	evals     map[string]*evalAcc
+	sessions, users        map[string]struct{}
+	traces, errors, failed int64
+	in, out, total         int64
+	cost                   float64
+	durations              []float64
+	evals                  map[string]*evalAcc
 }
 
 type evalAcc struct {
@@ -181,20 +146,29 @@ type evalAcc struct {
 	labels        map[string]int
 }
 
-func newAcc() *acc { return &acc{} }
+func newAcc() *acc {
+	return &acc{sessions: map[string]struct{}{}, users: map[string]struct{}{}}
+}
 
-// addAgg adds the sums of turns counted apart (another bucket); distinct
-// counts then add up, as they do over a partition.
-func (a *acc) addAgg(x *turnAgg) {
-	a.traces += x.traces
-	a.sessions += x.sessions
-	a.users += x.users
-	a.errors += x.errors
-	a.failed += x.failed
-	a.in += x.in
-	a.out += x.out
-	a.total += x.total
-	a.cost += x.cost
+func (a *acc) add(t *turn) {
+	if t.session != "" {
+		a.sessions[t.session] = struct{}{}
+	}
+	if t.user != "" {
+		a.users[t.user] = struct{}{}
+	}
+	a.traces++
+	if t.errors > 0 {
+		a.errors++
+	}
+	if t.failed {
+		a.failed++
+	}
+	a.in += t.in
+	a.out += t.out
+	a.total += t.total
+	a.cost += t.cost
+	a.durations = append(a.durations, float64(t.end-t.start)/1e6)
 }
 
 func (a *acc) addEval(e *turnEval) {
@@ -217,7 +191,7 @@ func (a *acc) addEval(e *turnEval) {
 }
 
 func (a *acc) stats(key string) GroupStats {
-	g := GroupStats{Key: key, Sessions: a.sessions, Traces: a.traces, Errors: a.errors,
+	g := GroupStats{Key: key, Sessions: int64(len(a.sessions)), Traces: a.traces, Errors: a.errors,
 		Failed: a.failed, InputTokens: a.in, OutputTokens: a.out, TotalTokens: a.total, Cost: a.cost,
 		Evaluations: map[string]EvalAggregate{}}
 	if a.traces > 0 {
@@ -292,35 +266,21 @@ func (s *Store) Groups(ctx context.Context, q GroupQuery) (*Groups, error) {
 		return nil, &FilterError{"by", "required (one of model, user, tag, metadata:<key>)"}
 	}
 	groups := map[string]*acc{}
-	get := func(k string) *acc {
-		a := groups[k]
+	total := newAcc()
+	seen := map[string]bool{}
+	err = s.scanTurns(ctx, q.TurnFilter, q.By, func(t *turn) {
+		a := groups[t.key]
 		if a == nil {
 			a = newAcc()
-			groups[k] = a
+			groups[t.key] = a
 		}
-		return a
-	}
-	if err := s.aggTurns(ctx, q.TurnFilter, q.By, buckets{}, func(x *turnAgg) { get(x.key).addAgg(x) }); err != nil {
-		return nil, err
-	}
-	if err := s.turnDurations(ctx, q.TurnFilter, q.By, buckets{}, func(k string, _ int64, ms float64) {
-		a := get(k)
-		a.durations = append(a.durations, ms)
-	}); err != nil {
-		return nil, err
-	}
-	// The total counts each turn once, whatever its groups.
-	total := newAcc()
-	if err := s.aggTurns(ctx, q.TurnFilter, "", buckets{}, func(x *turnAgg) { total.addAgg(x) }); err != nil {
-		return nil, err
-	}
-	if q.By == GroupByModel || q.By == GroupByUser || q.By == GroupByPromptTemplate || q.By == GroupByPromptTemplateVersion {
-		for _, a := range groups { // a partition: every turn in one group
-			total.durations = append(total.durations, a.durations...)
+		a.add(t)
+		if !seen[t.traceID] {
+			seen[t.traceID] = true
+			total.add(t)
 		}
-	} else if err := s.turnDurations(ctx, q.TurnFilter, "", buckets{}, func(_ string, _ int64, ms float64) {
-		total.durations = append(total.durations, ms)
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 	seenEval := map[[2]string]bool{}

@@ -99,29 +99,16 @@ func (s *Store) Timeseries(ctx context.Context, q TimeseriesQuery) (*Timeseries,
 		return s[b]
 	}
 	turns := map[string]int64{} // turns per key, to keep the largest series
-	bk := buckets{origin: since.UnixNano(), width: int64(iv)}
-	inRange := func(b int64) bool { return b >= 0 && b < int64(n) }
-	err := s.aggTurns(ctx, f, by, bk, func(x *turnAgg) {
-		if inRange(x.bucket) {
-			turns[x.key] += x.traces
+	err := s.scanTurns(ctx, f, by, func(t *turn) {
+		if b := bucket(t.start); b >= 0 && b < n {
+			turns[t.key]++
 			if !isEval {
-				get(x.key, int(x.bucket)).addAgg(x)
+				get(t.key, b).add(t)
 			}
 		}
 	})
 	if err != nil {
 		return nil, err
-	}
-	if q.Metric == "latency_p50" || q.Metric == "latency_p95" {
-		err = s.turnDurations(ctx, f, by, bk, func(k string, b int64, ms float64) {
-			if inRange(b) {
-				a := get(k, int(b))
-				a.durations = append(a.durations, ms)
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
 	}
 	if isEval {
 		err = s.scanTurnEvals(ctx, f, by, func(e *turnEval) {
@@ -176,9 +163,9 @@ func point(t time.Time, a *acc, metric, evalName string) Point {
 	p.Samples = a.traces
 	switch metric {
 	case "sessions":
-		p.Value = v(float64(a.sessions))
+		p.Value = v(float64(len(a.sessions)))
 	case "users":
-		p.Value = v(float64(a.users))
+		p.Value = v(float64(len(a.users)))
 	case "traces":
 		p.Value = v(float64(a.traces))
 	case "errors":
