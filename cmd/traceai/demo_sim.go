@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,7 +56,19 @@ func userName(i int) string {
 type script struct {
 	id, user, plan string
 	turns          []string
+	// model overrides the chat model ("" for the demo's own); prompt is
+	// the answer template's version the session ran with.
+	model  string
+	prompt fi.PromptTemplate
 }
+
+// The demo's second model and its two prompt versions. Version 2 and the
+// smaller model answer worse (lower helpfulness), so the dashboard shows
+// a difference between them on the first run.
+const (
+	altModel       = "gpt-4.1-nano"
+	promptTemplate = "support-answer"
+)
 
 var questions = []string{
 	"How do refunds work?",
@@ -92,11 +105,16 @@ func scripts(c demoConfig) []script {
 	}
 	for i := range out {
 		out[i].id = c.idPrefix + out[i].id
+		out[i].prompt = fi.PromptTemplate{Template: promptTemplate, Version: "1"}
 	}
 	plans := []string{"free", "pro", "enterprise"}
 	for i := 2; i < c.sessions; i++ {
 		n := 3 + r.IntN(10)
-		s := script{id: fmt.Sprintf("%ssession-%03d", c.idPrefix, i+1), user: userName(r.IntN(c.users)), plan: plans[r.IntN(len(plans))]}
+		s := script{id: fmt.Sprintf("%ssession-%03d", c.idPrefix, i+1), user: userName(r.IntN(c.users)), plan: plans[r.IntN(len(plans))],
+			prompt: fi.PromptTemplate{Template: promptTemplate, Version: strconv.Itoa(1 + i%2)}}
+		if i%3 == 0 {
+			s.model = altModel
+		}
 		for range n {
 			q := questions[r.IntN(len(questions))]
 			if strings.Contains(q, "%d") {
@@ -197,7 +215,10 @@ type turnResult struct {
 // turn answers one user message inside an AGENT span: retrieval, the
 // prompt (a CHAIN span), a model call that may ask for the order tool, the
 // tool, and a streamed answer.
-func (b *chatbot) turn(ctx context.Context, history *[]openai.ChatCompletionMessageParamUnion, question string) (turnResult, error) {
+func (b *chatbot) turn(ctx context.Context, history *[]openai.ChatCompletionMessageParamUnion, question, modelName string) (turnResult, error) {
+	if modelName == "" {
+		modelName = b.model.name
+	}
 	var res turnResult
 	start := time.Now()
 	answer, err := fi.Run(ctx, b.tracer, semconv.SpanKindAgent, "support_turn", question, func(ctx context.Context, span *fi.Span) (string, error) {
@@ -212,7 +233,7 @@ func (b *chatbot) turn(ctx context.Context, history *[]openai.ChatCompletionMess
 			return append(append([]openai.ChatCompletionMessageParamUnion(nil), *history...), openai.SystemMessage(articles), openai.UserMessage(question)), nil
 		})
 		params := openai.ChatCompletionNewParams{
-			Model:    openai.ChatModel(b.model.name),
+			Model:    openai.ChatModel(modelName),
 			Messages: msgs,
 			Tools: []openai.ChatCompletionToolUnionParam{openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
 				Name:        lookupOrderTool.Name,
@@ -278,6 +299,25 @@ func helpfulness(question, prev string, res turnResult, err error) (float64, str
 		return 0.5, "partly", "correct but slow"
 	}
 	return 0.6 + float64(len(res.answer)%30)/100, "helpful", "answered from the knowledge base"
+}
+
+// variantQuality lowers the judge's score of answers made with prompt
+// version 2 or the smaller model: the demo's stand-in for a prompt change
+// and a model that answer worse.
+func variantQuality(s script, score float64, label, why string, err error) (float64, string, string) {
+	if err != nil {
+		return score, label, why
+	}
+	if s.prompt.Version == "2" {
+		score, why = score-0.25, why+"; prompt v2 left out the article's details"
+	}
+	if s.model == altModel {
+		score, why = score-0.35, why+"; "+altModel+" answered vaguely"
+	}
+	if score < 0.5 && label == "helpful" {
+		label = "partly"
+	}
+	return math.Max(score, 0), label, why
 }
 
 // similar reports whether two user messages share most of their words.
@@ -376,10 +416,11 @@ func failNote(n int) string {
 // counts and the number of evaluations recorded.
 func runSession(ctx context.Context, bot *chatbot, tp *sdktrace.TracerProvider, s script) (turns, fails, evals int) {
 	ctx = fi.UsingAttributes(ctx, fi.Attributes{
-		SessionID: s.id,
-		UserID:    s.user,
-		Tags:      []string{"support-bot", "demo"},
-		Metadata:  map[string]any{"plan": s.plan, "channel": "web"},
+		PromptTemplate: &s.prompt,
+		SessionID:      s.id,
+		UserID:         s.user,
+		Tags:           []string{"support-bot", "demo"},
+		Metadata:       map[string]any{"plan": s.plan, "channel": "web"},
 	})
 	var history []openai.ChatCompletionMessageParamUnion
 	history = append(history, openai.SystemMessage(systemPrompt))
@@ -389,12 +430,13 @@ func runSession(ctx context.Context, bot *chatbot, tp *sdktrace.TracerProvider, 
 		if ctx.Err() != nil {
 			break
 		}
-		res, err := bot.turn(ctx, &history, q)
+		res, err := bot.turn(ctx, &history, q, s.model)
 		turns++
 		if err != nil {
 			fails++
 		}
 		score, label, why := helpfulness(q, prev, res, err)
+		score, label, why = variantQuality(s, score, label, why, err)
 		ev := fi.Evaluation{Name: "helpfulness", Score: fi.Score(score), Label: label, Explanation: why, Target: res.span}
 		// A child of the evaluated span, so that it shows in the turn's trace.
 		if fi.RecordEvaluation(trace.ContextWithSpanContext(ctx, res.span), ev, fi.WithTracerProvider(tp)) == nil {

@@ -162,6 +162,7 @@ func checkDemo(t *testing.T, base string) {
 		t.Errorf("error turns: broken %d, smooth %d", broken.Summary.ErrorTraces, smooth.Summary.ErrorTraces)
 	}
 	checkDemoMCP(t, get, broken)
+	checkDemoVariants(t, get)
 	if broken.Metadata["plan"] != "pro" {
 		t.Errorf("broken metadata %v", broken.Metadata)
 	}
@@ -319,5 +320,30 @@ func checkOneRed(t *testing.T, base string) {
 	banner := browsertest.Eval(t, base+"/sessions/"+rk.Rows[0].ID, `document.querySelector("#breaks") === null`)
 	if banner != "true" {
 		t.Errorf("best session %s (by %s) carries a broken banner", rk.Rows[0].ID, rk.Metric)
+	}
+}
+
+// checkDemoVariants: the dashboard's groups show prompt version 2 and the
+// smaller model doing worse than version 1 and the demo's own model.
+func checkDemoVariants(t *testing.T, get func(string, any)) {
+	t.Helper()
+	mean := func(by, key string) float64 {
+		var g store.Groups
+		get("/api/groups?by="+by, &g)
+		for _, x := range g.Groups {
+			if x.Key == key {
+				if e := x.Evaluations["helpfulness"]; e.Mean != nil {
+					return *e.Mean
+				}
+			}
+		}
+		t.Errorf("no helpfulness for %s %q", by, key)
+		return 0
+	}
+	if v1, v2 := mean("prompt_template_version", "support-answer:1"), mean("prompt_template_version", "support-answer:2"); v2 > v1-0.1 {
+		t.Errorf("helpfulness of prompt v1 %.2f, v2 %.2f: v2 should be clearly worse", v1, v2)
+	}
+	if base, alt := mean("model", "gpt-4o-mini"), mean("model", altModel); alt > base-0.05 {
+		t.Errorf("helpfulness of gpt-4o-mini %.2f, %s %.2f: the smaller model should be worse", base, altModel, alt)
 	}
 }
