@@ -356,7 +356,7 @@ func nsTime(ns int64) time.Time {
 // store, handy in tests and for in-process demos:
 //
 //	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(st.Exporter()))
-func (s *Store) Exporter() sdktrace.SpanExporter { return &exporter{s: s} }
+func (s *Store) Exporter() sdktrace.SpanExporter { return NewExporter(s) }
 
 // newConfig applies the options, in order, over the defaults; a nil
 // option is skipped.

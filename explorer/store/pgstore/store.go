@@ -152,4 +152,4 @@ func (s *Store) begin() error {
 }
 
 // Exporter returns an OpenTelemetry exporter writing into the store.
-func (s *Store) Exporter() sdktrace.SpanExporter { return &exporter{s: s} }
+func (s *Store) Exporter() sdktrace.SpanExporter { return store.NewExporter(s) }
