@@ -15,6 +15,7 @@ import (
 
 	"github.com/traceai-go/traceai/explorer/internal/synth"
 	"github.com/traceai-go/traceai/explorer/store"
+	"github.com/traceai-go/traceai/explorer/store/storetest"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
@@ -224,65 +225,10 @@ func bigStore(b *testing.B) *store.Store {
 func BenchmarkSessionsQuery(b *testing.B) {
 	st := bigStore(b)
 	ctx := context.Background()
-	first, _, err := st.ListSessions(ctx, store.SessionFilter{})
-	if err != nil || len(first) == 0 {
-		b.Fatal(err)
-	}
-	sid := first[len(first)/2].SessionID
-	det, err := st.GetSession(ctx, sid)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tid := det.Turns[0].TraceID
-	yes := true
-	// The last day of the store's turns.
-	ov, err := st.Overview(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	dayAgo := ov.Last.Add(-24 * time.Hour)
-	for _, c := range []struct {
-		name string
-		fn   func() error
-	}{
-		{"list/first-page", func() error { _, _, err := st.ListSessions(ctx, store.SessionFilter{}); return err }},
-		{"list/sort=cost", func() error {
-			_, _, err := st.ListSessions(ctx, store.SessionFilter{Sort: "cost", Desc: true})
-			return err
-		}},
-		{"list/tag+errors", func() error {
-			_, _, err := st.ListSessions(ctx, store.SessionFilter{Tag: "cohort-3", HasErrors: &yes})
-			return err
-		}},
-		{"list/user", func() error {
-			_, _, err := st.ListSessions(ctx, store.SessionFilter{UserID: "user-0042"})
-			return err
-		}},
-		{"session-detail", func() error { _, err := st.GetSession(ctx, sid); return err }},
-		{"trace", func() error { _, err := st.GetTrace(ctx, tid); return err }},
-		{"users/first-page", func() error { _, _, err := st.ListUsers(ctx, store.UserFilter{}); return err }},
-		{"rankings/latency_p95", func() error {
-			_, err := st.Rankings(ctx, store.RankingQuery{Metric: "latency_p95"})
-			return err
-		}},
-		{"overview", func() error { _, err := st.Overview(ctx); return err }},
-		// The dashboard reads every turn of its range (here all 200,000).
-		{"dashboard/groups-model", func() error {
-			_, err := st.Groups(ctx, store.GroupQuery{By: store.GroupByModel})
-			return err
-		}},
-		{"dashboard/timeseries-broken-rate", func() error {
-			_, err := st.Timeseries(ctx, store.TimeseriesQuery{Metric: "broken_rate"})
-			return err
-		}},
-		{"dashboard/groups-model-one-day", func() error {
-			_, err := st.Groups(ctx, store.GroupQuery{By: store.GroupByModel, TurnFilter: store.TurnFilter{Since: dayAgo}})
-			return err
-		}},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				if err := c.fn(); err != nil {
+	for _, q := range storetest.PageQueries(b, st) {
+		b.Run(q.Name, func(b *testing.B) {
+			for b.Loop() {
+				if err := q.Run(ctx); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -9,7 +9,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/traceai-go/traceai/explorer/internal/synth"
-	"github.com/traceai-go/traceai/explorer/store"
+	"github.com/traceai-go/traceai/explorer/store/storetest"
 	"github.com/traceai-go/traceai/internal/pgtest"
 )
 
@@ -33,50 +33,10 @@ func BenchmarkSessionsQueryLarge(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("stored 1,000,000 spans in %v", time.Since(start).Round(time.Second))
-	first, _, err := st.ListSessions(ctx, store.SessionFilter{})
-	if err != nil || len(first) == 0 {
-		b.Fatal(err)
-	}
-	sid := first[len(first)/2].SessionID
-	det, err := st.GetSession(ctx, sid)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tid := det.Turns[0].TraceID
-	yes := true
-	for _, c := range []struct {
-		name string
-		fn   func() error
-	}{
-		{"list/first-page", func() error { _, _, err := st.ListSessions(ctx, store.SessionFilter{}); return err }},
-		{"list/sort=cost", func() error {
-			_, _, err := st.ListSessions(ctx, store.SessionFilter{Sort: store.SessionsByCost, Desc: true})
-			return err
-		}},
-		{"list/tag+errors", func() error {
-			_, _, err := st.ListSessions(ctx, store.SessionFilter{Tag: "cohort-3", HasErrors: &yes})
-			return err
-		}},
-		{"list/user", func() error {
-			_, _, err := st.ListSessions(ctx, store.SessionFilter{UserID: "user-0042"})
-			return err
-		}},
-		{"session-detail", func() error { _, err := st.GetSession(ctx, sid); return err }},
-		{"trace", func() error { _, err := st.GetTrace(ctx, tid); return err }},
-		{"users/first-page", func() error { _, _, err := st.ListUsers(ctx, store.UserFilter{}); return err }},
-		{"rankings/latency_p95", func() error {
-			_, err := st.Rankings(ctx, store.RankingQuery{Metric: "latency_p95"})
-			return err
-		}},
-		{"overview", func() error { _, err := st.Overview(ctx); return err }},
-		{"dashboard/groups-model", func() error {
-			_, err := st.Groups(ctx, store.GroupQuery{By: store.GroupByModel})
-			return err
-		}},
-	} {
-		b.Run(c.name, func(b *testing.B) {
+	for _, q := range storetest.PageQueries(b, st) {
+		b.Run(q.Name, func(b *testing.B) {
 			for b.Loop() {
-				if err := c.fn(); err != nil {
+				if err := q.Run(ctx); err != nil {
 					b.Fatal(err)
 				}
 			}
