@@ -246,7 +246,9 @@ func describe(method string, params mcp.Params) (name string, attrs []attribute.
 		name = method + " " + tool
 		attrs = toolAttrs(tool)
 		if len(p.Arguments) > 0 {
-			input, mime = string(p.Arguments), semconv.MimeTypeJSON
+			// Only the bytes the span can keep are copied; one more
+			// tells clip the value was longer.
+			input, mime = string(p.Arguments[:min(len(p.Arguments), maxValueBytes+1)]), semconv.MimeTypeJSON
 		}
 	case *mcp.ReadResourceParams:
 		uri := clip(p.URI, maxURIBytes)
