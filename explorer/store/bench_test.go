@@ -235,6 +235,12 @@ func BenchmarkSessionsQuery(b *testing.B) {
 	}
 	tid := det.Turns[0].TraceID
 	yes := true
+	// The last day of the store's turns.
+	ov, err := st.Overview(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dayAgo := ov.Last.Add(-24 * time.Hour)
 	for _, c := range []struct {
 		name string
 		fn   func() error
@@ -260,6 +266,19 @@ func BenchmarkSessionsQuery(b *testing.B) {
 			return err
 		}},
 		{"overview", func() error { _, err := st.Overview(ctx); return err }},
+		// The dashboard reads every turn of its range (here all 200,000).
+		{"dashboard/groups-model", func() error {
+			_, err := st.Groups(ctx, store.GroupQuery{By: store.GroupByModel})
+			return err
+		}},
+		{"dashboard/timeseries-broken-rate", func() error {
+			_, err := st.Timeseries(ctx, store.TimeseriesQuery{Metric: "broken_rate"})
+			return err
+		}},
+		{"dashboard/groups-model-one-day", func() error {
+			_, err := st.Groups(ctx, store.GroupQuery{By: store.GroupByModel, TurnFilter: store.TurnFilter{Since: dayAgo}})
+			return err
+		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

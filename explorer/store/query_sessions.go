@@ -227,7 +227,7 @@ func (s *Store) evalAggs(ctx context.Context, col string, ids []string) (map[str
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+col+`, name, label, count(*), count(score), coalesce(sum(score), 0)
+	rows, err := s.reads(ctx).QueryContext(ctx, `SELECT `+col+`, name, label, count(*), count(score), coalesce(sum(score), 0)
 		FROM evaluations WHERE `+col+` IN (`+ph+`) GROUP BY `+col+`, name, label`, args...)
 	if err != nil {
 		return nil, err
@@ -317,7 +317,16 @@ const maxTurns = 5000
 
 // GetSession returns a session with its turns, or ErrNotFound.
 func (s *Store) GetSession(ctx context.Context, id string) (*SessionDetail, error) {
-	sum, err := scanSession(s.rdb.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE session_id = ?`, id))
+	// One read transaction: the summary, the turns and the evaluations of
+	// one state, not of a write (or a retention) that committed between
+	// two of the reads.
+	tx, err := s.rdb.BeginTx(ctx, s.readTx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	ctx = context.WithValue(ctx, readTxKey{}, tx)
+	sum, err := scanSession(s.reads(ctx).QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE session_id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -329,7 +338,7 @@ func (s *Store) GetSession(ctx context.Context, id string) (*SessionDetail, erro
 		return nil, err
 	}
 	d := &SessionDetail{Summary: list[0], Turns: []Turn{}, Metadata: map[string]string{}}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT trace_id, start_ns, end_ns, input, output, input_tokens,
+	rows, err := s.reads(ctx).QueryContext(ctx, `SELECT trace_id, start_ns, end_ns, input, output, input_tokens,
 		output_tokens, total_tokens, cost, model, spans, llm_calls, failed, error_message, retries, refused, empty
 		FROM traces WHERE session_id = ? AND eval_only = 0 ORDER BY start_ns, trace_id LIMIT ?`, id, maxTurns+1)
 	if err != nil {
@@ -398,7 +407,7 @@ func (s *Store) GetSession(ctx context.Context, id string) (*SessionDetail, erro
 			d.Turns[i].Evaluations = append(d.Turns[i].Evaluations, e)
 		}
 	}
-	mrows, err := s.rdb.QueryContext(ctx, `SELECT key, value FROM session_meta WHERE session_id = ?`, id)
+	mrows, err := s.reads(ctx).QueryContext(ctx, `SELECT key, value FROM session_meta WHERE session_id = ?`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -414,7 +423,7 @@ func (s *Store) GetSession(ctx context.Context, id string) (*SessionDetail, erro
 }
 
 func (s *Store) evaluations(ctx context.Context, where string, args ...any) ([]Evaluation, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT name, score, label, explanation, span_id, trace_id,
+	rows, err := s.reads(ctx).QueryContext(ctx, `SELECT name, score, label, explanation, span_id, trace_id,
 		target_span_id, target_trace_id, session_id, user_id, time_ns FROM evaluations WHERE `+where+
 		` ORDER BY time_ns, span_id LIMIT 10000`, args...)
 	if err != nil {
@@ -438,4 +447,23 @@ func (s *Store) evaluations(ctx context.Context, where string, args ...any) ([]E
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// readTxKey carries in a context the transaction a Get method reads in, so
+// that the helpers it calls (evalAggs, evaluations) read in it too rather
+// than on another pooled connection.
+type readTxKey struct{}
+
+// queryer is a pool or a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// reads is where the queries of ctx read: its read transaction, if any.
+func (s *Store) reads(ctx context.Context) queryer {
+	if tx, ok := ctx.Value(readTxKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return s.rdb
 }

@@ -38,9 +38,16 @@ func init() {
 		}
 		return recordSearch{sr}, nil
 	}
-	record.NewReader = func(db *sql.DB, idx *record.Index) any { return &Store{rdb: db, index: idx} }
+	record.NewReader = func(db *sql.DB, idx *record.Index) any {
+		return &Store{rdb: db, index: idx, readTx: &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}}
+	}
 	record.BuildTrace = recordBuildTrace
 	record.NSTime = nsTime
+	record.SetProbeDocs = func(n int) func() {
+		old := probeDocs
+		probeDocs = n
+		return func() { probeDocs = old }
+	}
 }
 
 func recordPrepare(rs []*tracepb.ResourceSpans, encoded [][]byte) (*record.Batch, error) {

@@ -52,7 +52,11 @@ type Store struct {
 	// index answers the search's index reads on another database
 	// (internal/record); nil here, where FTS5 does.
 	index *record.Index
-	cdb   *sql.DB // the checkpointer's connection
+	// readTx are the options of a read transaction (GetSession): on
+	// SQLite a deferred transaction reads one snapshot; another database
+	// may need an isolation level for that.
+	readTx *sql.TxOptions
+	cdb    *sql.DB // the checkpointer's connection
 
 	commits chan struct{} // a commit since the last checkpoint (capacity 1)
 	ckptEnd chan struct{}

@@ -1,6 +1,7 @@
 package pgstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/traceai-go/traceai/explorer/store"
 	"github.com/traceai-go/traceai/internal/pgtest"
@@ -139,5 +142,29 @@ func TestUnreachableThenRecovers(t *testing.T) {
 	}
 	if _, _, err := st.ListSessions(ctx, store.SessionFilter{}); err != nil {
 		t.Errorf("list after recovery: %v", err)
+	}
+}
+
+// TestEmptyResource: a request without a resource (its encoding is no
+// bytes) is stored, as on SQLite.
+func TestEmptyResource(t *testing.T) {
+	ctx := context.Background()
+	pg := openPG(t, pgtest.DSN(t))
+	sq := openSQLite(t)
+	req := []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{{
+		TraceId: bytes.Repeat([]byte{1}, 16), SpanId: bytes.Repeat([]byte{2}, 8), Name: "bare",
+		StartTimeUnixNano: uint64(t0.UnixNano()), EndTimeUnixNano: uint64(t0.Add(time.Second).UnixNano()),
+	}}}}}}
+	for _, st := range []store.Writer{sq, pg} {
+		if n, err := st.Ingest(ctx, req); err != nil || n != 1 {
+			t.Fatalf("ingest: %d, %v", n, err)
+		}
+	}
+	id := "01010101010101010101010101010101"
+	ta, ea := sq.GetTrace(ctx, id)
+	tb, eb := pg.GetTrace(ctx, id)
+	same(t, "trace", ta, tb, ea, eb)
+	if eb != nil {
+		t.Fatal(eb)
 	}
 }

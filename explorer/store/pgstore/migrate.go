@@ -30,6 +30,7 @@ var migrations = []migration{
 	{1, schemaV1},
 	{2, schemaV2},
 	{3, schemaV3},
+	{4, schemaV4},
 }
 
 // SchemaVersion is the version Migrate brings a database to.
@@ -285,4 +286,28 @@ const schemaV3 = `
 ALTER TABLE traces
 	ADD COLUMN prompt_template TEXT NOT NULL DEFAULT '',
 	ADD COLUMN prompt_version  TEXT NOT NULL DEFAULT '';
+`
+
+// schemaV4 compresses the large values (span protobufs, turn texts) with
+// lz4 rather than pglz: the spans and turn_text inserts took a third less
+// time in BenchmarkIngest. A server built without lz4 keeps pglz. No query
+// reads spans by start alone (a trace's spans come by its key, retention
+// goes by traces), so that index goes. The prompt template columns sort
+// byte for byte, as SQLite's (see schemaV2).
+const schemaV4 = `
+DROP INDEX IF EXISTS spans_start;
+ALTER TABLE traces
+	ALTER COLUMN prompt_template TYPE TEXT COLLATE "C",
+	ALTER COLUMN prompt_version TYPE TEXT COLLATE "C";
+DO $$
+BEGIN
+	ALTER TABLE spans ALTER COLUMN data SET COMPRESSION lz4;
+	ALTER TABLE turn_text ALTER COLUMN input SET COMPRESSION lz4, ALTER COLUMN output SET COMPRESSION lz4,
+		ALTER COLUMN "user" SET COMPRESSION lz4, ALTER COLUMN assistant SET COMPRESSION lz4,
+		ALTER COLUMN tool SET COMPRESSION lz4, ALTER COLUMN system SET COMPRESSION lz4,
+		ALTER COLUMN folded SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN
+	NULL;
+END
+$$;
 `

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/traceai-go/traceai/explorer/store"
+	"github.com/traceai-go/traceai/explorer/store/internal/record"
 	"github.com/traceai-go/traceai/explorer/store/pgstore"
 	"github.com/traceai-go/traceai/internal/pgtest"
 )
@@ -155,6 +156,10 @@ func TestSameAnswers(t *testing.T) {
 		t.Fatalf("the corpus is too small: %+v, %v", o, err)
 	}
 	compareAll(t, sq, pg, true)
+	// Every search common: sessions listed in order, their turns checked.
+	restore := record.SetProbeDocs(0)
+	defer restore()
+	compareSearch(t, sq, pg)
 }
 
 func compareAll(t *testing.T, sq, pg store.Reader, search bool) {

@@ -76,7 +76,8 @@ func WithMaxConns(n int) Option {
 	})
 }
 
-// WithLogger sets the logger for what the store reports (default
+// WithLogger sets the logger for what the store reports: an export retried
+// after PostgreSQL resolved a deadlock or a serialization failure (default
 // slog.Default()).
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) {

@@ -55,6 +55,7 @@ func (s *Store) IngestEncoded(ctx context.Context, rs []*tracepb.ResourceSpans, 
 		// is worth another try of the whole transaction.
 		var pe *pgconn.PgError
 		if attempt < 3 && errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001") && ctx.Err() == nil {
+			s.cfg.logger.Warn("pgstore: export retried", "code", pe.Code, "attempt", attempt+1)
 			continue
 		}
 		return 0, fmt.Errorf("pgstore: ingest: %w", err)
@@ -164,9 +165,6 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	if err := putEvaluations(ctx, tx, b, traceIDs); err != nil {
 		return err
 	}
-	if err := putFacts(ctx, tx, b); err != nil {
-		return err
-	}
 	// The sessions and users the traces left or joined, and those given
 	// facts, are computed again from the traces table.
 	sessions, users := map[string]bool{}, map[string]bool{}
@@ -200,6 +198,12 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	if err := lock(ctx, tx, keys); err != nil {
 		return fmt.Errorf("lock sessions: %w", err)
 	}
+	// Facts under their sessions' locks: retention deletes an emptied
+	// session's facts under the same lock, so a fact this export finds
+	// already stored is not deleted before it commits.
+	if err := putFacts(ctx, tx, b); err != nil {
+		return err
+	}
 	if err := refreshSessions(ctx, tx, sortedKeys(sessions)); err != nil {
 		return fmt.Errorf("sessions: %w", err)
 	}
@@ -226,7 +230,8 @@ func (s *Store) putSpans(ctx context.Context, tx pgx.Tx, b *record.Batch) error 
 	rids := make([]int64, len(b.Resources))
 	rdata := make([][]byte, len(b.Resources))
 	for i, r := range b.Resources {
-		rids[i], rdata[i] = r.ID, r.Data
+		// An empty resource encodes to no bytes: a value, not NULL.
+		rids[i], rdata[i] = r.ID, nonNil(r.Data)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO resources (id, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])
 		ON CONFLICT (id) DO NOTHING`, rids, rdata); err != nil {
@@ -237,7 +242,7 @@ func (s *Store) putSpans(ctx context.Context, tx pgx.Tx, b *record.Batch) error 
 	starts, res := make([]int64, n), make([]int64, n)
 	data := make([][]byte, n)
 	for i, sp := range b.Spans {
-		tids[i], sids[i], starts[i], scopes[i], res[i], data[i] = sp.TraceID, sp.SpanID, sp.StartNS, sp.Scope, sp.ResourceID, sp.Data
+		tids[i], sids[i], starts[i], scopes[i], res[i], data[i] = sp.TraceID, sp.SpanID, sp.StartNS, sp.Scope, sp.ResourceID, nonNil(sp.Data)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO spans (trace_id, span_id, start_ns, scope, resource_id, data)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bytea[])
@@ -374,4 +379,11 @@ func (c *resourceCache) put(id int64, r *resourcepb.Resource) {
 		c.m = map[int64]*resourcepb.Resource{}
 	}
 	c.m[id] = r
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }

@@ -164,4 +164,8 @@ var (
 	BuildTrace func(traceID string, spans []Stored, max int) any
 	// NSTime is a time as the Reader shows an int64 of nanoseconds.
 	NSTime func(ns int64) time.Time
+	// SetProbeDocs sets how many matching turns a search reads before it
+	// lists sessions in order and checks their turns instead, and returns
+	// the restore: tests run the searches both ways on every backend.
+	SetProbeDocs func(n int) (restore func())
 )
