@@ -144,6 +144,7 @@ func TestSupportBotStream(t *testing.T) {
 		t.Fatalf("streamed answer %q", text.String())
 	}
 	waitFor(t, rec, "SupportBot")
+	waitAllEnded(t, rec)
 	checkBot(t, rec, "ChatModel")
 	for _, l := range byName(rec, "ChatModel") {
 		if len(l.Events()) == 0 || l.Events()[0].Name != "First Token Stream Event" {

@@ -139,3 +139,17 @@ func waitFor(t *testing.T, rec *tracetest.SpanRecorder, name string) {
 	}
 	t.Fatalf("span %q never ended:\n%s", name, dump(rec))
 }
+
+// waitAllEnded waits until every started span has ended: each streamed
+// component's span ends on its own goroutine, in no set order, so the
+// graph's span may end before a model's.
+func waitAllEnded(t *testing.T, rec *tracetest.SpanRecorder) {
+	t.Helper()
+	for range 500 {
+		if len(rec.Ended()) == len(rec.Started()) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("%d spans started, %d ended:\n%s", len(rec.Started()), len(rec.Ended()), dump(rec))
+}

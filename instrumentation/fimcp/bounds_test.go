@@ -115,3 +115,34 @@ func TestEndpointAllowedHosts(t *testing.T) {
 		})
 	}
 }
+
+// A tool name far longer than any real one (here for a tool the server does
+// not have) is cut in the span name and gen_ai.tool.name on both sides, and
+// the call still fails as the SDK answers it.
+func TestLongToolNameClipped(t *testing.T) {
+	f := newFixture(t, []fimcp.Option{}, []fimcp.Option{})
+	long := strings.Repeat("n", 100<<10)
+	res, err := f.session.CallTool(context.Background(), &mcp.CallToolParams{Name: long})
+	if err == nil && (res == nil || !res.IsError) {
+		t.Fatal("call to an unknown tool succeeded")
+	}
+	var n int
+	for _, s := range f.rec.Ended() {
+		if !strings.HasPrefix(s.Name(), "tools/call ") {
+			continue
+		}
+		n++
+		if len(s.Name()) > len("tools/call ")+256+len("…") {
+			t.Errorf("%v span name is %d bytes", s.SpanKind(), len(s.Name()))
+		}
+		if v := attrs(s)[semconv.GenAIToolName]; len(v) > 256+len("…") || !strings.HasSuffix(v, "…") {
+			t.Errorf("%v gen_ai.tool.name is %d bytes, not cut", s.SpanKind(), len(v))
+		}
+		if s.Status().Code != codes.Error {
+			t.Errorf("%v span status %v, want Error", s.SpanKind(), s.Status())
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d tools/call spans, want client and server", n)
+	}
+}

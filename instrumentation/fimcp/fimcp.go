@@ -44,6 +44,10 @@ const (
 	// and results come from the other side of the connection, and a span
 	// is kept in memory until it is exported.
 	maxValueBytes = 64 << 10
+	// maxNameBytes bounds a tool or prompt name, in the span name and its
+	// attribute, and maxURIBytes a resource URI: both come from the peer.
+	maxNameBytes = 256
+	maxURIBytes  = 2048
 )
 
 const (
@@ -231,23 +235,29 @@ func describe(method string, params mcp.Params) (name string, attrs []attribute.
 	}
 	switch p := params.(type) {
 	case *mcp.CallToolParams:
-		name = method + " " + p.Name
-		attrs = toolAttrs(p.Name)
+		tool := clip(p.Name, maxNameBytes)
+		name = method + " " + tool
+		attrs = toolAttrs(tool)
 		if p.Arguments != nil {
 			input, mime = jsonText(p.Arguments), semconv.MimeTypeJSON
 		}
 	case *mcp.CallToolParamsRaw:
-		name = method + " " + p.Name
-		attrs = toolAttrs(p.Name)
+		tool := clip(p.Name, maxNameBytes)
+		name = method + " " + tool
+		attrs = toolAttrs(tool)
 		if len(p.Arguments) > 0 {
-			input, mime = string(p.Arguments), semconv.MimeTypeJSON
+			// Only the bytes the span can keep are copied; one more
+			// tells clip the value was longer.
+			input, mime = string(p.Arguments[:min(len(p.Arguments), maxValueBytes+1)]), semconv.MimeTypeJSON
 		}
 	case *mcp.ReadResourceParams:
-		attrs = []attribute.KeyValue{keyResourceURI.String(p.URI)}
-		input, mime = p.URI, semconv.MimeTypeText
+		uri := clip(p.URI, maxURIBytes)
+		attrs = []attribute.KeyValue{keyResourceURI.String(uri)}
+		input, mime = uri, semconv.MimeTypeText
 	case *mcp.GetPromptParams:
-		name = method + " " + p.Name
-		attrs = []attribute.KeyValue{semconv.GenAIPromptName.String(p.Name)}
+		prompt := clip(p.Name, maxNameBytes)
+		name = method + " " + prompt
+		attrs = []attribute.KeyValue{semconv.GenAIPromptName.String(prompt)}
 		if len(p.Arguments) > 0 {
 			input, mime = jsonText(p.Arguments), semconv.MimeTypeJSON
 		}
