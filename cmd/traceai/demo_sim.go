@@ -305,19 +305,22 @@ func helpfulness(question, prev string, res turnResult, err error) (float64, str
 // version 2 or the smaller model: the demo's stand-in for a prompt change
 // and a model that answer worse.
 func variantQuality(s script, score float64, label, why string, err error) (float64, string, string) {
-	if err != nil {
+	// Only answers that helped lose worth, and never below 0.35: an
+	// unhelpful answer stays what it was, so the broken session remains
+	// the worst of the demo.
+	if err != nil || score < 0.5 {
 		return score, label, why
 	}
-	if s.prompt.Version == "2" {
-		score, why = score-0.25, why+"; prompt v2 left out the article's details"
+	switch {
+	case s.model == altModel:
+		score, label, why = 0.35, "partly", why+"; "+altModel+" answered vaguely"
+	case s.prompt.Version == "2":
+		score, why = 0.45, why+"; prompt v2 left out the article's details"
 	}
-	if s.model == altModel {
-		score, why = score-0.35, why+"; "+altModel+" answered vaguely"
-	}
-	if score < 0.5 && label == "helpful" {
+	if score < 0.5 {
 		label = "partly"
 	}
-	return math.Max(score, 0), label, why
+	return score, label, why
 }
 
 // similar reports whether two user messages share most of their words.
