@@ -209,6 +209,8 @@ func headlines(cur, prev store.GroupStats, metrics []dashMetric) []dashHeadline 
 				h.Delta = fmt.Sprintf("%+.1f pts", diff*100)
 			case p != 0:
 				h.Delta = fmt.Sprintf("%+.0f%%", diff/math.Abs(p)*100)
+			default:
+				h.Delta = "+" + fmtDash(m.Key, diff) // from nothing
 			}
 			if (m.Worse == "up" && diff > 0) || (m.Worse == "down" && diff < 0) {
 				h.Class = "worse"
