@@ -143,27 +143,13 @@ func (s *Store) deleteTraces(ctx context.Context, traces []queuedTrace, cut int6
 		n, err = t.deleteTraces(traces, cut)
 		return err
 	}}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return 0, ErrClosed
-	}
-	select {
-	case s.reqs <- req:
-		s.mu.RUnlock()
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return 0, ctx.Err()
-	}
-	select {
-	case err := <-req.done:
-		if err != nil {
-			return 0, fmt.Errorf("store: retention: %w", err)
+	if err := s.submit(ctx, req); err != nil {
+		if errors.Is(err, ErrClosed) || ctx.Err() != nil {
+			return 0, err
 		}
-		return n, nil
-	case <-ctx.Done():
-		return 0, ctx.Err()
+		return 0, fmt.Errorf("store: retention: %w", err)
 	}
+	return n, nil
 }
 
 // runJob runs a writer job in a transaction of its own and answers it.

@@ -311,27 +311,32 @@ func (s *Store) IngestEncoded(ctx context.Context, rs []*tracepb.ResourceSpans, 
 	if err != nil {
 		return 0, err
 	}
-	req := &writeReq{prep: p, n: n, done: make(chan error, 1)}
+	if err := s.submit(ctx, &writeReq{prep: p, n: n, done: make(chan error, 1)}); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// submit hands req to the writer and waits for its answer: the commit
+// of its batch, or ctx's end.
+func (s *Store) submit(ctx context.Context, req *writeReq) error {
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
-		return 0, ErrClosed
+		return ErrClosed
 	}
 	select {
 	case s.reqs <- req:
 		s.mu.RUnlock()
 	case <-ctx.Done():
 		s.mu.RUnlock()
-		return 0, ctx.Err()
+		return ctx.Err()
 	}
 	select {
 	case err := <-req.done:
-		if err != nil {
-			return 0, err
-		}
-		return n, nil
+		return err
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return ctx.Err()
 	}
 }
 
