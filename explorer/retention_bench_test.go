@@ -13,6 +13,7 @@ import (
 
 	"github.com/traceai-go/traceai/explorer/internal/synth"
 	"github.com/traceai-go/traceai/explorer/store"
+	"github.com/traceai-go/traceai/explorer/store/storetest"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
@@ -113,8 +114,6 @@ func benchRetention(b *testing.B, on bool) {
 	counter := &countingRetainer{Retainer: st}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var wg sync.WaitGroup
-	work := make(chan []*tracepb.ResourceSpans)
 	b.ResetTimer()
 	retainDone := make(chan struct{})
 	if on {
@@ -125,22 +124,7 @@ func benchRetention(b *testing.B, on bool) {
 	} else {
 		close(retainDone)
 	}
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for rs := range work {
-				if _, err := st.Ingest(ctx, rs); err != nil {
-					b.Error(err)
-				}
-			}
-		}()
-	}
-	for _, rs := range batches {
-		work <- rs
-	}
-	close(work)
-	wg.Wait()
+	storetest.Send(b, 4, []store.Writer{st}, batches)
 	b.StopTimer()
 	cancel()
 	<-retainDone

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -66,27 +65,9 @@ func benchIngest(b *testing.B, mode string, exporters int) {
 	// indexing's cost (run the two alternately).
 	store.SetSearchIndexing(st, os.Getenv("TRACEAI_BENCH_NOSEARCH") != "1")
 	batches := batches512(b, b.N, uint64(time.Now().UnixNano()))
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	work := make(chan []*tracepb.ResourceSpans)
 	b.ResetTimer()
 	cpu := startCPU()
-	for range exporters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for rs := range work {
-				if _, err := st.Ingest(ctx, rs); err != nil {
-					b.Error(err)
-				}
-			}
-		}()
-	}
-	for _, rs := range batches {
-		work <- rs
-	}
-	close(work)
-	wg.Wait()
+	storetest.Send(b, exporters, []store.Writer{st}, batches)
 	b.StopTimer()
 	b.ReportMetric(float64(512*b.N)/b.Elapsed().Seconds(), "spans/s")
 	cpu.report(b)

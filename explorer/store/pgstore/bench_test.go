@@ -2,7 +2,6 @@ package pgstore_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/traceai-go/traceai/explorer/internal/synth"
 	"github.com/traceai-go/traceai/explorer/store"
+	"github.com/traceai-go/traceai/explorer/store/storetest"
 	"github.com/traceai-go/traceai/internal/pgtest"
 )
 
@@ -25,30 +25,6 @@ func batches(b *testing.B, n int, seed uint64) [][]*tracepb.ResourceSpans {
 		b.Fatal(err)
 	}
 	return out
-}
-
-// send ingests the batches from four exporters spread over the writers.
-func send(b *testing.B, writers []store.Writer, bs [][]*tracepb.ResourceSpans) {
-	ctx := context.Background()
-	work := make(chan []*tracepb.ResourceSpans)
-	var wg sync.WaitGroup
-	for i := range 4 {
-		w := writers[i%len(writers)]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for rs := range work {
-				if _, err := w.Ingest(ctx, rs); err != nil {
-					b.Error(err)
-				}
-			}
-		}()
-	}
-	for _, rs := range bs {
-		work <- rs
-	}
-	close(work)
-	wg.Wait()
 }
 
 // BenchmarkIngest sends b.N batches of 512 spans from four exporters into
@@ -72,7 +48,7 @@ func BenchmarkIngest(b *testing.B) {
 func benchIngest(b *testing.B, writers []store.Writer) {
 	bs := batches(b, b.N, uint64(time.Now().UnixNano()))
 	b.ResetTimer()
-	send(b, writers, bs)
+	storetest.Send(b, 4, writers, bs)
 	b.StopTimer()
 	b.ReportMetric(float64(512*b.N)/b.Elapsed().Seconds(), "spans/s")
 }
@@ -89,7 +65,7 @@ func BenchmarkSessionsFirstPage(b *testing.B) {
 			} else {
 				r = openPG(b, pgtest.DSN(b))
 			}
-			send(b, []store.Writer{r}, batches(b, 40, 1))
+			storetest.Send(b, 4, []store.Writer{r}, batches(b, 40, 1))
 			ctx := context.Background()
 			for _, f := range []struct {
 				name string
