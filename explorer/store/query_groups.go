@@ -211,35 +211,43 @@ func (a *acc) stats(key string) GroupStats {
 	return g
 }
 
-// groupSortValue is the value a group is sorted by.
-func groupSortValue(g *GroupStats, key string) (float64, bool) {
-	if name, ok := strings.CutPrefix(key, "eval:"); ok {
+// Value returns the figure named like a GroupStats JSON field ("traces",
+// "broken_rate", "latency_p95", ...) or "eval:<name>" (the mean score).
+// It reports false for a name it does not know, and for a rate, a latency
+// or a mean without samples.
+func (g *GroupStats) Value(metric string) (float64, bool) {
+	if name, ok := strings.CutPrefix(metric, "eval:"); ok {
 		if e, ok := g.Evaluations[name]; ok && e.Mean != nil {
 			return *e.Mean, true
 		}
 		return 0, false
 	}
-	switch key {
+	switch metric {
 	case "sessions":
 		return float64(g.Sessions), true
 	case "traces":
 		return float64(g.Traces), true
 	case "errors":
 		return float64(g.Errors), true
-	case "error_rate":
-		return g.ErrorRate, true
 	case "failed":
 		return float64(g.Failed), true
+	case "tokens":
+		return float64(g.TotalTokens), true
+	case "cost":
+		return g.Cost, true
+	}
+	if g.Traces == 0 {
+		return 0, false
+	}
+	switch metric {
+	case "error_rate":
+		return g.ErrorRate, true
 	case "broken_rate":
 		return g.BrokenRate, true
 	case "latency_p50":
 		return g.P50LatencyMS, true
 	case "latency_p95":
 		return g.P95LatencyMS, true
-	case "tokens":
-		return float64(g.TotalTokens), true
-	case "cost":
-		return g.Cost, true
 	}
 	return 0, false
 }
@@ -302,8 +310,8 @@ func (s *Store) Groups(ctx context.Context, q GroupQuery) (*Groups, error) {
 	}
 	slices.SortFunc(out.Groups, func(a, b GroupStats) int {
 		if sortKey != "key" {
-			va, oka := groupSortValue(&a, sortKey)
-			vb, okb := groupSortValue(&b, sortKey)
+			va, oka := a.Value(sortKey)
+			vb, okb := b.Value(sortKey)
 			switch {
 			case oka != okb: // groups without the value go last either way
 				if oka {

@@ -177,7 +177,7 @@ func point(t time.Time, a *acc, metric, evalName string) Point {
 	case "error_rate", "broken_rate", "latency_p50", "latency_p95":
 		if a.traces > 0 {
 			g := a.stats("")
-			x, _ := groupSortValue(&g, metric)
+			x, _ := g.Value(metric)
 			p.Value = v(x)
 		}
 	default: // eval:<name>

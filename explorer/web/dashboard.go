@@ -149,33 +149,6 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", Overview: ov, Data: d})
 }
 
-// metricValue is a metric of a set of turns (false when it has none).
-func metricValue(g *store.GroupStats, key string) (float64, bool) {
-	switch key {
-	case "traces":
-		return float64(g.Traces), true
-	case "cost":
-		return g.Cost, true
-	}
-	if g.Traces == 0 {
-		return 0, false
-	}
-	switch key {
-	case "broken_rate":
-		return g.BrokenRate, true
-	case "error_rate":
-		return g.ErrorRate, true
-	case "latency_p95":
-		return g.P95LatencyMS, true
-	}
-	if name, ok := strings.CutPrefix(key, "eval:"); ok {
-		if e, ok := g.Evaluations[name]; ok && e.Mean != nil {
-			return *e.Mean, true
-		}
-	}
-	return 0, false
-}
-
 func fmtDash(key string, v float64) string {
 	switch key {
 	case "traces":
@@ -193,12 +166,12 @@ func fmtDash(key string, v float64) string {
 func headlines(cur, prev store.GroupStats, metrics []dashMetric) []dashHeadline {
 	var out []dashHeadline
 	for _, m := range metrics {
-		v, ok := metricValue(&cur, m.Key)
+		v, ok := cur.Value(m.Key)
 		h := dashHeadline{Label: m.Label, Value: "—", Prev: "—"}
 		if ok {
 			h.Value = fmtDash(m.Key, v)
 		}
-		p, pok := metricValue(&prev, m.Key)
+		p, pok := prev.Value(m.Key)
 		if pok {
 			h.Prev = fmtDash(m.Key, p)
 		}
@@ -290,7 +263,7 @@ func groupTable(g *store.Groups, metrics []dashMetric, since, until time.Time) (
 		out := []dashCell{{Value: fmtInt(x.Sessions)}}
 		for _, m := range metrics {
 			c := dashCell{Value: "—"}
-			if v, ok := metricValue(x, m.Key); ok {
+			if v, ok := x.Value(m.Key); ok {
 				c.Value = fmtDash(m.Key, v)
 			}
 			out = append(out, c)
@@ -333,7 +306,7 @@ func groupTable(g *store.Groups, metrics []dashMetric, since, until time.Time) (
 			wi, bi := -1, -1
 			var wv, bv float64
 			for i := range g.Groups {
-				v, ok := metricValue(&g.Groups[i], m.Key)
+				v, ok := g.Groups[i].Value(m.Key)
 				if !ok {
 					continue
 				}
