@@ -93,6 +93,14 @@ func MessageContentKey(j int, sub attribute.Key) attribute.Key {
 	return indexed(MessageContents, j, sub)
 }
 
+// MessageContentPartKey returns the key of field sub of content part j under
+// the singular prefix, relative to the message: "message.content.<j>.<sub>".
+// Python's OpenAI instrumentation writes a chat completion's audio answer
+// there, while input parts use MessageContentKey.
+func MessageContentPartKey(j int, sub attribute.Key) attribute.Key {
+	return indexed(MessageContent, j, sub)
+}
+
 // MessageToolCallKey returns the key of field sub of tool call k inside a
 // message, relative to the message: "message.tool_calls.<k>.<sub>".
 func MessageToolCallKey(k int, sub attribute.Key) attribute.Key {

@@ -423,17 +423,17 @@ func (c *chatChoice) attrs(attrs *llmparse.Attrs) {
 		content = c.refusal.String()
 	}
 	attrs.Str(key.msg(kContent), content)
-	j := 0
 	if c.audio != "" || c.transc.Len() > 0 {
-		attrs.Str(key.part(j, kType), "audio")
-		attrs.Str(key.part(j, kAudio), c.audio)
-		attrs.Str(key.part(j, kTranscript), c.transc.String())
-		j++
+		// Python's key for an audio answer: "message.content.0.…", not
+		// the "contents" list input parts use.
+		attrs.Str(key.audio(kType), "audio")
+		attrs.Str(key.audio(kAudio), c.audio)
+		attrs.Str(key.audio(kTranscript), c.transc.String())
 	}
 	if c.thinking.Len() > 0 {
 		// As fianthropic records Claude's thinking blocks.
-		attrs.Str(key.part(j, kType), "thinking")
-		attrs.Str(key.part(j, kText), c.thinking.String())
+		attrs.Str(key.part(0, kType), "thinking")
+		attrs.Str(key.part(0, kText), c.thinking.String())
 	}
 	attrs.Str(key.msg(kFnName), c.fnName)
 	attrs.Str(key.msg(kFnArgs), c.fnArgs.String())
@@ -511,7 +511,9 @@ var (
 type keyTable struct {
 	msg  [kMsgFields]attribute.Key
 	part [cachedParts][kPartFields]attribute.Key
-	call [cachedCalls][kCallFields]attribute.Key
+	// audio is part 0 under "message.content", an audio answer's keys.
+	audio [kPartFields]attribute.Key
+	call  [cachedCalls][kCallFields]attribute.Key
 }
 
 var (
@@ -561,6 +563,9 @@ func (k msgKeys) table() keyTable {
 			t.part[j][f] = k.key(semconv.MessageContentKey(j, partSubs[f]))
 		}
 	}
+	for f := range t.audio {
+		t.audio[f] = k.key(semconv.MessageContentPartKey(0, partSubs[f]))
+	}
 	for j := range t.call {
 		for f := range t.call[j] {
 			t.call[j][f] = k.key(semconv.MessageToolCallKey(j, callSubs[f]))
@@ -588,6 +593,13 @@ func (k msgKeys) part(j, f int) attribute.Key {
 		return k.t.part[j][f]
 	}
 	return k.key(semconv.MessageContentKey(j, partSubs[f]))
+}
+
+func (k msgKeys) audio(f int) attribute.Key {
+	if k.t != nil {
+		return k.t.audio[f]
+	}
+	return k.key(semconv.MessageContentPartKey(0, partSubs[f]))
 }
 
 func (k msgKeys) call(j, f int) attribute.Key {
