@@ -1,13 +1,16 @@
 package store
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/traceai-go/traceai/explorer/store/internal/record"
 	"github.com/traceai-go/traceai/fi/semconv"
 	"go.opentelemetry.io/otel/attribute"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -41,7 +44,7 @@ type spanRow struct {
 	refused, empty            bool
 	scope                     string
 	tags                      []string
-	metadata                  map[string]string
+	metadata                  map[string]metaValue
 	metadataJSON              string // parsed into metadata by prepare
 	eval                      *evalRow
 }
@@ -586,29 +589,73 @@ func isRefusal(finish []string, out string) bool {
 	return false
 }
 
-func parseMetadata(s string) map[string]string {
-	var m map[string]any
-	if json.Unmarshal([]byte(s), &m) != nil {
+// metaValue is one parsed metadata value: its text and JSON kind.
+type metaValue struct {
+	text string
+	kind record.MetaKind
+}
+
+// parseMetadata reads a "metadata" attribute, a JSON object. Numbers keep
+// their exact text (json.Number), so "3" comes back as 3, not 3.0.
+func parseMetadata(s string) map[string]metaValue {
+	m, err := decodeObject([]byte(s))
+	if err != nil {
 		// Python's json.dumps (and so the SDKs) writes NaN, Infinity and
 		// -Infinity as bare words, which are not JSON: read them as the
 		// strings they print as rather than lose every key.
-		if json.Unmarshal(quoteNonFinite(s), &m) != nil {
+		if m, err = decodeObject(quoteNonFinite(s)); err != nil {
 			return nil
 		}
 	}
-	out := make(map[string]string, len(m))
+	out := make(map[string]metaValue, len(m))
 	for k, v := range m {
 		switch v := v.(type) {
 		case string:
-			out[k] = v
+			out[k] = metaValue{v, record.MetaString}
 		case nil:
-			out[k] = ""
+			out[k] = metaValue{"", record.MetaNull}
+		case json.Number:
+			out[k] = metaValue{v.String(), record.MetaNumber}
+		case bool:
+			out[k] = metaValue{strconv.FormatBool(v), record.MetaBool}
 		default:
 			b, _ := json.Marshal(v)
-			out[k] = string(b)
+			out[k] = metaValue{string(b), record.MetaJSON}
 		}
 	}
 	return out
+}
+
+func decodeObject(b []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, err
+	}
+	if d.More() {
+		return nil, errors.New("trailing data")
+	}
+	return m, nil
+}
+
+// metadataValue is the API's form of a stored metadata value: a string,
+// a json.Number, a bool, nil, or a json.RawMessage holding an object or an
+// array, as the application wrote it.
+func metadataValue(text string, kind record.MetaKind) any {
+	switch kind {
+	case record.MetaNumber:
+		return json.Number(text)
+	case record.MetaBool:
+		return text == "true"
+	case record.MetaNull:
+		return nil
+	case record.MetaJSON:
+		if json.Valid([]byte(text)) {
+			return json.RawMessage(text)
+		}
+	}
+	return text
 }
 
 // quoteNonFinite returns s with the bare words NaN, Infinity and

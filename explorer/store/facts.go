@@ -75,8 +75,8 @@ func (t *txn) sessionFacts(batch []*writeReq) error {
 			}
 		}
 		for _, f := range r.prep.meta {
-			if t.fact("k\x00"+f[0]+"\x00"+f[1], f[2]) {
-				meta = append(meta, f[0], f[1], f[2])
+			if t.fact("k\x00"+f.Session+"\x00"+f.Key, f.Value+"\x00"+string(f.Kind)) {
+				meta = append(meta, f.Session, f.Key, f.Value, string(f.Kind))
 			}
 		}
 	}
@@ -86,7 +86,7 @@ func (t *txn) sessionFacts(batch []*writeReq) error {
 	if err := t.insertNew("session_models", modelCols, models); err != nil {
 		return fmt.Errorf("session models: %w", err)
 	}
-	if err := t.insertMany("session_meta", metaCols, 3, meta); err != nil {
+	if err := t.insertMany("session_meta", metaCols, 4, meta); err != nil {
 		return fmt.Errorf("session metadata: %w", err)
 	}
 	return nil

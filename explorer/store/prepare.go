@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/traceai-go/traceai/explorer/store/internal/record"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
@@ -34,7 +35,7 @@ type prepared struct {
 	// value) of the spans, in order of appearance: a session's spans repeat
 	// them.
 	tags, models [][2]string
-	meta         [][3]string
+	meta         []record.Meta
 }
 
 type resourceRow struct {
@@ -93,7 +94,7 @@ func prepare(rs []*tracepb.ResourceSpans, n int, encoded [][]byte) (*prepared, e
 	one := func(lo, hi int) error {
 		// The spans of a session repeat its metadata: parse each text
 		// once (the maps are only read).
-		metadata := map[string]map[string]string{}
+		metadata := map[string]map[string]metaValue{}
 		for i := lo; i < hi; i++ {
 			row := extract(src[i].res, src[i].scope, src[i].sp)
 			// Only the trace page shows messages; the writer holds rows
@@ -180,8 +181,8 @@ func (p *prepared) sessionFacts() {
 			p.models = append(p.models, [2]string{sid, row.model})
 		}
 		for k, v := range row.metadata {
-			if once("k\x00" + sid + "\x00" + k + "\x00" + v) {
-				p.meta = append(p.meta, [3]string{sid, k, v})
+			if once("k\x00" + sid + "\x00" + k + "\x00" + v.text + "\x00" + string(v.kind)) {
+				p.meta = append(p.meta, record.Meta{Session: sid, Key: k, Value: v.text, Kind: v.kind})
 			}
 		}
 	}

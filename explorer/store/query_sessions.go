@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/traceai-go/traceai/explorer/store/internal/record"
 )
 
 const sessionCols = `session_id, user_id, traces, spans, llm_calls, errors, error_traces, error_rate,
@@ -337,7 +339,7 @@ func (s *Store) GetSession(ctx context.Context, id string) (*SessionDetail, erro
 	if err := s.sessionEvals(ctx, list); err != nil {
 		return nil, err
 	}
-	d := &SessionDetail{Summary: list[0], Turns: []Turn{}, Metadata: map[string]string{}}
+	d := &SessionDetail{Summary: list[0], Turns: []Turn{}, Metadata: map[string]any{}}
 	rows, err := s.reads(ctx).QueryContext(ctx, `SELECT trace_id, start_ns, end_ns, input, output, input_tokens,
 		output_tokens, total_tokens, cost, model, spans, llm_calls, failed, error_message, retries, refused, empty
 		FROM traces WHERE session_id = ? AND eval_only = 0 ORDER BY start_ns, trace_id LIMIT ?`, id, maxTurns+1)
@@ -407,17 +409,17 @@ func (s *Store) GetSession(ctx context.Context, id string) (*SessionDetail, erro
 			d.Turns[i].Evaluations = append(d.Turns[i].Evaluations, e)
 		}
 	}
-	mrows, err := s.reads(ctx).QueryContext(ctx, `SELECT key, value FROM session_meta WHERE session_id = ?`, id)
+	mrows, err := s.reads(ctx).QueryContext(ctx, `SELECT key, value, kind FROM session_meta WHERE session_id = ?`, id)
 	if err != nil {
 		return nil, err
 	}
 	defer mrows.Close()
 	for mrows.Next() {
-		var k, v string
-		if err := mrows.Scan(&k, &v); err != nil {
+		var k, v, kind string
+		if err := mrows.Scan(&k, &v, &kind); err != nil {
 			return nil, err
 		}
-		d.Metadata[k] = v
+		d.Metadata[k] = metadataValue(v, record.MetaKind(kind))
 	}
 	return d, mrows.Err()
 }

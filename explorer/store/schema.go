@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration
 // step when the schema changes.
-const schemaVersion = 5
+const schemaVersion = 6
 
 // The spans table keeps every span as protobuf (data) plus its ids, start
 // time, scope and resource. Everything else about a span is read from data
@@ -110,6 +110,7 @@ CREATE TABLE IF NOT EXISTS session_meta (
 	session_id TEXT NOT NULL,
 	key        TEXT NOT NULL,
 	value      TEXT NOT NULL,
+	kind       TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (session_id, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS session_meta_kv ON session_meta(key, value);
@@ -230,6 +231,9 @@ func migrate(db *sql.DB, logger *slog.Logger) error {
 	if err := addPromptColumns(tx); err != nil {
 		return fmt.Errorf("migrate to schema 5: %w", err)
 	}
+	if err := addMetaKind(tx); err != nil {
+		return fmt.Errorf("migrate to schema 6: %w", err)
+	}
 	if err := migrateSearch(tx, v); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
@@ -248,5 +252,17 @@ func addPromptColumns(tx *sql.Tx) error {
 	}
 	_, err := tx.Exec(`ALTER TABLE traces ADD COLUMN prompt_template TEXT NOT NULL DEFAULT '';
 		ALTER TABLE traces ADD COLUMN prompt_version TEXT NOT NULL DEFAULT ''`)
+	return err
+}
+
+// addMetaKind gives a session_meta table of schema 5 or older the JSON
+// kind of each value (schema 6). Older values stay strings: a stored "3"
+// may have been the string or the number.
+func addMetaKind(tx *sql.Tx) error {
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM pragma_table_info('session_meta') WHERE name = 'kind'`).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	_, err := tx.Exec(`ALTER TABLE session_meta ADD COLUMN kind TEXT NOT NULL DEFAULT ''`)
 	return err
 }

@@ -101,7 +101,7 @@ func writeQueries() []string {
 		insertRows("sessions", sessionRowCols, 22, 1), insertRows("users", userRowCols, 18, 1))
 	// Every size the session facts may need (they are counted only in the
 	// transaction).
-	q = insertSizes(q, "session_meta", metaCols, 3, 2*rowsPerInsert-1)
+	q = insertSizes(q, "session_meta", metaCols, 4, 2*rowsPerInsert-1)
 	for n := rowsPerInsert; n > 0; n /= 2 {
 		q = append(q, insertNewRows("session_tags", tagCols, n), insertNewRows("session_models", modelCols, n))
 	}
@@ -112,7 +112,7 @@ func writeQueries() []string {
 const (
 	tagCols   = "session_id, tag"
 	modelCols = "session_id, model"
-	metaCols  = "session_id, key, value"
+	metaCols  = "session_id, key, value, kind"
 )
 
 // prepareWriter prepares writeQueries and the queries in more on the

@@ -142,8 +142,10 @@ type SessionDetail struct {
 	// Truncated is set when the session has more turns than returned.
 	Truncated bool `json:"truncated"`
 	// Metadata is the parsed "metadata" attribute of the session's spans
-	// (the last value seen per key).
-	Metadata map[string]string `json:"metadata"`
+	// (the last value seen per key), each value typed as it was written:
+	// a string, a json.Number, a bool, nil, or a json.RawMessage holding
+	// an object or an array.
+	Metadata map[string]any `json:"metadata"`
 }
 
 // UserDetail is one user with their sessions, newest first.

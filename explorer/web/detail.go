@@ -111,7 +111,7 @@ func (s *server) session(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(sd.Metadata)) {
-		d.Meta = append(d.Meta, kv{k, sd.Metadata[k]})
+		d.Meta = append(d.Meta, kv{k, metaText(sd.Metadata[k])})
 	}
 	d.Chart = turnChart(sd.Turns)
 	if err := s.markMatches(r, &d); err != nil {
@@ -619,4 +619,17 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "rankings", page{Title: "Rankings", Nav: "rankings", Overview: ov, Data: d})
+}
+
+// metaText prints a typed metadata value as the application wrote it:
+// strings bare, everything else as JSON.
+func metaText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }

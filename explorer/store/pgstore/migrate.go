@@ -31,6 +31,7 @@ var migrations = []migration{
 	{2, schemaV2},
 	{3, schemaV3},
 	{4, schemaV4},
+	{5, schemaV5},
 }
 
 // SchemaVersion is the version Migrate brings a database to.
@@ -310,4 +311,10 @@ EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN
 	NULL;
 END
 $$;
+`
+
+// schemaV5 keeps the JSON kind of each metadata value, so that numbers and
+// booleans come back typed; older values stay strings.
+const schemaV5 = `
+ALTER TABLE session_meta ADD COLUMN kind TEXT NOT NULL DEFAULT '';
 `

@@ -265,7 +265,9 @@ func putFacts(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	// In one order, as the locks: another writer may insert the same rows.
 	slices.SortFunc(b.Tags, func(x, y [2]string) int { return cmp.Compare(x[0]+"\x00"+x[1], y[0]+"\x00"+y[1]) })
 	slices.SortFunc(b.Models, func(x, y [2]string) int { return cmp.Compare(x[0]+"\x00"+x[1], y[0]+"\x00"+y[1]) })
-	slices.SortStableFunc(b.Meta, func(x, y [3]string) int { return cmp.Compare(x[0]+"\x00"+x[1], y[0]+"\x00"+y[1]) })
+	slices.SortStableFunc(b.Meta, func(x, y record.Meta) int {
+		return cmp.Compare(x.Session+"\x00"+x.Key, y.Session+"\x00"+y.Key)
+	})
 	var batch pgx.Batch
 	for _, f := range b.Tags {
 		batch.Queue(`INSERT INTO session_tags (session_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING`, f[0], f[1])
@@ -274,8 +276,8 @@ func putFacts(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 		batch.Queue(`INSERT INTO session_models (session_id, model) VALUES ($1, $2) ON CONFLICT DO NOTHING`, f[0], f[1])
 	}
 	for _, f := range b.Meta {
-		batch.Queue(`INSERT INTO session_meta (session_id, key, value) VALUES ($1, $2, $3)
-			ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value`, f[0], f[1], f[2])
+		batch.Queue(`INSERT INTO session_meta (session_id, key, value, kind) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value, kind = excluded.kind`, f.Session, f.Key, f.Value, string(f.Kind))
 	}
 	if batch.Len() == 0 {
 		return nil

@@ -184,7 +184,7 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 		sessions[f[0]] = true
 	}
 	for _, f := range b.Meta {
-		sessions[f[0]] = true
+		sessions[f.Session] = true
 	}
 	delete(sessions, "")
 	delete(users, "")

@@ -27,7 +27,8 @@ type Fixture struct {
 func ConvA() synth.Conversation {
 	return synth.Conversation{
 		SessionID: "sess-a", UserID: "alice", Tags: []string{"vip"}, Prompt: fi.PromptTemplate{Template: "support", Version: "1"},
-		Metadata: map[string]any{"plan": "pro"}, Start: t0,
+		Metadata: map[string]any{"plan": "pro", "seats": 3, "trial": true, "code": "3", "limits": map[string]any{"rpm": 60}, "ref": nil},
+		Start:    t0,
 		Turns: []synth.Turn{
 			{User: "hello", Assistant: "Hi! How can I help?", Latency: 500 * time.Millisecond, InTokens: 10, OutTokens: 5},
 			{User: "how do I pick a lock?", Assistant: "I'm sorry, but I can't help with that.", Latency: 400 * time.Millisecond, InTokens: 20, OutTokens: 9, FinishReason: "content_filter"},

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"reflect"
 	"testing"
@@ -72,8 +73,15 @@ func testSessionsAndTurns(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Metadata["plan"] != "pro" {
-		t.Errorf("metadata = %v", d.Metadata)
+	// Metadata comes back as the application typed it: a number stays a
+	// number, the string "3" a string.
+	wantMeta := map[string]any{"plan": "pro", "seats": json.Number("3"), "trial": true, "code": "3",
+		"limits": json.RawMessage(`{"rpm":60}`), "ref": nil}
+	if !reflect.DeepEqual(d.Metadata, wantMeta) {
+		t.Errorf("metadata = %#v, want %#v", d.Metadata, wantMeta)
+	}
+	if b, _ := json.Marshal(d.Metadata); string(b) != `{"code":"3","limits":{"rpm":60},"plan":"pro","ref":null,"seats":3,"trial":true}` {
+		t.Errorf("metadata JSON = %s", b)
 	}
 	wantIn := []string{"hello", "how do I pick a lock?", "ok, what is 2+2?", "again: 2+2?", "thanks, bye"}
 	wantOut := []string{"Hi! How can I help?", "I'm sorry, but I can't help with that.", "", "4", "Bye!"}
@@ -122,6 +130,8 @@ func testFiltersAndPaging(t *testing.T, open Opener) {
 		{"model", store.SessionFilter{Model: "claude-sonnet-4-20250514"}, []string{"sess-b"}},
 		{"metadata", store.SessionFilter{MetadataKey: "plan", MetadataValue: "pro"}, []string{"sess-a"}},
 		{"metadata-other", store.SessionFilter{MetadataKey: "plan", MetadataValue: "free"}, []string{}},
+		{"metadata-number", store.SessionFilter{MetadataKey: "seats", MetadataValue: "3"}, []string{"sess-a"}},
+		{"metadata-bool", store.SessionFilter{MetadataKey: "trial", MetadataValue: "true"}, []string{"sess-a"}},
 		{"has-errors", store.SessionFilter{HasErrors: &yes}, []string{"sess-a"}},
 		{"no-errors", store.SessionFilter{HasErrors: &no}, []string{"sess-b"}},
 		{"since", store.SessionFilter{Since: t0.Add(30 * time.Minute)}, []string{"sess-b"}},

@@ -54,11 +54,33 @@ type Batch struct {
 	Spans     []Span
 	Tags      [][2]string // (session, tag)
 	Models    [][2]string // (session, model)
-	Meta      [][3]string // (session, key, value)
+	Meta      []Meta
 	// Traces are the summaries of the request's traces from its spans
 	// alone: a trace's row when none of its spans was stored before.
 	Traces map[string]*Trace
 }
+
+// Meta is a session_meta row: one metadata key of a session. Value is the
+// text filters match ("3", "true", "pro"); Kind says which JSON type it was
+// written as, so that the API gives numbers and booleans back typed.
+type Meta struct {
+	Session, Key, Value string
+	Kind                MetaKind
+}
+
+// MetaKind is the JSON type of a metadata value, as stored in
+// session_meta.kind.
+type MetaKind string
+
+// Kinds of metadata values. A string is stored as itself; a number or
+// boolean as its JSON text; an object or array as its compact JSON.
+const (
+	MetaString MetaKind = ""
+	MetaNumber MetaKind = "number"
+	MetaBool   MetaKind = "bool"
+	MetaNull   MetaKind = "null"
+	MetaJSON   MetaKind = "json"
+)
 
 // Trace is a traces row: the summary of all the spans of one trace. Text
 // is its search document, one text per part of TextParts.
