@@ -9,11 +9,11 @@ import (
 
 // applyAggregates writes the sessions and users rows of the plan, after the
 // batch's traces.
-func (s *Store) applyAggregates(t *txn, p *aggPlan) error {
+func (w *writer) applyAggregates(t *txn, p *aggPlan) error {
 	var args []any
 	for id, e := range p.sessions {
 		if e.full {
-			if err := s.refreshSession(t, id); err != nil {
+			if err := w.refreshSession(t, id); err != nil {
 				return fmt.Errorf("session %q: %w", id, err)
 			}
 			continue
@@ -22,7 +22,7 @@ func (s *Store) applyAggregates(t *txn, p *aggPlan) error {
 		if err := t.queryRow(sessionTexts, id).Scan(&user, &first, &last, &modelsJSON, &tagsJSON); err != nil {
 			return fmt.Errorf("session %q: %w", id, err)
 		}
-		p50, p95, err := s.windowPercentiles(t, "session_id", id, e.had, e.changes)
+		p50, p95, err := w.windowPercentiles(t, "session_id", id, e.had, e.changes)
 		if err != nil {
 			return fmt.Errorf("session %q: %w", id, err)
 		}
@@ -49,12 +49,12 @@ func (s *Store) applyAggregates(t *txn, p *aggPlan) error {
 	args = args[:0]
 	for id, e := range p.users {
 		if e.full {
-			if err := s.refreshUser(t, id); err != nil {
+			if err := w.refreshUser(t, id); err != nil {
 				return fmt.Errorf("user %q: %w", id, err)
 			}
 			continue
 		}
-		p50, p95, err := s.windowPercentiles(t, "user_id", id, e.had, e.changes)
+		p50, p95, err := w.windowPercentiles(t, "user_id", id, e.had, e.changes)
 		if err != nil {
 			return fmt.Errorf("user %q: %w", id, err)
 		}

@@ -30,7 +30,7 @@ func (a *agg) errorRate() float64 {
 	return float64(a.errTraces) / float64(a.traces)
 }
 
-func (s *Store) refreshSession(t *txn, id string) error {
+func (w *writer) refreshSession(t *txn, id string) error {
 	var a agg
 	if err := a.scan(t.queryRow(`SELECT `+aggCols+` FROM traces WHERE session_id = ? AND eval_only = 0`, id)); err != nil {
 		return err
@@ -49,7 +49,7 @@ func (s *Store) refreshSession(t *txn, id string) error {
 	if err := t.queryRow(`SELECT output FROM traces WHERE session_id = ? AND output != '' AND eval_only = 0 ORDER BY start_ns DESC LIMIT 1`, id).Scan(&last); err != nil && err != sql.ErrNoRows {
 		return err
 	}
-	p50, p95, err := s.refreshWindow(t, "session_id", id)
+	p50, p95, err := w.refreshWindow(t, "session_id", id)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (s *Store) refreshSession(t *txn, id string) error {
 		jsonList(models), jsonList(tags))
 }
 
-func (s *Store) refreshUser(t *txn, id string) error {
+func (w *writer) refreshUser(t *txn, id string) error {
 	var a agg
 	if err := a.scan(t.queryRow(`SELECT `+aggCols+` FROM traces WHERE user_id = ? AND eval_only = 0`, id)); err != nil {
 		return err
@@ -80,7 +80,7 @@ func (s *Store) refreshUser(t *txn, id string) error {
 	if err := t.queryRow(`SELECT count(DISTINCT session_id) FROM traces WHERE user_id = ? AND session_id != '' AND eval_only = 0`, id).Scan(&sessions); err != nil {
 		return err
 	}
-	p50, p95, err := s.refreshWindow(t, "user_id", id)
+	p50, p95, err := w.refreshWindow(t, "user_id", id)
 	if err != nil {
 		return err
 	}

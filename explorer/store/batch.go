@@ -15,7 +15,7 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-func (s *Store) write(batch []*writeReq) (err error) {
+func (w *writer) write(batch []*writeReq) (err error) {
 	ctx := context.Background()
 	// The batch's spans, the last copy of a span sent twice winning as
 	// INSERT OR REPLACE would have it.
@@ -59,27 +59,27 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	qs = insertSizes(qs, "traces", traceCols, traceColsN, len(traceSet))
 	qs = insertSizes(qs, "sessions", sessionRowCols, 22, len(sessionSet))
 	qs = insertSizes(qs, "users", userRowCols, 18, len(userSet))
-	if err := s.prepareWriter(qs); err != nil {
+	if err := w.prepareWriter(qs); err != nil {
 		return err
 	}
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, err := w.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &txn{s: s, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
+	t := &txn{w: w, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
 	// Another connection's commit (another process on the same file) may
 	// have changed the turns behind the kept latency windows.
 	var version int64
 	if err = t.queryRow(`PRAGMA data_version`).Scan(&version); err != nil {
 		return fmt.Errorf("data version: %w", err)
 	}
-	if version != s.dataVersion {
-		clear(s.windows)
-		s.windowTurns = 0
-		s.dataVersion = version
+	if version != w.dataVersion {
+		clear(w.windows)
+		w.windowTurns = 0
+		w.dataVersion = version
 	}
 	newResources := map[uint64]bool{}
-	pending := s.pending
+	pending := w.pending
 	defer func() {
 		for _, st := range t.stmts {
 			st.Close()
@@ -93,26 +93,26 @@ func (s *Store) write(batch []*writeReq) (err error) {
 			return
 		}
 		for id := range newResources {
-			s.resources[id] = true
+			w.resources[id] = true
 		}
-		if len(s.facts)+len(t.facts) > maxFacts {
-			clear(s.facts)
+		if len(w.facts)+len(t.facts) > maxFacts {
+			clear(w.facts)
 		}
-		maps.Copy(s.facts, t.facts)
-		maps.Copy(s.systemSeen, t.search.system)
-		s.keepWindows(t)
-		s.pending = pending
+		maps.Copy(w.facts, t.facts)
+		maps.Copy(w.systemSeen, t.search.system)
+		w.keepWindows(t)
+		w.pending = pending
 	}()
 
 	t.evals = len(evals) > 0
 	defer func() {
 		if err == nil && t.evals {
-			s.haveEvals = true
+			w.haveEvals = true
 		}
 	}()
 	for _, r := range batch {
 		for _, res := range r.prep.resources {
-			if !s.resources[uint64(res.id)] && !newResources[uint64(res.id)] {
+			if !w.resources[uint64(res.id)] && !newResources[uint64(res.id)] {
 				if err = t.exec(`INSERT OR IGNORE INTO resources (id, data) VALUES (?, ?)`, res.id, res.data); err != nil {
 					return fmt.Errorf("insert resource: %w", err)
 				}
@@ -200,7 +200,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		changes = append(changes, traceChange{old: o, existed: existed, new: tr})
 		// Evaluations of this trace's spans follow the trace's session and
 		// user. Only a trace stored before can have evaluations yet.
-		if existed && (s.haveEvals || t.evals) {
+		if existed && (w.haveEvals || t.evals) {
 			if err = t.exec(updateEvalOwner, tr.session, tr.user, id, tr.session, tr.user); err != nil {
 				return fmt.Errorf("trace %s: %w", id, err)
 			}
@@ -217,7 +217,7 @@ func (s *Store) write(batch []*writeReq) (err error) {
 	}
 
 	for _, e := range evals {
-		resolved, err := s.putEvaluation(t, e)
+		resolved, err := w.putEvaluation(t, e)
 		if err != nil {
 			return fmt.Errorf("evaluation: %w", err)
 		}
@@ -226,13 +226,13 @@ func (s *Store) write(batch []*writeReq) (err error) {
 		}
 	}
 	if pending > 0 {
-		n, err := s.resolvePending(t, traceIDs)
+		n, err := w.resolvePending(t, traceIDs)
 		if err != nil {
 			return fmt.Errorf("resolve evaluations: %w", err)
 		}
 		pending -= n
 	}
-	if err = s.applyAggregates(t, plan); err != nil {
+	if err = w.applyAggregates(t, plan); err != nil {
 		return err
 	}
 	// Last: once written, the search index flushes at every statement.

@@ -45,7 +45,7 @@ func (t *txn) findTarget(linked, own, spanID string) (trace, session, user strin
 
 // putEvaluation stores one evaluation span, resolved to its target span's
 // trace, session and user when that span is stored.
-func (s *Store) putEvaluation(t *txn, e *spanRow) (resolved bool, err error) {
+func (w *writer) putEvaluation(t *txn, e *spanRow) (resolved bool, err error) {
 	targetTrace, session, user := "", e.sessionID, e.userID
 	if e.eval.target != "" {
 		tt, ts, tu, found, err := t.findTarget(e.eval.linked, e.traceID, e.eval.target)
@@ -90,7 +90,7 @@ var pendingIn = func() string {
 
 // resolvePending attaches evaluations that arrived before their target span
 // to it, when the batch (traceIDs) brought spans to a trace they look in.
-func (s *Store) resolvePending(t *txn, traceIDs []string) (int, error) {
+func (w *writer) resolvePending(t *txn, traceIDs []string) (int, error) {
 	type wait struct{ trace, span, target, linked string }
 	var waiting []wait
 	err := t.lookupIn(pendingIn, traceIDs, func(rows *sql.Rows) error {

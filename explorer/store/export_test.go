@@ -4,17 +4,17 @@ package store
 
 // SetWriteHook makes the writer call f when it has received a request,
 // before it gathers the others waiting into the same transaction.
-func SetWriteHook(s *Store, f func()) { s.writeHook = f }
+func SetWriteHook(s *Store, f func()) { s.w.writeHook = f }
 
 // SetSyncHook makes the syncer call f before each flush of the WAL.
-func SetSyncHook(s *Store, f func()) { s.syncHook = f }
+func SetSyncHook(s *Store, f func()) { s.w.syncHook = f }
 
 // Queued returns the number of requests waiting for the writer.
-func Queued(s *Store) int { return len(s.reqs) }
+func Queued(s *Store) int { return len(s.w.reqs) }
 
 // FlushesWAL reports whether the store acknowledges after its own flush of
 // the WAL (synchronous FULL on a WAL database).
-func FlushesWAL(s *Store) bool { return s.syncWAL }
+func FlushesWAL(s *Store) bool { return s.w.syncWAL }
 
 // SetMaxTraceSpans changes the number of spans GetTrace returns, for the
 // test's duration.
@@ -34,11 +34,11 @@ func SetPercentileWindow(n int) (restore func()) {
 
 // ReadWindows makes s read every latency window from the traces table
 // instead of keeping them.
-func ReadWindows(s *Store) { s.readWindows = true }
+func ReadWindows(s *Store) { s.w.readWindows = true }
 
 // SetSearchIndexing turns the search index at ingest on or off (the
 // benchmarks compare the two).
-func SetSearchIndexing(s *Store, on bool) { s.noSearch = !on }
+func SetSearchIndexing(s *Store, on bool) { s.w.noSearch = !on }
 
 // SetProbeDocs changes how many matches make a search common (read in the
 // list's order and checked turn by turn), for the test's duration.

@@ -49,7 +49,7 @@ func (t *txn) fact(key, v string) bool {
 		if stored == v {
 			return false
 		}
-	} else if stored, ok := t.s.facts[key]; ok && stored == v {
+	} else if stored, ok := t.w.facts[key]; ok && stored == v {
 		return false
 	}
 	if t.facts == nil {

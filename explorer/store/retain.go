@@ -153,25 +153,25 @@ func (s *Store) deleteTraces(ctx context.Context, traces []queuedTrace, cut int6
 }
 
 // runJob runs a writer job in a transaction of its own and answers it.
-func (s *Store) runJob(r *writeReq) {
-	err := s.job(r.job)
+func (w *writer) runJob(r *writeReq) {
+	err := w.job(r.job)
 	if err != nil {
-		s.cfg.logger.Error("traceai explorer: retention batch failed", "err", err)
+		w.cfg.logger.Error("traceai explorer: retention batch failed", "err", err)
 	}
 	r.done <- err
 	select {
-	case s.commits <- struct{}{}:
+	case w.commits <- struct{}{}:
 	default:
 	}
 }
 
-func (s *Store) job(f func(*txn) error) (err error) {
+func (w *writer) job(f func(*txn) error) (err error) {
 	ctx := context.Background()
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, err := w.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &txn{s: s, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
+	t := &txn{w: w, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
 	defer func() {
 		for _, st := range t.stmts {
 			st.Close()
@@ -184,7 +184,7 @@ func (s *Store) job(f func(*txn) error) (err error) {
 			err = fmt.Errorf("commit: %w", err)
 			return
 		}
-		s.keepWindows(t)
+		w.keepWindows(t)
 		for _, f := range t.onCommit {
 			f()
 		}
@@ -321,7 +321,7 @@ func (t *txn) deleteTraces(traces []queuedTrace, cut int64) (int, error) {
 			return 0, fmt.Errorf("session %q: %w", id, err)
 		}
 		if left > 0 {
-			if err := t.s.refreshSession(t, id); err != nil {
+			if err := t.w.refreshSession(t, id); err != nil {
 				return 0, fmt.Errorf("session %q: %w", id, err)
 			}
 			if err := t.movePrompt(id, prompts[id]); err != nil {
@@ -340,21 +340,21 @@ func (t *txn) deleteTraces(traces []queuedTrace, cut int64) (int, error) {
 		factsGone = true
 	}
 	for id := range users {
-		if err := t.s.refreshUser(t, id); err != nil {
+		if err := t.w.refreshUser(t, id); err != nil {
 			return 0, fmt.Errorf("user %q: %w", id, err)
 		}
 	}
 	t.onCommit = append(t.onCommit, func() {
-		s := t.s
+		w := t.w
 		if factsGone {
 			// The writer's memory of facts written would keep a returning
 			// session from writing them again.
-			clear(s.facts)
+			clear(w.facts)
 		}
 		for id := range sessions {
-			delete(s.systemSeen, id)
+			delete(w.systemSeen, id)
 		}
-		s.pending -= pendingGone
+		w.pending -= pendingGone
 	})
 	return len(gone), nil
 }

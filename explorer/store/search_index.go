@@ -166,7 +166,7 @@ type searchTxn struct {
 // has nothing to search. The traces row is written anyway, where an index
 // of trace ids would have taken a page write at a random place per turn.
 func (t *txn) searchDoc(o oldTrace, existed bool, tr *traceSummary) (int64, error) {
-	if t.s.noSearch {
+	if t.w.noSearch {
 		return 0, nil
 	}
 	t.dedupeSystem(tr, existed)
@@ -192,7 +192,7 @@ func (t *txn) searchDoc(o oldTrace, existed bool, tr *traceSummary) (int64, erro
 // statements as possible (one per searchInsertRows documents). A trace
 // stored before has its document replaced.
 func (t *txn) indexTurns(ids []string, changes []traceChange) error {
-	if t.s.noSearch {
+	if t.w.noSearch {
 		return nil
 	}
 	var gone []int64
@@ -237,15 +237,15 @@ func (t *txn) dedupeSystem(tr *traceSummary, existed bool) {
 	if sys == "" || tr.session == "" {
 		return
 	}
-	if len(t.s.systemSeen) > maxSystemSeen {
-		clear(t.s.systemSeen)
+	if len(t.w.systemSeen) > maxSystemSeen {
+		clear(t.w.systemSeen)
 	}
 	h := fnv.New64a()
 	h.Write([]byte(sys))
 	sum := h.Sum64()
 	prev, ok := t.search.system[tr.session]
 	if !ok {
-		prev = t.s.systemSeen[tr.session]
+		prev = t.w.systemSeen[tr.session]
 	}
 	if !existed && prev == sum {
 		tr.text[5] = ""

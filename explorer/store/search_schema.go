@@ -91,7 +91,7 @@ func (s *Store) indexExisting() {
 	defer cancel()
 	go func() {
 		select {
-		case <-s.closing:
+		case <-s.w.closing:
 			cancel()
 		case <-ctx.Done():
 		}
@@ -126,7 +126,7 @@ func (s *Store) indexExisting() {
 			lastLog = time.Now()
 		}
 	}
-	if _, err := s.wdb.ExecContext(ctx, `INSERT OR REPLACE INTO search_state (key, value) VALUES ('indexed', 1)`); err != nil {
+	if _, err := s.w.wdb.ExecContext(ctx, `INSERT OR REPLACE INTO search_state (key, value) VALUES ('indexed', 1)`); err != nil {
 		log.Error("traceai explorer: search index of stored turns failed", "err", err)
 		return
 	}
@@ -232,7 +232,7 @@ func (s *Store) storedSpans(ctx context.Context, rowids []int64, res map[int64][
 
 // writeBackfill writes documents for the turns that still have none.
 func (s *Store) writeBackfill(ctx context.Context, docs []backfillDoc) error {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, err := s.w.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -119,20 +119,20 @@ const (
 // writer connection once; it runs outside any transaction (the writer pool
 // has one connection). A query it did not prepare is prepared in the
 // transaction that needs it.
-func (s *Store) prepareWriter(more []string) error {
-	if s.stmts == nil {
-		s.stmts = map[string]*sql.Stmt{}
+func (w *writer) prepareWriter(more []string) error {
+	if w.stmts == nil {
+		w.stmts = map[string]*sql.Stmt{}
 		more = append(writeQueries(), more...)
 	}
 	for _, q := range more {
-		if s.stmts[q] != nil {
+		if w.stmts[q] != nil {
 			continue
 		}
-		st, err := s.wdb.Prepare(q)
+		st, err := w.wdb.Prepare(q)
 		if err != nil {
 			return fmt.Errorf("prepare: %w", err)
 		}
-		s.stmts[q] = st
+		w.stmts[q] = st
 	}
 	return nil
 }

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -47,7 +46,6 @@ func (e *FilterError) Error() string { return "invalid " + e.Param + ": " + e.Ms
 type Store struct {
 	path string
 	cfg  config
-	wdb  *sql.DB // the single writer connection
 	rdb  *sql.DB // read-only pool
 	// index answers the search's index reads on another database
 	// (internal/record); nil here, where FTS5 does.
@@ -56,42 +54,16 @@ type Store struct {
 	// SQLite a deferred transaction reads one snapshot; another database
 	// may need an isolation level for that.
 	readTx *sql.TxOptions
-	cdb    *sql.DB // the checkpointer's connection
+	// w is the write side: nil in a Store that only reads (record).
+	w *writer
+	// retainQ are the traces found for retention and not deleted yet.
+	retainQ retainQueue
 
-	commits chan struct{} // a commit since the last checkpoint (capacity 1)
-	ckptEnd chan struct{}
-
-	// With syncWAL, committed batches are acknowledged by the syncer once
-	// it has flushed the WAL (see syncer).
-	syncWAL     bool
-	synced      chan []*writeReq
-	syncEnd     chan struct{}
-	syncHook    func() // tests: runs before each flush
-	writeHook   func() // tests: runs when the writer has a request, before it gathers more
-	readWindows bool   // tests: read every latency window from the table
-	noSearch    bool   // benchmarks: no search documents at ingest
-
-	reqs      chan *writeReq
-	closing   chan struct{}
-	writerEnd chan struct{}
 	searchEnd chan struct{} // indexExisting is done
 	closeOnce sync.Once
 	closeErr  error
 	mu        sync.RWMutex // guards closed against sends racing Close
 	closed    bool
-
-	// Writer goroutine state.
-	resources     map[uint64]bool
-	resourceCache map[int64][]*commonpb.KeyValue // resourceAttrs
-	facts         map[string]string              // session facts stored (txn.fact)
-	windows       map[string]*latencyWindow      // see latencyWindow
-	windowTurns   int                            // turns in windows
-	systemSeen    map[string]uint64              // the system prompt last indexed per session (dedupeSystem)
-	dataVersion   int64                          // PRAGMA data_version when windows were kept
-	stmts         map[string]*sql.Stmt           // writeQueries prepared on wdb
-	pending       int                            // evaluations whose target span has not arrived
-	retainQ       retainQueue                    // traces found for retention, not deleted yet
-	haveEvals     bool                           // the database holds evaluations
 }
 
 // Option configures Open.
@@ -188,24 +160,11 @@ func Open(path string, opts ...Option) (*Store, error) {
 	cdb.SetMaxIdleConns(1)
 	cdb.SetConnMaxLifetime(0)
 	s := &Store{
-		path:          path,
-		cfg:           cfg,
-		wdb:           wdb,
-		rdb:           rdb,
-		cdb:           cdb,
-		commits:       make(chan struct{}, 1),
-		ckptEnd:       make(chan struct{}),
-		reqs:          make(chan *writeReq, 64),
-		closing:       make(chan struct{}),
-		writerEnd:     make(chan struct{}),
-		resources:     map[uint64]bool{},
-		resourceCache: map[int64][]*commonpb.KeyValue{},
-		facts:         map[string]string{},
-		windows:       map[string]*latencyWindow{},
-		systemSeen:    map[string]uint64{},
-		synced:        make(chan []*writeReq, 64),
-		syncEnd:       make(chan struct{}),
-		searchEnd:     make(chan struct{}),
+		path:      path,
+		cfg:       cfg,
+		rdb:       rdb,
+		w:         newWriter(cfg, path, wdb, cdb),
+		searchEnd: make(chan struct{}),
 	}
 	if cfg.synchronous == "FULL" {
 		var mode string
@@ -224,10 +183,10 @@ func Open(path string, opts ...Option) (*Store, error) {
 				return nil, fmt.Errorf("store: open %s: %w", path, err)
 			}
 		} else {
-			s.syncWAL = true
+			s.w.syncWAL = true
 		}
 	}
-	if err := wdb.QueryRow(`SELECT count(*) FROM evaluations WHERE target_trace_id = '' AND target_span_id != ''`).Scan(&s.pending); err != nil {
+	if err := wdb.QueryRow(`SELECT count(*) FROM evaluations WHERE target_trace_id = '' AND target_span_id != ''`).Scan(&s.w.pending); err != nil {
 		wdb.Close()
 		rdb.Close()
 		cdb.Close()
@@ -240,7 +199,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		cdb.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s.haveEvals = evals > 0
+	s.w.haveEvals = evals > 0
 	indexed, err := searchIndexed(wdb)
 	if err != nil {
 		wdb.Close()
@@ -248,14 +207,14 @@ func Open(path string, opts ...Option) (*Store, error) {
 		cdb.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	go s.writer()
+	go s.w.loop()
 	if indexed {
 		close(s.searchEnd)
 	} else {
 		go s.indexExisting()
 	}
-	go s.syncer()
-	go s.checkpointer()
+	go s.w.syncer()
+	go s.w.checkpointer()
 	return s, nil
 }
 
@@ -269,18 +228,18 @@ func (s *Store) Close() error {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
-		close(s.closing)
-		<-s.writerEnd
+		close(s.w.closing)
+		<-s.w.writerEnd
 		<-s.searchEnd
-		<-s.syncEnd
-		<-s.ckptEnd
-		for _, st := range s.stmts {
+		<-s.w.syncEnd
+		<-s.w.ckptEnd
+		for _, st := range s.w.stmts {
 			st.Close()
 		}
 		// Fold the WAL back into the main file so the database is one file
 		// at rest.
-		_, _ = s.wdb.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
-		s.closeErr = errors.Join(s.rdb.Close(), s.cdb.Close(), s.wdb.Close())
+		_, _ = s.w.wdb.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		s.closeErr = errors.Join(s.rdb.Close(), s.w.cdb.Close(), s.w.wdb.Close())
 	})
 	return s.closeErr
 }
@@ -326,7 +285,7 @@ func (s *Store) submit(ctx context.Context, req *writeReq) error {
 		return ErrClosed
 	}
 	select {
-	case s.reqs <- req:
+	case s.w.reqs <- req:
 		s.mu.RUnlock()
 	case <-ctx.Done():
 		s.mu.RUnlock()

@@ -14,15 +14,15 @@ import (
 // flush acknowledges every commit made while the previous flush ran.
 // NORMAL's checkpoints keep flushed frames safe: SQLite syncs the WAL before
 // a checkpoint and the database after it, before the WAL is written over.
-func (s *Store) syncer() {
-	defer close(s.syncEnd)
+func (w *writer) syncer() {
+	defer close(w.syncEnd)
 	var wal walFile
 	defer wal.close()
-	for batch := range s.synced {
+	for batch := range w.synced {
 	more:
 		for {
 			select {
-			case b, ok := <-s.synced:
+			case b, ok := <-w.synced:
 				if !ok {
 					break more
 				}
@@ -31,12 +31,12 @@ func (s *Store) syncer() {
 				break more
 			}
 		}
-		if s.syncHook != nil {
-			s.syncHook()
+		if w.syncHook != nil {
+			w.syncHook()
 		}
-		err := wal.sync(s.path + "-wal")
+		err := wal.sync(w.path + "-wal")
 		if err != nil {
-			s.cfg.logger.Error("traceai explorer: flushing the WAL failed", "err", err)
+			w.cfg.logger.Error("traceai explorer: flushing the WAL failed", "err", err)
 		}
 		for _, r := range batch {
 			r.done <- err
@@ -108,27 +108,27 @@ const (
 	writerCheckpointPages = 8000
 )
 
-func (s *Store) checkpointer() {
-	defer close(s.ckptEnd)
+func (w *writer) checkpointer() {
+	defer close(w.ckptEnd)
 	for {
 		// Sleep until a commit, then let commits gather for
 		// checkpointEvery: an idle store never wakes this goroutine.
 		select {
-		case <-s.writerEnd:
+		case <-w.writerEnd:
 			return
-		case <-s.commits:
+		case <-w.commits:
 		}
 		select {
-		case <-s.writerEnd:
+		case <-w.writerEnd:
 			return // Close checkpoints what is left
 		case <-time.After(checkpointEvery):
 		}
 		select {
-		case <-s.commits: // covered by this checkpoint
+		case <-w.commits: // covered by this checkpoint
 		default:
 		}
-		if _, err := s.cdb.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-			s.cfg.logger.Warn("traceai explorer: checkpoint failed", "err", err)
+		if _, err := w.cdb.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			w.cfg.logger.Warn("traceai explorer: checkpoint failed", "err", err)
 		}
 	}
 }

@@ -186,7 +186,7 @@ const maxResourceCache = 256
 // resourceAttrs returns the attributes of a stored resource (none when it
 // is missing or unreadable: extraction only falls back to them).
 func (t *txn) resourceAttrs(id int64) ([]*commonpb.KeyValue, error) {
-	if kvs, ok := t.s.resourceCache[id]; ok {
+	if kvs, ok := t.w.resourceCache[id]; ok {
 		return kvs, nil
 	}
 	var data []byte
@@ -199,9 +199,9 @@ func (t *txn) resourceAttrs(id int64) ([]*commonpb.KeyValue, error) {
 	if proto.Unmarshal(data, &r) != nil {
 		return nil, nil
 	}
-	if len(t.s.resourceCache) >= maxResourceCache {
-		clear(t.s.resourceCache)
+	if len(t.w.resourceCache) >= maxResourceCache {
+		clear(t.w.resourceCache)
 	}
-	t.s.resourceCache[id] = r.GetAttributes()
+	t.w.resourceCache[id] = r.GetAttributes()
 	return r.GetAttributes(), nil
 }

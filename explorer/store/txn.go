@@ -6,7 +6,7 @@ import (
 )
 
 type txn struct {
-	s       *Store
+	w       *writer
 	newRows map[string]bool // sessions given a new tag or model row
 	tx      *sql.Tx
 	ctx     context.Context
@@ -25,7 +25,7 @@ func (t *txn) stmt(q string) (*sql.Stmt, error) {
 		return st, nil
 	}
 	var st *sql.Stmt
-	if ps := t.s.stmts[q]; ps != nil {
+	if ps := t.w.stmts[q]; ps != nil {
 		// Prepared once for the store: parsing every statement again in
 		// each transaction was a measurable part of a batch.
 		st = t.tx.StmtContext(t.ctx, ps)

@@ -22,7 +22,7 @@ func TestQueryRowPrepareError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	tn := &txn{s: s, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
+	tn := &txn{w: s.w, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
 
 	var n int
 	if err := tn.queryRow(`SELECT count(*) FROM no_such_table`).Scan(&n); err == nil {

@@ -83,41 +83,41 @@ func (t *txn) readWindow(col, id string) (*latencyWindow, error) {
 // traces of it are changes; had tells whether it had turns before. A kept
 // window takes the new traces; it is read again when the batch changes a
 // trace stored before.
-func (s *Store) windowPercentiles(t *txn, col, id string, had bool, changes []*traceChange) (p50, p95 float64, err error) {
+func (w *writer) windowPercentiles(t *txn, col, id string, had bool, changes []*traceChange) (p50, p95 float64, err error) {
 	key := col + "\x00" + id
-	w, ok := t.windows[key]
+	win, ok := t.windows[key]
 	if !ok {
-		w = s.windows[key]
+		win = w.windows[key]
 	}
-	if s.readWindows {
-		w, had = nil, true
+	if w.readWindows {
+		win, had = nil, true
 	}
 	if !had {
-		w = &latencyWindow{} // no turn stored before had LLM calls
+		win = &latencyWindow{} // no turn stored before had LLM calls
 	}
 	for _, c := range changes {
 		if c.existed {
-			w = nil
+			win = nil
 		}
 	}
-	if w != nil {
-		w = w.with(changes)
-	} else if w, err = t.readWindow(col, id); err != nil {
+	if win != nil {
+		win = win.with(changes)
+	} else if win, err = t.readWindow(col, id); err != nil {
 		return 0, 0, err
 	}
-	t.setWindow(key, w)
-	p50, p95 = w.percentiles()
+	t.setWindow(key, win)
+	p50, p95 = win.percentiles()
 	return p50, p95, nil
 }
 
 // refreshWindow reads the window of col = id again (after a full recompute).
-func (s *Store) refreshWindow(t *txn, col, id string) (p50, p95 float64, err error) {
-	w, err := t.readWindow(col, id)
+func (w *writer) refreshWindow(t *txn, col, id string) (p50, p95 float64, err error) {
+	win, err := t.readWindow(col, id)
 	if err != nil {
 		return 0, 0, err
 	}
-	t.setWindow(col+"\x00"+id, w)
-	p50, p95 = w.percentiles()
+	t.setWindow(col+"\x00"+id, win)
+	p50, p95 = win.percentiles()
 	return p50, p95, nil
 }
 
@@ -131,21 +131,21 @@ func (t *txn) setWindow(key string, w *latencyWindow) {
 }
 
 // keepWindows keeps the windows of a committed transaction.
-func (s *Store) keepWindows(t *txn) {
-	for key, w := range t.windows {
-		if old := s.windows[key]; old != nil {
-			s.windowTurns -= len(old.turns)
+func (w *writer) keepWindows(t *txn) {
+	for key, win := range t.windows {
+		if old := w.windows[key]; old != nil {
+			w.windowTurns -= len(old.turns)
 		}
-		if w == nil {
-			delete(s.windows, key)
+		if win == nil {
+			delete(w.windows, key)
 			continue
 		}
-		s.windows[key] = w
-		s.windowTurns += len(w.turns)
+		w.windows[key] = win
+		w.windowTurns += len(win.turns)
 	}
-	if s.windowTurns > maxWindowTurns {
-		clear(s.windows)
-		s.windowTurns = 0
+	if w.windowTurns > maxWindowTurns {
+		clear(w.windows)
+		w.windowTurns = 0
 	}
 }
 

@@ -1,44 +1,111 @@
 package store
 
+import (
+	"database/sql"
+
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+)
+
+// writer is the write side of a Store: the one connection that writes, the
+// goroutines around it (the writer loop, the syncer, the checkpointer) and
+// the caches only the writer goroutine reads, which let a batch skip
+// lookups of what it wrote before. Readers never touch it.
+type writer struct {
+	cfg  config
+	path string
+	wdb  *sql.DB // the single writer connection
+	cdb  *sql.DB // the checkpointer's connection
+
+	reqs      chan *writeReq
+	closing   chan struct{}
+	writerEnd chan struct{}
+	commits   chan struct{} // a commit since the last checkpoint (capacity 1)
+	ckptEnd   chan struct{}
+
+	// With syncWAL, committed batches are acknowledged by the syncer once
+	// it has flushed the WAL (see syncer).
+	syncWAL bool
+	synced  chan []*writeReq
+	syncEnd chan struct{}
+
+	syncHook    func() // tests: runs before each flush
+	writeHook   func() // tests: runs when the writer has a request, before it gathers more
+	readWindows bool   // tests: read every latency window from the table
+	noSearch    bool   // benchmarks: no search documents at ingest
+
+	// Caches, read and written by the writer goroutine only.
+	resources     map[uint64]bool
+	resourceCache map[int64][]*commonpb.KeyValue // resourceAttrs
+	facts         map[string]string              // session facts stored (txn.fact)
+	windows       map[string]*latencyWindow      // see latencyWindow
+	windowTurns   int                            // turns in windows
+	systemSeen    map[string]uint64              // the system prompt last indexed per session (dedupeSystem)
+	dataVersion   int64                          // PRAGMA data_version when windows were kept
+	stmts         map[string]*sql.Stmt           // writeQueries prepared on wdb
+	pending       int                            // evaluations whose target span has not arrived
+	haveEvals     bool                           // the database holds evaluations
+}
+
+func newWriter(cfg config, path string, wdb, cdb *sql.DB) *writer {
+	return &writer{
+		cfg:           cfg,
+		path:          path,
+		wdb:           wdb,
+		cdb:           cdb,
+		reqs:          make(chan *writeReq, 64),
+		closing:       make(chan struct{}),
+		writerEnd:     make(chan struct{}),
+		commits:       make(chan struct{}, 1),
+		ckptEnd:       make(chan struct{}),
+		synced:        make(chan []*writeReq, 64),
+		syncEnd:       make(chan struct{}),
+		resources:     map[uint64]bool{},
+		resourceCache: map[int64][]*commonpb.KeyValue{},
+		facts:         map[string]string{},
+		windows:       map[string]*latencyWindow{},
+		systemSeen:    map[string]uint64{},
+	}
+}
+
 // writer is the single goroutine writing to the database. It commits the
 // requests waiting at the same time in one transaction (group commit), so
 // concurrent exporters share the cost of a sync.
-func (s *Store) writer() {
-	defer close(s.writerEnd)
-	defer close(s.synced)
+func (w *writer) loop() {
+	defer close(w.writerEnd)
+	defer close(w.synced)
 	for {
 		var first *writeReq
 		select {
-		case first = <-s.reqs:
-			if s.writeHook != nil {
-				s.writeHook()
+		case first = <-w.reqs:
+			if w.writeHook != nil {
+				w.writeHook()
 			}
-		case <-s.closing:
+		case <-w.closing:
 			// Ingest cannot send any more (closed is set); finish what is queued.
 			for {
 				select {
-				case r := <-s.reqs:
+				case r := <-w.reqs:
 					if r.job != nil {
-						s.runJob(r)
+						w.runJob(r)
 						continue
 					}
-					s.commit([]*writeReq{r})
+					w.commit([]*writeReq{r})
 				default:
 					return
 				}
 			}
 		}
 		if first.job != nil {
-			s.runJob(first)
+			w.runJob(first)
 			continue
 		}
 		batch := []*writeReq{first}
 		n := first.n
 		var job *writeReq // a job queued behind the batch runs after it
 	drain:
-		for n < s.cfg.maxBatch {
+		for n < w.cfg.maxBatch {
 			select {
-			case r := <-s.reqs:
+			case r := <-w.reqs:
 				if r.job != nil {
 					job = r
 					break drain
@@ -49,27 +116,27 @@ func (s *Store) writer() {
 				break drain
 			}
 		}
-		s.commit(batch)
+		w.commit(batch)
 		if job != nil {
-			s.runJob(job)
+			w.runJob(job)
 		}
 	}
 }
 
-func (s *Store) commit(batch []*writeReq) {
-	err := s.write(batch)
+func (w *writer) commit(batch []*writeReq) {
+	err := w.write(batch)
 	if err != nil {
-		s.cfg.logger.Error("traceai explorer: storing spans failed", "err", err)
+		w.cfg.logger.Error("traceai explorer: storing spans failed", "err", err)
 	}
-	if err == nil && s.syncWAL {
-		s.synced <- batch
+	if err == nil && w.syncWAL {
+		w.synced <- batch
 	} else {
 		for _, r := range batch {
 			r.done <- err
 		}
 	}
 	select {
-	case s.commits <- struct{}{}:
+	case w.commits <- struct{}{}:
 	default:
 	}
 }
