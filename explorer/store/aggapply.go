@@ -38,12 +38,10 @@ func (w *writer) applyAggregates(t *txn, p *aggPlan) error {
 			}
 			models, tags = jsonList(m), jsonList(tg)
 		}
-		a := &e.a
-		args = append(args, id, user, a.traces, a.spans, a.llm, a.errors, a.errTraces, a.errorRate(), a.in,
-			a.out, a.total, a.cost, a.unpriced, first, last, a.start, a.end, float64(a.end-a.start)/1e6, p50,
-			p95, models, tags)
+		args = sessionsTable.appendRow(args, &sessionRow{id: id, user: user, a: &e.a, first: first, last: last,
+			p50: p50, p95: p95, models: models, tags: tags})
 	}
-	if err := t.insertMany("sessions", sessionRowCols, 22, args); err != nil {
+	if err := sessionsTable.insertAll(t, args); err != nil {
 		return fmt.Errorf("sessions: %w", err)
 	}
 	args = args[:0]
@@ -71,11 +69,10 @@ func (w *writer) applyAggregates(t *txn, p *aggPlan) error {
 		if len(models) > 50 {
 			models = models[:50]
 		}
-		a := &e.a
-		args = append(args, id, e.sessions, a.traces, a.spans, a.llm, a.errors, a.errTraces, a.errorRate(),
-			a.in, a.out, a.total, a.cost, a.unpriced, a.start, a.end, p50, p95, jsonList(models))
+		args = usersTable.appendRow(args, &userRow{id: id, sessions: e.sessions, a: &e.a, p50: p50, p95: p95,
+			models: jsonList(models)})
 	}
-	if err := t.insertMany("users", userRowCols, 18, args); err != nil {
+	if err := usersTable.insertAll(t, args); err != nil {
 		return fmt.Errorf("users: %w", err)
 	}
 	return nil

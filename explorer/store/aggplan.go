@@ -5,14 +5,6 @@ import (
 	"strings"
 )
 
-const sessionRowCols = `session_id, user_id, traces, spans, llm_calls, errors,
-	error_traces, error_rate, input_tokens, output_tokens, total_tokens, cost, unpriced, first_input,
-	last_output, start_ns, end_ns, duration_ms, p50_ms, p95_ms, models, tags`
-
-const userRowCols = `user_id, sessions, traces, spans, llm_calls, errors,
-	error_traces, error_rate, input_tokens, output_tokens, total_tokens, cost, unpriced, first_ns,
-	last_ns, p50_ms, p95_ms, models`
-
 var (
 	sessionLookup = `SELECT session_id, traces, spans, llm_calls, errors, error_traces, input_tokens,
 	output_tokens, total_tokens, cost, unpriced, start_ns, end_ns, models, tags FROM sessions

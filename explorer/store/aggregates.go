@@ -61,10 +61,9 @@ func (w *writer) refreshSession(t *txn, id string) error {
 	if err != nil {
 		return err
 	}
-	return t.exec(insertRows("sessions", sessionRowCols, 22, 1),
-		id, user, a.traces, a.spans, a.llm, a.errors, a.errTraces, a.errorRate(), a.in, a.out, a.total,
-		a.cost, a.unpriced, first, last, a.start, a.end, float64(a.end-a.start)/1e6, p50, p95,
-		jsonList(models), jsonList(tags))
+	row := &sessionRow{id: id, user: user, a: &a, first: first, last: last, p50: p50, p95: p95,
+		models: jsonList(models), tags: jsonList(tags)}
+	return t.exec(sessionsTable.insert(1), sessionsTable.appendRow(nil, row)...)
 }
 
 func (w *writer) refreshUser(t *txn, id string) error {
@@ -89,7 +88,6 @@ func (w *writer) refreshUser(t *txn, id string) error {
 		return err
 	}
 	sort.Strings(models)
-	return t.exec(insertRows("users", userRowCols, 18, 1),
-		id, sessions, a.traces, a.spans, a.llm, a.errors, a.errTraces, a.errorRate(), a.in, a.out,
-		a.total, a.cost, a.unpriced, a.start, a.end, p50, p95, jsonList(models))
+	row := &userRow{id: id, sessions: sessions, a: &a, p50: p50, p95: p95, models: jsonList(models)}
+	return t.exec(usersTable.insert(1), usersTable.appendRow(nil, row)...)
 }

@@ -56,9 +56,9 @@ func (w *writer) write(batch []*writeReq) (err error) {
 		}
 	}
 	qs := insertSizes(nil, "spans", spanInsertCols, spanColsN+1, len(spans))
-	qs = insertSizes(qs, "traces", traceCols, traceColsN, len(traceSet))
-	qs = insertSizes(qs, "sessions", sessionRowCols, 22, len(sessionSet))
-	qs = insertSizes(qs, "users", userRowCols, 18, len(userSet))
+	qs = tracesTable.insertSizes(qs, len(traceSet))
+	qs = sessionsTable.insertSizes(qs, len(sessionSet))
+	qs = usersTable.insertSizes(qs, len(userSet))
 	if err := w.prepareWriter(qs); err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func (w *writer) write(batch []*writeReq) (err error) {
 	if err != nil {
 		return fmt.Errorf("traces: %w", err)
 	}
-	targs := make([]any, 0, traceColsN*len(traceIDs))
+	targs := make([]any, 0, tracesTable.width*len(traceIDs))
 	changes := make([]traceChange, 0, len(traceIDs))
 	for _, id := range traceIDs {
 		o, existed := old[id]
@@ -193,10 +193,7 @@ func (w *writer) write(batch []*writeReq) (err error) {
 		if tr.doc, err = t.searchDoc(o, existed, &tr); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
-		targs = append(targs, id, tr.session, tr.user, tr.start, tr.end, tr.rootName, int64(tr.spans),
-			int64(tr.llm), int64(tr.errs), truncate(tr.errMsg, 1000), tr.in, tr.out, tr.total, tr.cost,
-			int64(tr.unpriced), tr.model, tr.input, tr.output, int64(tr.retries), b2i(tr.refused), b2i(tr.empty), tr.llmMS, b2i(tr.evalOnly),
-			b2i(tr.failed), formatRows(rowids), tr.doc, tr.promptTemplate, tr.promptVer)
+		targs = tracesTable.appendRow(targs, &traceRow{id: id, traceSummary: &tr, spanRows: formatRows(rowids)})
 		changes = append(changes, traceChange{old: o, existed: existed, new: tr})
 		// Evaluations of this trace's spans follow the trace's session and
 		// user. Only a trace stored before can have evaluations yet.
@@ -212,7 +209,7 @@ func (w *writer) write(batch []*writeReq) (err error) {
 	if err != nil {
 		return fmt.Errorf("aggregates: %w", err)
 	}
-	if err = t.insertMany("traces", traceCols, traceColsN, targs); err != nil {
+	if err = tracesTable.insertAll(t, targs); err != nil {
 		return fmt.Errorf("traces: %w", err)
 	}
 

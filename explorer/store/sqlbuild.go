@@ -17,14 +17,6 @@ const spanColsN = 6
 // rows itself, so that a trace's row lists them.
 const spanInsertCols = `rowid, ` + spanCols
 
-const traceCols = `trace_id, session_id, user_id, start_ns, end_ns,
-	root_name, spans, llm_calls, errors, error_message, input_tokens, output_tokens, total_tokens,
-	cost, unpriced, model, input, output, retries, refused, empty, llm_ms, eval_only, failed, span_rows, search_doc,
-	prompt_template, prompt_version`
-
-// traceColsN is the number of traceCols.
-const traceColsN = 28
-
 // Rows are inserted rowsPerInsert at a time with one multi-row statement
 // (the remainder by halves): one statement per span cost more than the
 // insert itself.
@@ -97,8 +89,8 @@ const updateEvalOwner = `UPDATE evaluations SET session_id = ?, user_id = ? WHER
 func writeQueries() []string {
 	q := []string{traceLookup, lastSpanRow, selectSpanRows, selectSpanIDs, deleteSpanRows, updateEvalOwner, sessionLookup, userLookup,
 		sessionTexts, userSessionSeen, percentileQuery("session_id"), percentileQuery("user_id")}
-	q = append(q, insertRows("spans", spanInsertCols, spanColsN+1, 1), insertRows("traces", traceCols, traceColsN, 1),
-		insertRows("sessions", sessionRowCols, 22, 1), insertRows("users", userRowCols, 18, 1))
+	q = append(q, insertRows("spans", spanInsertCols, spanColsN+1, 1), tracesTable.insert(1),
+		sessionsTable.insert(1), usersTable.insert(1))
 	// Every size the session facts may need (they are counted only in the
 	// transaction).
 	q = insertSizes(q, "session_meta", metaCols, 4, 2*rowsPerInsert-1)
