@@ -50,10 +50,11 @@ const Off = "off"
 
 // Explorer is a running (or ready to run) session explorer.
 type Explorer struct {
-	cfg   config
-	log   *slog.Logger
-	store store.Backend
-	guard *auth.Guard
+	cfg    config
+	log    *slog.Logger
+	store  store.Backend
+	guard  *auth.Guard
+	budget *budget // of the OTLP requests in flight, both receivers
 
 	mu        sync.Mutex
 	started   bool
@@ -102,7 +103,7 @@ func New(opts ...Option) (*Explorer, error) {
 			return nil, err
 		}
 	}
-	x := &Explorer{cfg: cfg, log: cfg.logger, store: st, guard: auth.New(cfg.authToken)}
+	x := &Explorer{cfg: cfg, log: cfg.logger, store: st, guard: auth.New(cfg.authToken), budget: newBudget(cfg.maxInFlight)}
 	if _, err := x.retainer(); err != nil {
 		if cfg.backend == nil {
 			st.Close()
@@ -141,7 +142,7 @@ func (x *Explorer) Handler() http.Handler {
 }
 
 func (x *Explorer) otlpHandler() http.Handler {
-	return x.guard.OTLP(&otlpHTTP{store: x.store, max: x.cfg.maxBodyBytes, log: x.log})
+	return x.guard.OTLP(&otlpHTTP{store: x.store, max: x.cfg.maxBodyBytes, maxSpans: x.cfg.maxReqSpans, budget: x.budget, log: x.log})
 }
 
 // Start listens on the configured addresses and serves in the background.
@@ -205,7 +206,7 @@ func (x *Explorer) Start(ctx context.Context) error {
 	}
 	if x.grpcLn != nil {
 		x.grpcSrv = grpc.NewServer(append(x.guard.ServerOptions(), grpc.MaxRecvMsgSize(int(x.cfg.maxBodyBytes)))...)
-		coltracepb.RegisterTraceServiceServer(x.grpcSrv, &otlpGRPC{store: x.store})
+		coltracepb.RegisterTraceServiceServer(x.grpcSrv, &otlpGRPC{store: x.store, maxSpans: x.cfg.maxReqSpans, budget: x.budget})
 		ln := x.grpcLn
 		serve("otlp-grpc", func() error { return x.grpcSrv.Serve(ln) })
 	}

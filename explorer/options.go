@@ -14,6 +14,8 @@ type config struct {
 	otlpGRPCAddr   string
 	logger         *slog.Logger
 	maxBodyBytes   int64
+	maxReqSpans    int   // WithMaxSpansPerRequest
+	maxInFlight    int64 // WithMaxBytesInFlight
 	storeOptions   []store.Option
 	authToken      string
 	insecureNoAuth bool
@@ -42,6 +44,8 @@ func newConfig(opts []Option) config {
 		otlpGRPCAddr: DefaultOTLPGRPCAddr,
 		logger:       slog.Default(),
 		maxBodyBytes: DefaultMaxBodyBytes,
+		maxReqSpans:  DefaultMaxSpansPerRequest,
+		maxInFlight:  DefaultMaxBytesInFlight,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -128,6 +132,29 @@ func WithMaxBodyBytes(n int64) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
 			c.maxBodyBytes = n
+		}
+	})
+}
+
+// WithMaxSpansPerRequest bounds the spans of one OTLP request; a request
+// with more gets 413 / ResourceExhausted, which exporters do not retry
+// (default DefaultMaxSpansPerRequest).
+func WithMaxSpansPerRequest(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.maxReqSpans = n
+		}
+	})
+}
+
+// WithMaxBytesInFlight bounds the memory OTLP requests being read, decoded
+// and stored may hold at once, estimated from their bytes and spans; a
+// request beyond it gets 503 with Retry-After / Unavailable, which
+// exporters retry (default DefaultMaxBytesInFlight).
+func WithMaxBytesInFlight(n int64) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.maxInFlight = n
 		}
 	})
 }

@@ -35,9 +35,11 @@ const (
 
 // otlpHTTP is the OTLP/HTTP trace receiver (POST /v1/traces).
 type otlpHTTP struct {
-	store store.Backend
-	max   int64
-	log   *slog.Logger
+	store    store.Backend
+	max      int64 // body bytes, compressed or not
+	maxSpans int   // spans per request
+	budget   *budget
+	log      *slog.Logger
 }
 
 // httpError is an OTLP/HTTP failure answered with a google.rpc.Status body.
@@ -60,13 +62,18 @@ func (h *otlpHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("unsupported Content-Type %q: send %s or %s", r.Header.Get("Content-Type"), ctProtobuf, ctJSON))
 		return
 	}
-	req, encoded, herr := h.decode(w, r, mt)
+	c := &charge{b: h.budget}
+	defer c.release()
+	req, encoded, herr := h.decode(w, r, mt, c)
 	if herr != nil {
+		if herr.code == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", retryAfterSeconds)
+		}
 		writeStatus(w, mt, herr.code, herr.msg)
 		return
 	}
 	rejected, msg, encoded := validate(req, encoded)
-	if _, err := h.store.IngestEncoded(r.Context(), req.GetResourceSpans(), encoded); err != nil {
+	if err := ingestChunked(r.Context(), h.store, req.GetResourceSpans(), encoded); err != nil {
 		code := http.StatusServiceUnavailable // retryable: the exporter tries again
 		if errors.Is(err, context.Canceled) {
 			return
@@ -86,7 +93,7 @@ func (h *otlpHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // decode reads the request; for protobuf it also returns each span's
 // encoding in the body (see spanBytes), so that the store keeps those bytes
 // instead of encoding the spans again.
-func (h *otlpHTTP) decode(w http.ResponseWriter, r *http.Request, mt string) (*coltracepb.ExportTraceServiceRequest, [][]byte, *httpError) {
+func (h *otlpHTTP) decode(w http.ResponseWriter, r *http.Request, mt string, c *charge) (*coltracepb.ExportTraceServiceRequest, [][]byte, *httpError) {
 	body := http.MaxBytesReader(w, r.Body, h.max)
 	var rd io.Reader = body
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
@@ -104,9 +111,13 @@ func (h *otlpHTTP) decode(w http.ResponseWriter, r *http.Request, mt string) (*c
 	default:
 		return nil, nil, &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("unsupported Content-Encoding %q: send gzip or none", enc)}
 	}
-	// Decompressed size is bounded too (a small gzip bomb must not exhaust memory).
-	data, err := io.ReadAll(io.LimitReader(rd, h.max+1))
+	// Decompressed size is bounded too (a small gzip bomb must not exhaust
+	// memory), and charged as it is read.
+	data, err := io.ReadAll(&chargedReader{io.LimitReader(rd, h.max+1), c})
 	if err != nil {
+		if errors.Is(err, errBusy) {
+			return nil, nil, &httpError{http.StatusServiceUnavailable, err.Error()}
+		}
 		if tooLarge(err) {
 			return nil, nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", h.max)}
 		}
@@ -117,15 +128,49 @@ func (h *otlpHTTP) decode(w http.ResponseWriter, r *http.Request, mt string) (*c
 	}
 	req := &coltracepb.ExportTraceServiceRequest{}
 	if mt == ctProtobuf {
+		// Counted on the wire: a million tiny spans are refused before
+		// they are decoded.
+		if n, ok := countWireSpans(data); ok {
+			if herr := h.admit(n, c); herr != nil {
+				return nil, nil, herr
+			}
+		}
 		if err := proto.Unmarshal(data, req); err != nil {
 			return nil, nil, &httpError{http.StatusBadRequest, "malformed OTLP protobuf: " + err.Error()}
 		}
 		return req, spanBytes(data), nil
 	}
-	if err := unmarshalJSON(data, req); err != nil {
+	if !c.take(int64(len(data)) * (jsonFactor - 1)) {
+		return nil, nil, &httpError{http.StatusServiceUnavailable, errBusy.Error()}
+	}
+	var herr *httpError
+	err = unmarshalJSON(data, req, func(n int) error {
+		herr = h.admit(n, c)
+		if herr != nil {
+			return herr
+		}
+		return nil
+	})
+	if herr != nil {
+		return nil, nil, herr
+	}
+	if err != nil {
 		return nil, nil, &httpError{http.StatusBadRequest, "malformed OTLP JSON: " + err.Error()}
 	}
 	return req, nil, nil
+}
+
+// admit checks a request of n spans against the per-request bound (413)
+// and charges its spans (503 when the budget is spent).
+func (h *otlpHTTP) admit(n int, c *charge) *httpError {
+	if h.maxSpans > 0 && n > h.maxSpans {
+		return &httpError{http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("%d spans in one request; at most %d are accepted: send smaller batches", n, h.maxSpans)}
+	}
+	if !c.take(int64(n) * spanCharge) {
+		return &httpError{http.StatusServiceUnavailable, errBusy.Error()}
+	}
+	return nil
 }
 
 func tooLarge(err error) bool {
@@ -135,7 +180,9 @@ func tooLarge(err error) bool {
 
 // unmarshalJSON decodes OTLP/JSON, whose trace and span ids are hex strings
 // (protojson alone expects base64 for bytes fields).
-func unmarshalJSON(data []byte, req *coltracepb.ExportTraceServiceRequest) error {
+// admit, when not nil, is given the number of spans once the JSON is
+// parsed, before the spans are decoded; its error ends the decoding.
+func unmarshalJSON(data []byte, req *coltracepb.ExportTraceServiceRequest, admit func(spans int) error) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -147,6 +194,11 @@ func unmarshalJSON(data []byte, req *coltracepb.ExportTraceServiceRequest) error
 	}
 	if _, ok := v.(map[string]any); !ok {
 		return errors.New("not a JSON object")
+	}
+	if admit != nil {
+		if err := admit(countJSONSpans(v)); err != nil {
+			return err
+		}
 	}
 	if err := hexIDs(v, 0); err != nil {
 		return err
@@ -345,12 +397,30 @@ func writeProto(w http.ResponseWriter, mt string, code int, m proto.Message) {
 // otlpGRPC is the OTLP/gRPC TraceService.
 type otlpGRPC struct {
 	coltracepb.UnimplementedTraceServiceServer
-	store store.Backend
+	store    store.Backend
+	maxSpans int
+	budget   *budget
 }
 
 func (g *otlpGRPC) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	n := 0
+	for _, rs := range req.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			n += len(ss.GetSpans())
+		}
+	}
+	if g.maxSpans > 0 && n > g.maxSpans {
+		return nil, status.Errorf(codes.ResourceExhausted, "%d spans in one request; at most %d are accepted: send smaller batches", n, g.maxSpans)
+	}
+	// gRPC has decoded the message already (bounded by its size); what
+	// is charged here is storing it.
+	c := &charge{b: g.budget}
+	defer c.release()
+	if !c.take(int64(proto.Size(req)) + int64(n)*spanCharge) {
+		return nil, unavailable(errBusy.Error())
+	}
 	rejected, msg, _ := validate(req, nil)
-	if _, err := g.store.Ingest(ctx, req.GetResourceSpans()); err != nil {
+	if err := ingestChunked(ctx, g.store, req.GetResourceSpans(), nil); err != nil {
 		if ctx.Err() != nil {
 			return nil, status.FromContextError(ctx.Err()).Err()
 		}

@@ -42,6 +42,8 @@ flags:
 	otlpGRPC := fs.String("otlp-grpc", explorer.DefaultOTLPGRPCAddr, "`address` of the OTLP/gRPC receiver")
 	sync := fs.String("sync", "full", "durability of acknowledged spans: full (survive power loss) or normal (survive a crash; faster)")
 	maxBody := fs.Int64("max-body", explorer.DefaultMaxBodyBytes, "largest OTLP request accepted, in `bytes`")
+	maxReqSpans := fs.Int("max-request-spans", explorer.DefaultMaxSpansPerRequest, "most spans one OTLP request may hold (more: 413)")
+	maxInFlight := fs.Int64("max-inflight", explorer.DefaultMaxBytesInFlight, "memory OTLP requests in flight may hold, estimated, in `bytes` (beyond: 503, retried)")
 	authToken := fs.String("auth-token", "", "access `token` every listener requires (or TRACEAI_AUTH_TOKEN); needed on a non-loopback address")
 	insecure := fs.Bool("insecure-no-auth", false, "allow a non-loopback address without --auth-token")
 	retain := fs.String("retain", "", "delete traces older than `DURATION` in the background (30d, 12h, 90m; default keep everything)")
@@ -90,6 +92,8 @@ flags:
 		explorer.WithOTLPGRPCAddr(*otlpGRPC),
 		explorer.WithLogger(log),
 		explorer.WithMaxBodyBytes(*maxBody),
+		explorer.WithMaxSpansPerRequest(*maxReqSpans),
+		explorer.WithMaxBytesInFlight(*maxInFlight),
 		explorer.WithStoreOptions(store.WithSynchronous(mode)),
 		explorer.WithAuthToken(*authToken),
 		explorer.WithInsecureNoAuth(*insecure),
