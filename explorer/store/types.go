@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // EvalAggregate summarises the evaluations of one name (gen_ai.evaluation.name)
 // recorded against a session's or user's spans.
@@ -69,6 +72,8 @@ type SessionSummary struct {
 	// Match is set on a search (SessionFilter.Q): the session's best
 	// matching turn (latest, unless sorted by relevance) with its snippet.
 	Match *TextMatch `json:"match,omitempty"`
+
+	evalSort float64 // the sort value of a SessionsByEval order
 }
 
 // UserSummary is one row of the users list: everything stored under one
@@ -93,6 +98,8 @@ type UserSummary struct {
 	P50LatencyMS float64                  `json:"p50_latency_ms"`
 	P95LatencyMS float64                  `json:"p95_latency_ms"`
 	Evaluations  map[string]EvalAggregate `json:"evaluations"`
+
+	evalSort float64 // the sort value of a UsersByEval order
 }
 
 // Turn is one trace of a session, shown as one exchange of the conversation.
@@ -307,6 +314,14 @@ const (
 // SessionSorts are the accepted SessionFilter.Sort values.
 var SessionSorts = []SessionSort{SessionsByStart, SessionsByEnd, SessionsByDuration, SessionsByTraces, SessionsBySpans, SessionsByErrors, SessionsByFailed, SessionsByErrorRate, SessionsByTokens, SessionsByCost, SessionsByLatencyP50, SessionsByLatencyP95, SessionsBySessionID, SessionsByUserID, SessionsByRelevance}
 
+// SessionsByEval sorts the sessions list by each session's mean score of
+// the named evaluation (parameter "eval:<name>"); sessions without a score
+// for it come last in either order.
+func SessionsByEval(name string) SessionSort { return SessionSort(evalSortPrefix + name) }
+
+// Eval returns the evaluation name of a SessionsByEval order.
+func (s SessionSort) Eval() (string, bool) { return strings.CutPrefix(string(s), evalSortPrefix) }
+
 // UserSort is an order of the users list; the value is the sort parameter
 // of the API and the pages.
 type UserSort string
@@ -328,6 +343,14 @@ const (
 
 // UserSorts are the accepted UserFilter.Sort values.
 var UserSorts = []UserSort{UsersByLastSeen, UsersByFirstSeen, UsersBySessions, UsersByTraces, UsersByErrors, UsersByFailed, UsersByErrorRate, UsersByTokens, UsersByCost, UsersByLatencyP95, UsersByUserID}
+
+// UsersByEval sorts the users list by each user's mean score of the named
+// evaluation (parameter "eval:<name>"); users without a score for it come
+// last in either order.
+func UsersByEval(name string) UserSort { return UserSort(evalSortPrefix + name) }
+
+// Eval returns the evaluation name of a UsersByEval order.
+func (s UserSort) Eval() (string, bool) { return strings.CutPrefix(string(s), evalSortPrefix) }
 
 // RankingQuery asks for the best or worst sessions or users by a metric.
 type RankingQuery struct {

@@ -205,7 +205,9 @@ func TestSessionsFiltersSortAndPages(t *testing.T) {
 			t.Errorf("GET %s: sessions %q, want %q", u, got, want)
 		}
 	}
-	eq("/", xssID, "chat-bob", "chat-alice") // newest activity first
+	// With evaluations, the first one's mean, worst first, unscored last.
+	eq("/", "chat-alice", "chat-bob", xssID)
+	eq("/?sort=end", xssID, "chat-bob", "chat-alice") // newest activity first
 	eq("/?sort=start&order=asc", "chat-alice", "chat-bob", xssID)
 	eq("/?sort=tokens&order=desc", "chat-bob", "chat-alice", xssID)
 	eq("/?sort=traces", "chat-alice", "chat-bob", xssID)
@@ -215,12 +217,12 @@ func TestSessionsFiltersSortAndPages(t *testing.T) {
 	eq("/?metadata_key=plan&metadata_value=pro", "chat-alice")
 	eq("/?metadata_key=plan&metadata_value=free")
 	eq("/?has_errors=true", "chat-alice")
-	eq("/?has_errors=false", xssID, "chat-bob")
+	eq("/?has_errors=false", "chat-bob", xssID)
 	eq("/?since=2026-03-01T10:15", xssID)
 	eq("/?until=2026-03-01T10:05", "chat-alice")
 	eq("/?since=45m", xssID) // a duration back from the clock
 	eq("/?range=15m")        // the clock is t0+1h; everything ended earlier
-	eq("/?range=24h", xssID, "chat-bob", "chat-alice")
+	eq("/?range=24h", "chat-alice", "chat-bob", xssID)
 
 	// Sort headers: the active column links to the other order, others
 	// start descending (ids ascending), and changing sort drops the cursor.
@@ -253,7 +255,7 @@ func TestSessionsFiltersSortAndPages(t *testing.T) {
 			}
 		}
 	}
-	if strings.Join(seen, "|") != strings.Join([]string{xssID, "chat-bob", "chat-alice"}, "|") {
+	if strings.Join(seen, "|") != strings.Join([]string{"chat-alice", "chat-bob", xssID}, "|") {
 		t.Errorf("pages gave %q", seen)
 	}
 

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"UsersTraceRankings", testUsersTraceRankings},
 		{"RankingsTiesAndDefaultMetric", testRankingsTiesAndDefaultMetric},
 		{"HasErrorsMeansFailedTurns", testHasErrorsMeansFailedTurns},
+		{"SortByEvaluation", testSortByEvaluation},
 		{"IdempotentResend", testIdempotentResend},
 		{"IngestSplitOrderAndRetries", testIngestSplitOrderAndRetries},
 		{"Retention", testRetention},
