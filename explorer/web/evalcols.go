@@ -48,7 +48,9 @@ func evalCells(aggs map[string]store.EvalAggregate, evals []string) []string {
 }
 
 // isEvalSort reports whether key sorts by an evaluation's mean.
-func isEvalSort(key string) bool { return len(key) > len(evalSortPrefix) && strings.HasPrefix(key, evalSortPrefix) }
+func isEvalSort(key string) bool {
+	return len(key) > len(evalSortPrefix) && strings.HasPrefix(key, evalSortPrefix)
+}
 
 // orderParam is the order parameter of a list's current order.
 func orderParam(desc bool) string {

@@ -458,7 +458,7 @@ type sessionRow struct {
 	ErrTitle                 string
 	HasLLM                   bool
 	P50, P95                 string
-	Evals                    []string // the means of the evaluation columns
+	Evals                    []string         // the means of the evaluation columns
 	Match                    *store.TextMatch // the matching turn, on a search
 }
 
@@ -479,7 +479,7 @@ func sessionRows(rows []store.SessionSummary, now time.Time, evals []string) []s
 			Errors:   s.Errors, Failed: s.ErrorTraces,
 			ErrTitle: strconv.Itoa(s.ErrorTraces) + " of " + strconv.Itoa(s.Traces) + " turns failed; " + strconv.Itoa(s.Errors) + " error spans (retried ones included)",
 			HasLLM:   s.LLMCalls > 0, P50: fmtDuration(s.P50LatencyMS), P95: fmtDuration(s.P95LatencyMS),
-			Evals:    evalCells(s.Evaluations, evals),
+			Evals: evalCells(s.Evaluations, evals),
 		}
 		if s.UserID != "" {
 			r.UserURL = "/users/" + url.PathEscape(s.UserID)
