@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/traceai-go/traceai/explorer/store"
 )
@@ -481,15 +482,29 @@ type rankTable struct {
 	TiedValue string
 }
 
+// formTime is t as a datetime-local input shows it (UTC), "" for no time.
+func formTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if t.Second() != 0 || t.Nanosecond() != 0 {
+		return t.UTC().Format("2006-01-02T15:04:05")
+	}
+	return t.UTC().Format("2006-01-02T15:04")
+}
+
 type rankingsData struct {
-	By      []option
-	Metrics []option
-	Limits  []option
-	ByValue string
-	Metric  string
-	Label   string
-	Worst   rankTable
-	Best    rankTable
+	Since, Until string // the time filter, as the form's inputs show it
+	Presets      []preset
+	AllTimeURL   string // drops the time filter; "" without one
+	By           []option
+	Metrics      []option
+	Limits       []option
+	ByValue      string
+	Metric       string
+	Label        string
+	Worst        rankTable
+	Best         rankTable
 }
 
 var metricLabels = []option{
@@ -524,6 +539,11 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	metric := q.Get("metric")
+	since, until, err := readTimes(q, s.cfg.now())
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
 	limit := 10
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -537,7 +557,7 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 	// often, else the error rate); the worst table is that answer.
 	var worst *store.Ranking
 	if metric == "" {
-		rk, err := s.q.Rankings(r.Context(), store.RankingQuery{By: by, Order: "worst", Limit: limit})
+		rk, err := s.q.Rankings(r.Context(), store.RankingQuery{By: by, Order: "worst", Limit: limit, Since: since, Until: until})
 		if err != nil {
 			s.queryError(w, r, err, "Ranking")
 			return
@@ -545,7 +565,14 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 		worst, metric = rk, rk.Metric
 	}
 	ov := s.overview(r.Context())
-	d := rankingsData{ByValue: by, Metric: metric}
+	d := rankingsData{ByValue: by, Metric: metric, Since: formTime(since), Until: formTime(until)}
+	for _, p := range rangePresets {
+		d.Presets = append(d.Presets, preset{Label: p.Label, Active: q.Get("range") == p.Key,
+			URL: withParams("/rankings", q, "range", p.Key, "since", "")})
+	}
+	if q.Get("range") != "" || q.Get("since") != "" || q.Get("until") != "" {
+		d.AllTimeURL = withParams("/rankings", q, "range", "", "since", "", "until", "")
+	}
 	d.By = []option{{"session", "Sessions", by == "session"}, {"user", "Users", by == "user"}}
 	known := false
 	for _, m := range metricLabels {
@@ -586,7 +613,7 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 		rk := worst
 		if t.order != "worst" || rk == nil {
 			var err error
-			if rk, err = s.q.Rankings(r.Context(), store.RankingQuery{By: by, Metric: metric, Order: t.order, Limit: limit}); err != nil {
+			if rk, err = s.q.Rankings(r.Context(), store.RankingQuery{By: by, Metric: metric, Order: t.order, Limit: limit, Since: since, Until: until}); err != nil {
 				s.queryError(w, r, err, "Ranking")
 				return
 			}

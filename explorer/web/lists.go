@@ -108,29 +108,9 @@ type commonFilter struct {
 
 func readCommon[S ~string](q url.Values, now time.Time, sorts []S, defSort S, defDesc bool) (commonFilter, error) {
 	var c commonFilter
-	if r := q.Get("range"); r != "" {
-		ok := false
-		for _, p := range rangePresets {
-			if p.Key == r {
-				c.since, ok = now.Add(-p.D).UTC(), true
-			}
-		}
-		if !ok {
-			return c, &formError{"range", "use one of 15m, 1h, 24h, 7d, 30d"}
-		}
-	} else if v := q.Get("since"); v != "" {
-		t, ok := parseTime(v, now)
-		if !ok {
-			return c, &formError{"since", "want a time like 2026-01-02T15:04 (UTC)"}
-		}
-		c.since = t
-	}
-	if v := q.Get("until"); v != "" {
-		t, ok := parseTime(v, now)
-		if !ok {
-			return c, &formError{"until", "want a time like 2026-01-02T15:04 (UTC)"}
-		}
-		c.until = t
+	var err error
+	if c.since, c.until, err = readTimes(q, now); err != nil {
+		return c, err
 	}
 	switch q.Get("has_errors") {
 	case "":
@@ -170,6 +150,35 @@ func readCommon[S ~string](q url.Values, now time.Time, sorts []S, defSort S, de
 	}
 	c.cursor = q.Get("cursor")
 	return c, nil
+}
+
+// readTimes reads the time filter: range (a preset), or since, and until.
+func readTimes(q url.Values, now time.Time) (since, until time.Time, err error) {
+	if r := q.Get("range"); r != "" {
+		ok := false
+		for _, p := range rangePresets {
+			if p.Key == r {
+				since, ok = now.Add(-p.D).UTC(), true
+			}
+		}
+		if !ok {
+			return since, until, &formError{"range", "use one of 15m, 1h, 24h, 7d, 30d"}
+		}
+	} else if v := q.Get("since"); v != "" {
+		t, ok := parseTime(v, now)
+		if !ok {
+			return since, until, &formError{"since", "want a time like 2026-01-02T15:04 (UTC)"}
+		}
+		since = t
+	}
+	if v := q.Get("until"); v != "" {
+		t, ok := parseTime(v, now)
+		if !ok {
+			return since, until, &formError{"until", "want a time like 2026-01-02T15:04 (UTC)"}
+		}
+		until = t
+	}
+	return since, until, nil
 }
 
 // withParams returns path?q with the given parameters set ("" deletes).

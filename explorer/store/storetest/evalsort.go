@@ -129,3 +129,37 @@ func orderedIDs(ss []store.SessionSummary) []string {
 	}
 	return out
 }
+
+// "Worst" lists only rows with something to rank: a session whose only
+// trace is an evaluation has no turn, so no error rate or tokens, and a
+// session without a score for an evaluation is not ranked by it.
+func testRankingsLeaveOutNothingToRank(t *testing.T, open Opener) {
+	ctx := context.Background()
+	st := open(t)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(st.Exporter()))
+	em := synth.Emit(ctx, tp, synth.Conversation{SessionID: "talk", UserID: "u", Start: t0,
+		Turns: []synth.Turn{{User: "hi", Assistant: "hello", Latency: 300 * time.Millisecond, InTokens: 5, OutTokens: 2}}})
+	synth.Emit(ctx, tp, synth.Conversation{SessionID: "broken", UserID: "u", Start: t0.Add(time.Minute),
+		Turns: []synth.Turn{{User: "hi", Latency: 300 * time.Millisecond, InTokens: 5, Error: "upstream 500"}}})
+	synth.Emit(ctx, tp, synth.Conversation{SessionID: "unscored", UserID: "u", Start: t0.Add(2 * time.Minute),
+		Turns: []synth.Turn{{User: "hi", Assistant: "hey", Latency: 300 * time.Millisecond, InTokens: 5, OutTokens: 2}}})
+	// An evaluation recorded in a session of its own, without a turn.
+	synth.EmitEvaluation(fi.UsingSession(ctx, "judged-only"), tp, em[0].LLM, "tone", ptr(0.1), "", t0.Add(time.Hour))
+	synth.EmitEvaluation(ctx, tp, em[0].LLM, "tone", ptr(0.5), "", t0.Add(time.Hour))
+	for _, metric := range []string{"error_rate", "tokens", "eval:tone"} {
+		for _, order := range []string{"worst", "best"} {
+			r, err := st.Rankings(ctx, store.RankingQuery{Metric: metric, Order: order})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range r.Rows {
+				if row.ID == "judged-only" || (metric == "eval:tone" && row.ID == "unscored") {
+					t.Errorf("%s %s ranks %s, which has nothing to rank: %+v", order, metric, row.ID, r.Rows)
+				}
+			}
+			if len(r.Rows) == 0 {
+				t.Errorf("%s %s: no rows", order, metric)
+			}
+		}
+	}
+}

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"RankingsTiesAndDefaultMetric", testRankingsTiesAndDefaultMetric},
 		{"HasErrorsMeansFailedTurns", testHasErrorsMeansFailedTurns},
 		{"SortByEvaluation", testSortByEvaluation},
+		{"RankingsLeaveOutNothingToRank", testRankingsLeaveOutNothingToRank},
 		{"IdempotentResend", testIdempotentResend},
 		{"IngestSplitOrderAndRetries", testIngestSplitOrderAndRetries},
 		{"Retention", testRetention},
