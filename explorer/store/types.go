@@ -224,14 +224,21 @@ type Span struct {
 // TraceDetail is one trace with its spans in tree order (depth first, children
 // by start time).
 type TraceDetail struct {
-	TraceID     string       `json:"trace_id"`
-	SessionID   string       `json:"session_id,omitempty"`
-	UserID      string       `json:"user_id,omitempty"`
-	Start       time.Time    `json:"start"`
-	End         time.Time    `json:"end"`
-	DurationMS  float64      `json:"duration_ms"`
-	Spans       []Span       `json:"spans"`
-	Evaluations []Evaluation `json:"evaluations"`
+	TraceID    string    `json:"trace_id"`
+	SessionID  string    `json:"session_id,omitempty"`
+	UserID     string    `json:"user_id,omitempty"`
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	DurationMS float64   `json:"duration_ms"`
+	// InputTokens, OutputTokens and TotalTokens are the turn's tokens as
+	// the session counts them: summed over the trace's LLM spans (over all
+	// its spans when none is one), evaluator spans left out, so that a
+	// parent span repeating its children's usage is not counted twice.
+	InputTokens  int64        `json:"input_tokens"`
+	OutputTokens int64        `json:"output_tokens"`
+	TotalTokens  int64        `json:"total_tokens"`
+	Spans        []Span       `json:"spans"`
+	Evaluations  []Evaluation `json:"evaluations"`
 }
 
 // SessionFilter selects and orders sessions. Zero fields do not filter.

@@ -264,7 +264,6 @@ type traceData struct {
 	Details []spanDetail
 	Ticks   []string
 	Errors  int
-	Tokens  int64
 }
 
 // preRenderLimit is the largest trace whose every span's details are sent at
@@ -327,7 +326,6 @@ func (s *server) trace(w http.ResponseWriter, r *http.Request) {
 			bc = "bar st-error"
 			d.Errors++
 		}
-		d.Tokens += sp.InputTokens + sp.OutputTokens
 		row := spanRow{Span: sp, Depth: min(sp.Depth, 20), BarX: round1(x), BarW: round1(wdt), BarClass: bc,
 			KindCls: cls, Kind: label, Selected: sp.SpanID == sel, URL: path + "?span=" + url.QueryEscape(sp.SpanID),
 			Parent: i+1 < len(td.Spans) && td.Spans[i+1].Depth > sp.Depth, Offset: "+" + fmtDuration(off)}
