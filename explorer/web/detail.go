@@ -249,21 +249,27 @@ type eventView struct {
 
 type spanDetail struct {
 	*store.Span
-	Hidden   bool
-	KindCls  string
-	Kind     string
-	Attrs    []attrView
-	Resource []attrView
-	Events   []eventView
-	Offset   string
+	Hidden    bool
+	KindCls   string
+	Kind      string
+	Attrs     []attrView
+	Events    []eventView
+	More      string // what the page leaves out of this span, "" for nothing
+	ResourceN int    // the number of its resource in traceData.Resources, 0 for none shown
+	Offset    string
 }
 
 type traceData struct {
-	T       *store.TraceDetail
-	Rows    []spanRow
-	Details []spanDetail
-	Ticks   []string
-	Errors  int
+	T             *store.TraceDetail
+	Rows          []spanRow
+	MoreRows      int // spans past maxTraceRows, not in the waterfall
+	Details       []spanDetail
+	Resources     []resourceView
+	MoreResources int // spans whose resource is past maxResources
+	JSONURL       string
+	Ticks         []string
+	Errors        int
+	res           resourceSet
 }
 
 // preRenderLimit is the largest trace whose every span's details are sent at
@@ -312,6 +318,7 @@ func (s *server) trace(w http.ResponseWriter, r *http.Request) {
 	}
 	all := len(td.Spans) <= preRenderLimit
 	found := false
+	budget, resBudget := maxDetailBytes, maxDetailBytes
 	for i := range td.Spans {
 		sp := &td.Spans[i]
 		label, cls := kindOf(sp)
@@ -330,27 +337,37 @@ func (s *server) trace(w http.ResponseWriter, r *http.Request) {
 			KindCls: cls, Kind: label, Selected: sp.SpanID == sel, URL: path + "?span=" + url.QueryEscape(sp.SpanID),
 			Parent: i+1 < len(td.Spans) && td.Spans[i+1].Depth > sp.Depth, Offset: "+" + fmtDuration(off)}
 		found = found || row.Selected
-		d.Rows = append(d.Rows, row)
-		if all || row.Selected {
-			d.Details = append(d.Details, spanDetail{Span: sp, Hidden: !row.Selected, KindCls: cls, Kind: label,
-				Attrs: attrViews(sp.Attributes), Resource: attrViews(sp.Resource), Events: eventViews(sp, td),
-				Offset: row.Offset})
+		if i < maxTraceRows || row.Selected {
+			d.Rows = append(d.Rows, row)
+		} else {
+			d.MoreRows++
 		}
+		// Every detail sent hidden comes out of one budget; the selected
+		// span's has one of its own, so it always shows.
+		b := &budget
+		if row.Selected {
+			own := maxDetailBytes
+			b = &own
+		} else if !all || i >= maxTraceRows || detailBytes(sp) > budget {
+			continue
+		}
+		attrs, more := boundedViews(sp.Attributes, b)
+		events, lost := boundedEvents(sp, b)
+		more += lost
+		sd := spanDetail{Span: sp, Hidden: !row.Selected, KindCls: cls, Kind: label, Attrs: attrs, Events: events,
+			Offset: row.Offset, ResourceN: d.res.add(sp.Resource, &resBudget)}
+		if more > 0 {
+			sd.More = moreAttrs(more) + " or events"
+		}
+		d.Details = append(d.Details, sd)
 	}
+	d.Resources, d.MoreResources = d.res.list, d.res.over
+	d.JSONURL = "/api/traces/" + url.PathEscape(id)
 	if !found && r.URL.Query().Get("span") != "" {
 		s.fail(w, r, http.StatusNotFound, "Span not found in this trace.")
 		return
 	}
 	s.render(w, r, http.StatusOK, "trace", page{Title: "Trace " + shortID(id), Nav: "", Data: d})
-}
-
-func eventViews(sp *store.Span, td *store.TraceDetail) []eventView {
-	out := make([]eventView, 0, len(sp.Events))
-	for _, e := range sp.Events {
-		off := float64(e.Time.Sub(sp.Start).Microseconds()) / 1000
-		out = append(out, eventView{Name: e.Name, Offset: "+" + fmtDuration(off), Attrs: attrViews(e.Attributes)})
-	}
-	return out
 }
 
 func attrViews(as []store.Attribute) []attrView {
