@@ -53,13 +53,14 @@ type turnView struct {
 type kv struct{ Key, Value string }
 
 type sessionData struct {
-	S      *store.SessionDetail
-	Turns  []turnView
-	Broken []turnView
-	Warned []turnView // recovered retries and slow turns, not broken
-	Chart  chart
-	Meta   []kv
-	Evals  []evalAgg
+	LatUnit durUnit // of the turns' latencies
+	S       *store.SessionDetail
+	Turns   []turnView
+	Broken  []turnView
+	Warned  []turnView // recovered retries and slow turns, not broken
+	Chart   chart
+	Meta    []kv
+	Evals   []evalAgg
 	// Search is the page's q; Matched the turns that match it.
 	Search  string
 	Matched []turnView
@@ -98,6 +99,11 @@ func (s *server) session(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := sessionData{S: sd, Evals: evalAggs(sd.Summary.Evaluations)}
+	var lats []float64
+	for i := range sd.Turns {
+		lats = append(lats, sd.Turns[i].LatencyMS)
+	}
+	d.LatUnit = unitFor(lats...)
 	for i := range sd.Turns {
 		t := &sd.Turns[i]
 		tv := turnView{N: i + 1, Turn: *t}
@@ -269,6 +275,7 @@ type traceData struct {
 	JSONURL       string
 	Ticks         []string
 	Errors        int
+	Unit          durUnit // of the spans' durations
 	res           resourceSet
 }
 
@@ -313,8 +320,9 @@ func (s *server) trace(w http.ResponseWriter, r *http.Request) {
 	}
 	path := "/traces/" + url.PathEscape(id)
 	d := traceData{T: td}
+	d.Unit = unitFor(td.DurationMS)
 	for i := 0; i <= 4; i++ {
-		d.Ticks = append(d.Ticks, fmtDuration(td.DurationMS*float64(i)/4))
+		d.Ticks = append(d.Ticks, fmtDurIn(d.Unit, td.DurationMS*float64(i)/4))
 	}
 	all := len(td.Spans) <= preRenderLimit
 	found := false
@@ -335,7 +343,7 @@ func (s *server) trace(w http.ResponseWriter, r *http.Request) {
 		}
 		row := spanRow{Span: sp, Depth: min(sp.Depth, 20), BarX: round1(x), BarW: round1(wdt), BarClass: bc,
 			KindCls: cls, Kind: label, Selected: sp.SpanID == sel, URL: path + "?span=" + url.QueryEscape(sp.SpanID),
-			Parent: i+1 < len(td.Spans) && td.Spans[i+1].Depth > sp.Depth, Offset: "+" + fmtDuration(off)}
+			Parent: i+1 < len(td.Spans) && td.Spans[i+1].Depth > sp.Depth, Offset: "+" + fmtDurIn(d.Unit, off)}
 		found = found || row.Selected
 		if i < maxTraceRows || row.Selected {
 			d.Rows = append(d.Rows, row)
@@ -540,7 +548,7 @@ func fmtMetric(metric string, v float64) string {
 	case metric == "cost":
 		return fmtCost(v, true)
 	}
-	return strconv.FormatFloat(v, 'f', 3, 64)
+	return sig3(v)
 }
 
 func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
@@ -641,8 +649,12 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 		for _, row := range rk.Rows {
 			top = math.Max(top, math.Abs(row.Value))
 		}
+		unit := unitFor(top) // one unit for the table's latencies
 		for _, row := range rk.Rows {
 			rr := rankRow{RankingRow: row, Value: fmtMetric(metric, row.Value)}
+			if metric == "latency_p95" {
+				rr.Value = fmtDurIn(unit, row.Value)
+			}
 			if top > 0 {
 				rr.BarW = round1(math.Abs(row.Value) / top * 100)
 			}

@@ -371,6 +371,8 @@ type usersData struct {
 	List  listView
 	Rows  []store.UserSummary
 	Evals [][]string // per row, the means of the evaluation columns
+	// P95Unit is the unit of the p95 column.
+	P95Unit durUnit
 }
 
 func (s *server) users(w http.ResponseWriter, r *http.Request) {
@@ -391,9 +393,14 @@ func (s *server) users(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := usersData{Rows: rows, Evals: make([][]string, len(rows))}
+	var p95s []float64
 	for i := range rows {
 		d.Evals[i] = evalCells(rows[i].Evaluations, ov.EvaluationNames)
+		if rows[i].LLMCalls > 0 {
+			p95s = append(p95s, rows[i].P95LatencyMS)
+		}
 	}
+	d.P95Unit = unitFor(p95s...)
 	d.List.Columns = columns("/users", q, c.sort, c.desc, append(slices.Clip(userColumns), evalColumns(ov.EvaluationNames)...))
 	s.listChrome("/users", q, &d.List, now)
 	if next != "" {
@@ -473,6 +480,15 @@ type sessionRow struct {
 
 func sessionRows(rows []store.SessionSummary, now time.Time, evals []string) []sessionRow {
 	out := make([]sessionRow, len(rows))
+	// One unit per column: every duration, every p50, every p95 alike.
+	var durs, p50s, p95s []float64
+	for i := range rows {
+		durs = append(durs, rows[i].DurationMS)
+		if rows[i].LLMCalls > 0 {
+			p50s, p95s = append(p50s, rows[i].P50LatencyMS), append(p95s, rows[i].P95LatencyMS)
+		}
+	}
+	durU, p50U, p95U := unitFor(durs...), unitFor(p50s...), unitFor(p95s...)
 	for i := range rows {
 		s := &rows[i]
 		r := sessionRow{
@@ -482,12 +498,12 @@ func sessionRows(rows []store.SessionSummary, now time.Time, evals []string) []s
 			Out: clip(s.LastOutput, 90), OutTitle: clip(s.LastOutput, 400),
 			Turns:    fmtInt(s.Traces),
 			StartRFC: s.Start.UTC().Format(time.RFC3339Nano), StartTitle: fmtTime(s.Start) + " UTC", StartAgo: fmtAgo(now, s.Start),
-			Dur: fmtDuration(s.DurationMS), Tok: fmtTokens(s.TotalTokens),
+			Dur: fmtDurIn(durU, s.DurationMS), Tok: fmtTokens(s.TotalTokens),
 			TokTitle: fmtInt(s.InputTokens) + " in · " + fmtInt(s.OutputTokens) + " out",
 			Cost:     fmtCost(s.Cost, s.CostComplete),
 			Errors:   s.Errors, Failed: s.ErrorTraces,
 			ErrTitle: strconv.Itoa(s.ErrorTraces) + " of " + strconv.Itoa(s.Traces) + " turns failed; " + strconv.Itoa(s.Errors) + " error spans (retried ones included)",
-			HasLLM:   s.LLMCalls > 0, P50: fmtDuration(s.P50LatencyMS), P95: fmtDuration(s.P95LatencyMS),
+			HasLLM:   s.LLMCalls > 0, P50: fmtDurIn(p50U, s.P50LatencyMS), P95: fmtDurIn(p95U, s.P95LatencyMS),
 			Evals: evalCells(s.Evaluations, evals),
 		}
 		if s.UserID != "" {

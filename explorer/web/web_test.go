@@ -427,12 +427,12 @@ func TestStaticCaching(t *testing.T) {
 
 func TestFormat(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
-		{fmtDuration(0.5), "0.50 ms"}, {fmtDuration(12.4), "12 ms"}, {fmtDuration(1234), "1.23 s"},
-		{fmtDuration(42_000), "42.0 s"}, {fmtDuration(125_000), "2m 05s"}, {fmtDuration(2 * 3600_000), "2h 00m"},
+		{fmtDuration(0.5), "0.5 ms"}, {fmtDuration(12.4), "12.4 ms"}, {fmtDuration(1234), "1.23 s"},
+		{fmtDuration(42_000), "42 s"}, {fmtDuration(125_000), "2.08 min"}, {fmtDuration(2 * 3600_000), "120 min"},
 		{fmtInt(int64(1234567)), "1,234,567"}, {fmtInt(-1234), "-1,234"}, {fmtInt(12), "12"},
 		{fmtTokens(950), "950"}, {fmtTokens(12_345), "12.3k"}, {fmtTokens(4_560_000), "4.56M"},
-		{fmtCost(0, false), "—"}, {fmtCost(0.0012, true), "$0.0012"}, {fmtCost(1.5, false), "$1.500+"},
-		{fmtPct(0.2), "20%"}, {fmtPct(0.05), "5.0%"},
+		{fmtCost(0, false), "—"}, {fmtCost(0.0012, true), "$0.0012"}, {fmtCost(1.5, false), "$1.5+"},
+		{fmtPct(0.2), "20%"}, {fmtPct(0.05), "5%"},
 		{clip("a  b\nc", 10), "a b c"}, {clip("héllo wörld", 5), "héllo…"},
 		{shortID("0123456789abcdef0123"), "01234567…"},
 	} {
