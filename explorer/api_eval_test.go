@@ -3,6 +3,7 @@ package explorer_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +68,30 @@ func TestAPIEvaluationsFromEval(t *testing.T) {
 			t.Errorf("%s: %v, want %v", q, ids, want)
 		}
 	}
+	// sort=eval:<name> orders by the mean, both ways, in both lists.
+	for q, want := range map[string]string{
+		"sessions?sort=eval:task_completion&order=asc":  "stuck ok",
+		"sessions?sort=eval:task_completion&order=desc": "ok stuck",
+		"users?sort=eval:task_completion&order=asc":     "u2 u1",
+		"users?sort=eval:task_completion":               "u1 u2",
+	} {
+		var list struct {
+			Sessions []store.SessionSummary `json:"sessions"`
+			Users    []store.UserSummary    `json:"users"`
+		}
+		getJSON(t, x.UIURL()+"/api/"+q, 200, &list)
+		var ids []string
+		for _, s := range list.Sessions {
+			ids = append(ids, s.SessionID)
+		}
+		for _, u := range list.Users {
+			ids = append(ids, u.UserID)
+		}
+		if got := strings.Join(ids, " "); got != want {
+			t.Errorf("%s: %s, want %s", q, got, want)
+		}
+	}
+	getJSON(t, x.UIURL()+"/api/users?sort=eval:", 400, nil)
 	for _, q := range []string{"eval_below=0.5", "eval=x&eval_below=low", "eval=x&eval_below=" + url.QueryEscape("NaN")} {
 		getJSON(t, x.UIURL()+"/api/sessions?"+q, 400, nil)
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // colType is how a sort column's values are compared in a cursor.
@@ -22,38 +24,66 @@ const (
 type sortCol struct {
 	expr string
 	typ  colType
+	// join, with its one argument, brings expr's table into the query
+	// (a sort by an evaluation's mean); "" for a column of the list's own.
+	join    string
+	joinArg any
+}
+
+// evalSortPrefix starts a sort by an evaluation's mean score.
+const evalSortPrefix = "eval:"
+
+// evalSortCol is the column of a sort by the mean score of the evaluation
+// name over the rows of table keyed by key. A row without a score sorts
+// last in either order: its value is the largest float ascending and the
+// smallest descending, which keeps the keyset of a plain column.
+func evalSortCol(name, table, key string, desc bool) (sortCol, error) {
+	if name == "" || len(name) > 256 || !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl) {
+		return sortCol{}, &FilterError{"sort", "eval: needs an evaluation name (at most 256 printable characters)"}
+	}
+	missing := "1e308"
+	if desc {
+		missing = "-1e308"
+	}
+	return sortCol{
+		expr: "coalesce(ev.ev_mean, " + missing + ")",
+		typ:  colFloat,
+		join: " LEFT JOIN (SELECT " + key + " AS ev_key, avg(score) AS ev_mean FROM evaluations WHERE name = ? GROUP BY " +
+			key + ") ev ON ev.ev_key = " + table + "." + key,
+		joinArg: name,
+	}, nil
 }
 
 var sessionSortCols = map[SessionSort]sortCol{
-	SessionsByStart:      {"start_ns", colInt},
-	SessionsByEnd:        {"end_ns", colInt},
-	SessionsByDuration:   {"duration_ms", colFloat},
-	SessionsByTraces:     {"traces", colInt},
-	SessionsBySpans:      {"spans", colInt},
-	SessionsByErrors:     {"errors", colInt},
-	SessionsByFailed:     {"error_traces", colInt},
-	SessionsByErrorRate:  {"error_rate", colFloat},
-	SessionsByTokens:     {"total_tokens", colInt},
-	SessionsByCost:       {"cost", colFloat},
-	SessionsByLatencyP50: {"p50_ms", colFloat},
-	SessionsByLatencyP95: {"p95_ms", colFloat},
-	SessionsBySessionID:  {"session_id", colText},
-	SessionsByUserID:     {"user_id", colText},
-	SessionsByRelevance:  {"m_score", colFloat}, // with a search only
+	SessionsByStart:      {expr: "start_ns", typ: colInt},
+	SessionsByEnd:        {expr: "end_ns", typ: colInt},
+	SessionsByDuration:   {expr: "duration_ms", typ: colFloat},
+	SessionsByTraces:     {expr: "traces", typ: colInt},
+	SessionsBySpans:      {expr: "spans", typ: colInt},
+	SessionsByErrors:     {expr: "errors", typ: colInt},
+	SessionsByFailed:     {expr: "error_traces", typ: colInt},
+	SessionsByErrorRate:  {expr: "error_rate", typ: colFloat},
+	SessionsByTokens:     {expr: "total_tokens", typ: colInt},
+	SessionsByCost:       {expr: "cost", typ: colFloat},
+	SessionsByLatencyP50: {expr: "p50_ms", typ: colFloat},
+	SessionsByLatencyP95: {expr: "p95_ms", typ: colFloat},
+	SessionsBySessionID:  {expr: "session_id", typ: colText},
+	SessionsByUserID:     {expr: "user_id", typ: colText},
+	SessionsByRelevance:  {expr: "m_score", typ: colFloat}, // with a search only
 }
 
 var userSortCols = map[UserSort]sortCol{
-	UsersByLastSeen:   {"last_ns", colInt},
-	UsersByFirstSeen:  {"first_ns", colInt},
-	UsersBySessions:   {"sessions", colInt},
-	UsersByTraces:     {"traces", colInt},
-	UsersByErrors:     {"errors", colInt},
-	UsersByFailed:     {"error_traces", colInt},
-	UsersByErrorRate:  {"error_rate", colFloat},
-	UsersByTokens:     {"total_tokens", colInt},
-	UsersByCost:       {"cost", colFloat},
-	UsersByLatencyP95: {"p95_ms", colFloat},
-	UsersByUserID:     {"user_id", colText},
+	UsersByLastSeen:   {expr: "last_ns", typ: colInt},
+	UsersByFirstSeen:  {expr: "first_ns", typ: colInt},
+	UsersBySessions:   {expr: "sessions", typ: colInt},
+	UsersByTraces:     {expr: "traces", typ: colInt},
+	UsersByErrors:     {expr: "errors", typ: colInt},
+	UsersByFailed:     {expr: "error_traces", typ: colInt},
+	UsersByErrorRate:  {expr: "error_rate", typ: colFloat},
+	UsersByTokens:     {expr: "total_tokens", typ: colInt},
+	UsersByCost:       {expr: "cost", typ: colFloat},
+	UsersByLatencyP95: {expr: "p95_ms", typ: colFloat},
+	UsersByUserID:     {expr: "user_id", typ: colText},
 }
 
 // cursor is the keyset position after the last row of a page.

@@ -60,11 +60,13 @@ func (s *Store) Rankings(ctx context.Context, q RankingQuery) (*Ranking, error) 
 		switch q.Metric {
 		case "error_rate":
 			val, samples = "x.error_rate", "x.traces"
+			p.add("x.traces > 0") // a rate of no turns is nothing to rank
 		case "latency_p95":
 			val, samples = "x.p95_ms", "x.llm_calls"
 			p.add("x.llm_calls > 0")
 		case "tokens":
 			val, samples = "x.total_tokens", "x.traces"
+			p.add("x.traces > 0")
 		case "cost":
 			val, samples = "x.cost", "x.llm_calls"
 			p.add("x.llm_calls > 0")

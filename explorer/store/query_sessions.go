@@ -73,6 +73,9 @@ func (s *SessionSummary) sortValue(name string) any {
 	case "user_id":
 		return s.UserID
 	}
+	if strings.HasPrefix(name, evalSortPrefix) {
+		return s.evalSort
+	}
 	return s.SessionID
 }
 
@@ -86,9 +89,13 @@ func sessionSort(f SessionFilter) (string, sortCol, bool, error) {
 	case name == "relevance" && f.Q == "":
 		return "", sortCol{}, false, &FilterError{"sort", "relevance needs q"}
 	}
+	if ev, ok := SessionSort(name).Eval(); ok {
+		col, err := evalSortCol(ev, "sessions", "session_id", desc)
+		return name, col, desc, err
+	}
 	col, ok := sessionSortCols[SessionSort(name)]
 	if !ok {
-		return "", col, false, &FilterError{"sort", fmt.Sprintf("unknown sort %q (one of %s)", name, joinSorts(SessionSorts))}
+		return "", col, false, &FilterError{"sort", fmt.Sprintf("unknown sort %q (one of %s, eval:<name>)", name, joinSorts(SessionSorts))}
 	}
 	return name, col, desc, nil
 }
@@ -125,6 +132,12 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 			p.args = append(p.args, hits.json())
 			extra = []any{&score, &doc}
 		}
+	}
+	var evSort float64
+	if col.join != "" {
+		from += col.join
+		p.args = append(p.args, col.joinArg)
+		extra = append(extra, &evSort)
 	}
 	if f.UserID != "" {
 		p.add("user_id = ?", f.UserID)
@@ -177,6 +190,9 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 	if sr != nil {
 		cols += ", m_score, m_doc"
 	}
+	if col.join != "" {
+		cols += ", " + col.expr
+	}
 	q := `SELECT ` + cols + from + p.sql() + order(col, "session_id", desc) + ` LIMIT ?`
 	rows, err := s.rdb.QueryContext(ctx, q, append(p.args, limit+1)...)
 	if err != nil {
@@ -191,6 +207,7 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]SessionSum
 		if err != nil {
 			return nil, "", err
 		}
+		ss.evalSort = evSort
 		out = append(out, ss)
 		scores, docs = append(scores, score), append(docs, doc)
 	}

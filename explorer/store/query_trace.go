@@ -83,7 +83,9 @@ func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, err
 	}
 	defer tx.Rollback()
 	var sess, user, spanRows string
-	err = tx.QueryRowContext(ctx, `SELECT session_id, user_id, span_rows FROM traces WHERE trace_id = ?`, traceID).Scan(&sess, &user, &spanRows)
+	var in, out, total int64
+	err = tx.QueryRowContext(ctx, `SELECT session_id, user_id, span_rows, input_tokens, output_tokens, total_tokens
+		FROM traces WHERE trace_id = ?`, traceID).Scan(&sess, &user, &spanRows, &in, &out, &total)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -161,6 +163,7 @@ func (s *Store) GetTrace(ctx context.Context, traceID string) (*TraceDetail, err
 	}
 	d := finishTrace(traceID, spans)
 	d.SessionID, d.UserID = sess, user
+	d.InputTokens, d.OutputTokens, d.TotalTokens = in, out, total
 	// The evaluations are read on another pooled connection: holding this
 	// transaction's meanwhile deadlocked as many concurrent GetTrace calls
 	// as the pool has readers.

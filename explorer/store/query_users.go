@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 const userCols = `user_id, sessions, traces, spans, llm_calls, errors, error_traces, error_rate,
@@ -50,6 +51,9 @@ func (u *UserSummary) sortValue(name string) any {
 	case "latency_p95":
 		return u.P95LatencyMS
 	}
+	if strings.HasPrefix(name, evalSortPrefix) {
+		return u.evalSort
+	}
 	return u.UserID
 }
 
@@ -64,14 +68,25 @@ func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, str
 		name, desc = "last_seen", true
 	}
 	col, ok := userSortCols[UserSort(name)]
-	if !ok {
-		return nil, "", &FilterError{"sort", fmt.Sprintf("unknown sort %q (one of %s)", name, joinSorts(UserSorts))}
+	if ev, isEval := UserSort(name).Eval(); isEval {
+		if col, err = evalSortCol(ev, "users", "user_id", desc); err != nil {
+			return nil, "", err
+		}
+	} else if !ok {
+		return nil, "", &FilterError{"sort", fmt.Sprintf("unknown sort %q (one of %s, eval:<name>)", name, joinSorts(UserSorts))}
 	}
 	c, err := decodeCursor(f.Cursor, name, desc)
 	if err != nil {
 		return nil, "", err
 	}
 	var p page
+	cols, from := userCols, ` FROM users`
+	var evSort float64
+	var extra []any
+	if col.join != "" {
+		cols, from, extra = cols+", "+col.expr, from+col.join, []any{&evSort}
+		p.args = append(p.args, col.joinArg)
+	}
 	if err := p.timeRange("last_ns >= ?", f.Since, "first_ns < ?", f.Until); err != nil {
 		return nil, "", err
 	}
@@ -85,17 +100,18 @@ func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, str
 	if err := p.keyset(col, "user_id", c, desc); err != nil {
 		return nil, "", err
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+userCols+` FROM users`+p.sql()+order(col, "user_id", desc)+` LIMIT ?`, append(p.args, limit+1)...)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+cols+from+p.sql()+order(col, "user_id", desc)+` LIMIT ?`, append(p.args, limit+1)...)
 	if err != nil {
 		return nil, "", err
 	}
 	defer rows.Close()
 	out := []UserSummary{}
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := scanUser(withExtra{rows, extra})
 		if err != nil {
 			return nil, "", err
 		}
+		u.evalSort = evSort
 		out = append(out, u)
 	}
 	if err := rows.Err(); err != nil {

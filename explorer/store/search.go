@@ -482,18 +482,26 @@ func (s *Store) scanSessions(ctx context.Context, sr *search, p page, name strin
 		if err := q.keyset(col, "session_id", pos, scanDesc); err != nil {
 			return nil, "", err
 		}
-		rows, err := s.rdb.QueryContext(ctx, `SELECT `+sessionCols+` FROM sessions`+q.sql()+
-			order(col, "session_id", scanDesc)+` LIMIT ?`, append(q.args, scanChunk)...)
+		cols, from, args := sessionCols, ` FROM sessions`, q.args
+		var evSort float64
+		var extra []any
+		if col.join != "" {
+			cols, from, extra = cols+", "+col.expr, from+col.join, []any{&evSort}
+			args = append([]any{col.joinArg}, args...)
+		}
+		rows, err := s.rdb.QueryContext(ctx, `SELECT `+cols+from+q.sql()+
+			order(col, "session_id", scanDesc)+` LIMIT ?`, append(args, scanChunk)...)
 		if err != nil {
 			return nil, "", err
 		}
 		var chunk []SessionSummary
 		for rows.Next() {
-			ss, err := scanSession(rows)
+			ss, err := scanSession(withExtra{rows, extra})
 			if err != nil {
 				rows.Close()
 				return nil, "", err
 			}
+			ss.evalSort = evSort
 			chunk = append(chunk, ss)
 		}
 		rows.Close()

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // EvalAggregate summarises the evaluations of one name (gen_ai.evaluation.name)
 // recorded against a session's or user's spans.
@@ -69,6 +72,8 @@ type SessionSummary struct {
 	// Match is set on a search (SessionFilter.Q): the session's best
 	// matching turn (latest, unless sorted by relevance) with its snippet.
 	Match *TextMatch `json:"match,omitempty"`
+
+	evalSort float64 // the sort value of a SessionsByEval order
 }
 
 // UserSummary is one row of the users list: everything stored under one
@@ -93,6 +98,8 @@ type UserSummary struct {
 	P50LatencyMS float64                  `json:"p50_latency_ms"`
 	P95LatencyMS float64                  `json:"p95_latency_ms"`
 	Evaluations  map[string]EvalAggregate `json:"evaluations"`
+
+	evalSort float64 // the sort value of a UsersByEval order
 }
 
 // Turn is one trace of a session, shown as one exchange of the conversation.
@@ -219,14 +226,21 @@ type Span struct {
 // TraceDetail is one trace with its spans in tree order (depth first, children
 // by start time).
 type TraceDetail struct {
-	TraceID     string       `json:"trace_id"`
-	SessionID   string       `json:"session_id,omitempty"`
-	UserID      string       `json:"user_id,omitempty"`
-	Start       time.Time    `json:"start"`
-	End         time.Time    `json:"end"`
-	DurationMS  float64      `json:"duration_ms"`
-	Spans       []Span       `json:"spans"`
-	Evaluations []Evaluation `json:"evaluations"`
+	TraceID    string    `json:"trace_id"`
+	SessionID  string    `json:"session_id,omitempty"`
+	UserID     string    `json:"user_id,omitempty"`
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	DurationMS float64   `json:"duration_ms"`
+	// InputTokens, OutputTokens and TotalTokens are the turn's tokens as
+	// the session counts them: summed over the trace's LLM spans (over all
+	// its spans when none is one), evaluator spans left out, so that a
+	// parent span repeating its children's usage is not counted twice.
+	InputTokens  int64        `json:"input_tokens"`
+	OutputTokens int64        `json:"output_tokens"`
+	TotalTokens  int64        `json:"total_tokens"`
+	Spans        []Span       `json:"spans"`
+	Evaluations  []Evaluation `json:"evaluations"`
 }
 
 // SessionFilter selects and orders sessions. Zero fields do not filter.
@@ -309,6 +323,14 @@ const (
 // SessionSorts are the accepted SessionFilter.Sort values.
 var SessionSorts = []SessionSort{SessionsByStart, SessionsByEnd, SessionsByDuration, SessionsByTraces, SessionsBySpans, SessionsByErrors, SessionsByFailed, SessionsByErrorRate, SessionsByTokens, SessionsByCost, SessionsByLatencyP50, SessionsByLatencyP95, SessionsBySessionID, SessionsByUserID, SessionsByRelevance}
 
+// SessionsByEval sorts the sessions list by each session's mean score of
+// the named evaluation (parameter "eval:<name>"); sessions without a score
+// for it come last in either order.
+func SessionsByEval(name string) SessionSort { return SessionSort(evalSortPrefix + name) }
+
+// Eval returns the evaluation name of a SessionsByEval order.
+func (s SessionSort) Eval() (string, bool) { return strings.CutPrefix(string(s), evalSortPrefix) }
+
 // UserSort is an order of the users list; the value is the sort parameter
 // of the API and the pages.
 type UserSort string
@@ -330,6 +352,14 @@ const (
 
 // UserSorts are the accepted UserFilter.Sort values.
 var UserSorts = []UserSort{UsersByLastSeen, UsersByFirstSeen, UsersBySessions, UsersByTraces, UsersByErrors, UsersByFailed, UsersByErrorRate, UsersByTokens, UsersByCost, UsersByLatencyP95, UsersByUserID}
+
+// UsersByEval sorts the users list by each user's mean score of the named
+// evaluation (parameter "eval:<name>"); users without a score for it come
+// last in either order.
+func UsersByEval(name string) UserSort { return UserSort(evalSortPrefix + name) }
+
+// Eval returns the evaluation name of a UsersByEval order.
+func (s UserSort) Eval() (string, bool) { return strings.CutPrefix(string(s), evalSortPrefix) }
 
 // RankingQuery asks for the best or worst sessions or users by a metric.
 type RankingQuery struct {

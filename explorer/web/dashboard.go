@@ -160,7 +160,7 @@ func fmtDash(key string, v float64) string {
 	case "cost":
 		return fmtCost(v, true)
 	}
-	return fmt.Sprintf("%.2f", v)
+	return sig3(v)
 }
 
 func headlines(cur, prev store.GroupStats, metrics []dashMetric) []dashHeadline {

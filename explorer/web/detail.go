@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/traceai-go/traceai/explorer/store"
 )
@@ -52,13 +53,14 @@ type turnView struct {
 type kv struct{ Key, Value string }
 
 type sessionData struct {
-	S      *store.SessionDetail
-	Turns  []turnView
-	Broken []turnView
-	Warned []turnView // recovered retries and slow turns, not broken
-	Chart  chart
-	Meta   []kv
-	Evals  []evalAgg
+	LatUnit durUnit // of the turns' latencies
+	S       *store.SessionDetail
+	Turns   []turnView
+	Broken  []turnView
+	Warned  []turnView // recovered retries and slow turns, not broken
+	Chart   chart
+	Meta    []kv
+	Evals   []evalAgg
 	// Search is the page's q; Matched the turns that match it.
 	Search  string
 	Matched []turnView
@@ -97,6 +99,11 @@ func (s *server) session(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := sessionData{S: sd, Evals: evalAggs(sd.Summary.Evaluations)}
+	var lats []float64
+	for i := range sd.Turns {
+		lats = append(lats, sd.Turns[i].LatencyMS)
+	}
+	d.LatUnit = unitFor(lats...)
 	for i := range sd.Turns {
 		t := &sd.Turns[i]
 		tv := turnView{N: i + 1, Turn: *t}
@@ -248,22 +255,28 @@ type eventView struct {
 
 type spanDetail struct {
 	*store.Span
-	Hidden   bool
-	KindCls  string
-	Kind     string
-	Attrs    []attrView
-	Resource []attrView
-	Events   []eventView
-	Offset   string
+	Hidden    bool
+	KindCls   string
+	Kind      string
+	Attrs     []attrView
+	Events    []eventView
+	More      string // what the page leaves out of this span, "" for nothing
+	ResourceN int    // the number of its resource in traceData.Resources, 0 for none shown
+	Offset    string
 }
 
 type traceData struct {
-	T       *store.TraceDetail
-	Rows    []spanRow
-	Details []spanDetail
-	Ticks   []string
-	Errors  int
-	Tokens  int64
+	T             *store.TraceDetail
+	Rows          []spanRow
+	MoreRows      int // spans past maxTraceRows, not in the waterfall
+	Details       []spanDetail
+	Resources     []resourceView
+	MoreResources int // spans whose resource is past maxResources
+	JSONURL       string
+	Ticks         []string
+	Errors        int
+	Unit          durUnit // of the spans' durations
+	res           resourceSet
 }
 
 // preRenderLimit is the largest trace whose every span's details are sent at
@@ -307,11 +320,13 @@ func (s *server) trace(w http.ResponseWriter, r *http.Request) {
 	}
 	path := "/traces/" + url.PathEscape(id)
 	d := traceData{T: td}
+	d.Unit = unitFor(td.DurationMS)
 	for i := 0; i <= 4; i++ {
-		d.Ticks = append(d.Ticks, fmtDuration(td.DurationMS*float64(i)/4))
+		d.Ticks = append(d.Ticks, fmtDurIn(d.Unit, td.DurationMS*float64(i)/4))
 	}
 	all := len(td.Spans) <= preRenderLimit
 	found := false
+	budget, resBudget := maxDetailBytes, maxDetailBytes
 	for i := range td.Spans {
 		sp := &td.Spans[i]
 		label, cls := kindOf(sp)
@@ -326,32 +341,41 @@ func (s *server) trace(w http.ResponseWriter, r *http.Request) {
 			bc = "bar st-error"
 			d.Errors++
 		}
-		d.Tokens += sp.InputTokens + sp.OutputTokens
 		row := spanRow{Span: sp, Depth: min(sp.Depth, 20), BarX: round1(x), BarW: round1(wdt), BarClass: bc,
 			KindCls: cls, Kind: label, Selected: sp.SpanID == sel, URL: path + "?span=" + url.QueryEscape(sp.SpanID),
-			Parent: i+1 < len(td.Spans) && td.Spans[i+1].Depth > sp.Depth, Offset: "+" + fmtDuration(off)}
+			Parent: i+1 < len(td.Spans) && td.Spans[i+1].Depth > sp.Depth, Offset: "+" + fmtDurIn(d.Unit, off)}
 		found = found || row.Selected
-		d.Rows = append(d.Rows, row)
-		if all || row.Selected {
-			d.Details = append(d.Details, spanDetail{Span: sp, Hidden: !row.Selected, KindCls: cls, Kind: label,
-				Attrs: attrViews(sp.Attributes), Resource: attrViews(sp.Resource), Events: eventViews(sp, td),
-				Offset: row.Offset})
+		if i < maxTraceRows || row.Selected {
+			d.Rows = append(d.Rows, row)
+		} else {
+			d.MoreRows++
 		}
+		// Every detail sent hidden comes out of one budget; the selected
+		// span's has one of its own, so it always shows.
+		b := &budget
+		if row.Selected {
+			own := maxDetailBytes
+			b = &own
+		} else if !all || i >= maxTraceRows || detailBytes(sp) > budget {
+			continue
+		}
+		attrs, more := boundedViews(sp.Attributes, b)
+		events, lost := boundedEvents(sp, b)
+		more += lost
+		sd := spanDetail{Span: sp, Hidden: !row.Selected, KindCls: cls, Kind: label, Attrs: attrs, Events: events,
+			Offset: row.Offset, ResourceN: d.res.add(sp.Resource, &resBudget)}
+		if more > 0 {
+			sd.More = moreAttrs(more) + " or events"
+		}
+		d.Details = append(d.Details, sd)
 	}
+	d.Resources, d.MoreResources = d.res.list, d.res.over
+	d.JSONURL = "/api/traces/" + url.PathEscape(id)
 	if !found && r.URL.Query().Get("span") != "" {
 		s.fail(w, r, http.StatusNotFound, "Span not found in this trace.")
 		return
 	}
 	s.render(w, r, http.StatusOK, "trace", page{Title: "Trace " + shortID(id), Nav: "", Data: d})
-}
-
-func eventViews(sp *store.Span, td *store.TraceDetail) []eventView {
-	out := make([]eventView, 0, len(sp.Events))
-	for _, e := range sp.Events {
-		off := float64(e.Time.Sub(sp.Start).Microseconds()) / 1000
-		out = append(out, eventView{Name: e.Name, Offset: "+" + fmtDuration(off), Attrs: attrViews(e.Attributes)})
-	}
-	return out
 }
 
 func attrViews(as []store.Attribute) []attrView {
@@ -481,15 +505,29 @@ type rankTable struct {
 	TiedValue string
 }
 
+// formTime is t as a datetime-local input shows it (UTC), "" for no time.
+func formTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if t.Second() != 0 || t.Nanosecond() != 0 {
+		return t.UTC().Format("2006-01-02T15:04:05")
+	}
+	return t.UTC().Format("2006-01-02T15:04")
+}
+
 type rankingsData struct {
-	By      []option
-	Metrics []option
-	Limits  []option
-	ByValue string
-	Metric  string
-	Label   string
-	Worst   rankTable
-	Best    rankTable
+	Since, Until string // the time filter, as the form's inputs show it
+	Presets      []preset
+	AllTimeURL   string // drops the time filter; "" without one
+	By           []option
+	Metrics      []option
+	Limits       []option
+	ByValue      string
+	Metric       string
+	Label        string
+	Worst        rankTable
+	Best         rankTable
 }
 
 var metricLabels = []option{
@@ -510,7 +548,7 @@ func fmtMetric(metric string, v float64) string {
 	case metric == "cost":
 		return fmtCost(v, true)
 	}
-	return strconv.FormatFloat(v, 'f', 3, 64)
+	return sig3(v)
 }
 
 func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
@@ -524,6 +562,11 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	metric := q.Get("metric")
+	since, until, err := readTimes(q, s.cfg.now())
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
 	limit := 10
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -537,7 +580,7 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 	// often, else the error rate); the worst table is that answer.
 	var worst *store.Ranking
 	if metric == "" {
-		rk, err := s.q.Rankings(r.Context(), store.RankingQuery{By: by, Order: "worst", Limit: limit})
+		rk, err := s.q.Rankings(r.Context(), store.RankingQuery{By: by, Order: "worst", Limit: limit, Since: since, Until: until})
 		if err != nil {
 			s.queryError(w, r, err, "Ranking")
 			return
@@ -545,7 +588,14 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 		worst, metric = rk, rk.Metric
 	}
 	ov := s.overview(r.Context())
-	d := rankingsData{ByValue: by, Metric: metric}
+	d := rankingsData{ByValue: by, Metric: metric, Since: formTime(since), Until: formTime(until)}
+	for _, p := range rangePresets {
+		d.Presets = append(d.Presets, preset{Label: p.Label, Active: q.Get("range") == p.Key,
+			URL: withParams("/rankings", q, "range", p.Key, "since", "")})
+	}
+	if q.Get("range") != "" || q.Get("since") != "" || q.Get("until") != "" {
+		d.AllTimeURL = withParams("/rankings", q, "range", "", "since", "", "until", "")
+	}
 	d.By = []option{{"session", "Sessions", by == "session"}, {"user", "Users", by == "user"}}
 	known := false
 	for _, m := range metricLabels {
@@ -586,7 +636,7 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 		rk := worst
 		if t.order != "worst" || rk == nil {
 			var err error
-			if rk, err = s.q.Rankings(r.Context(), store.RankingQuery{By: by, Metric: metric, Order: t.order, Limit: limit}); err != nil {
+			if rk, err = s.q.Rankings(r.Context(), store.RankingQuery{By: by, Metric: metric, Order: t.order, Limit: limit, Since: since, Until: until}); err != nil {
 				s.queryError(w, r, err, "Ranking")
 				return
 			}
@@ -599,8 +649,12 @@ func (s *server) rankings(w http.ResponseWriter, r *http.Request) {
 		for _, row := range rk.Rows {
 			top = math.Max(top, math.Abs(row.Value))
 		}
+		unit := unitFor(top) // one unit for the table's latencies
 		for _, row := range rk.Rows {
 			rr := rankRow{RankingRow: row, Value: fmtMetric(metric, row.Value)}
+			if metric == "latency_p95" {
+				rr.Value = fmtDurIn(unit, row.Value)
+			}
 			if top > 0 {
 				rr.BarW = round1(math.Abs(row.Value) / top * 100)
 			}

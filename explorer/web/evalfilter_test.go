@@ -28,6 +28,6 @@ func TestSessionsEvaluationBelow(t *testing.T) {
 		}
 	}
 	// The session page lists each evaluation with its score and label.
-	contains(t, "session", mustGet(t, h, "/sessions/chat-alice"), "helpfulness: bad · 0.2", "Why (1 evaluations)",
+	contains(t, "session", mustGet(t, h, "/sessions/chat-alice"), "helpfulness: <b>0.2</b> · bad", "Why (1 evaluations)",
 		"<td>helpfulness</td><td class=\"num\">0.2</td><td>bad</td>")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,15 +124,24 @@ func emit(ctx context.Context, tp trace.TracerProvider, c convSpec) []emitted {
 	return out
 }
 
-func emitEval(ctx context.Context, tp trace.TracerProvider, target trace.SpanContext, name string, score float64, label string, at time.Time) {
+// evalWhy is the explanation of alice's first evaluation: long enough to
+// be cut short in its chip.
+var evalWhy = "The answer names the capital but ignores the follow-up question " + strings.Repeat("and repeats itself ", 40) + "END-OF-WHY"
+
+func emitEval(ctx context.Context, tp trace.TracerProvider, target trace.SpanContext, name string, score float64, label string, at time.Time, explanation ...string) {
 	tr := tp.Tracer("github.com/traceai-go/traceai/explorer/web/test")
-	_, sp := tr.Start(ctx, "evaluation "+name, trace.WithNewRoot(), trace.WithTimestamp(at), trace.WithAttributes(
+	attrs := []attribute.KeyValue{
 		semconv.SpanKindEvaluator.Attribute(),
 		semconv.GenAIEvaluationName.String(name),
 		semconv.GenAIEvaluationTargetSpanID.String(target.SpanID().String()),
 		semconv.GenAIEvaluationScoreValue.Float64(score),
 		semconv.GenAIEvaluationScoreLabel.String(label),
-	), trace.WithLinks(trace.Link{SpanContext: target}))
+	}
+	if len(explanation) > 0 {
+		attrs = append(attrs, semconv.GenAIEvaluationExplanation.String(explanation[0]))
+	}
+	_, sp := tr.Start(ctx, "evaluation "+name, trace.WithNewRoot(), trace.WithTimestamp(at), trace.WithAttributes(attrs...),
+		trace.WithLinks(trace.Link{SpanContext: target}))
 	sp.End(trace.WithTimestamp(at.Add(time.Millisecond)))
 }
 
@@ -180,7 +190,7 @@ func newFixture(t testing.TB) *fixture {
 		session: xssID, user: `u"><img src=x onerror=alert(2)>`, start: t0.Add(20 * time.Minute),
 		turns: []turnSpec{{user: "hi", assistant: "hello", latency: 300 * time.Millisecond, in: 5, out: 2}},
 	})
-	emitEval(ctx, tp, f.alice[0].llm, "helpfulness", 0.2, "bad", t0.Add(30*time.Minute))
+	emitEval(ctx, tp, f.alice[0].llm, "helpfulness", 0.2, "bad", t0.Add(30*time.Minute), evalWhy)
 	emitEval(ctx, tp, f.bob[0].llm, "helpfulness", 0.9, "good", t0.Add(30*time.Minute))
 	return f
 }

@@ -106,31 +106,11 @@ type commonFilter struct {
 	cursor       string
 }
 
-func readCommon[S ~string](q url.Values, now time.Time, sorts []S, defSort S) (commonFilter, error) {
+func readCommon[S ~string](q url.Values, now time.Time, sorts []S, defSort S, defDesc bool) (commonFilter, error) {
 	var c commonFilter
-	if r := q.Get("range"); r != "" {
-		ok := false
-		for _, p := range rangePresets {
-			if p.Key == r {
-				c.since, ok = now.Add(-p.D).UTC(), true
-			}
-		}
-		if !ok {
-			return c, &formError{"range", "use one of 15m, 1h, 24h, 7d, 30d"}
-		}
-	} else if v := q.Get("since"); v != "" {
-		t, ok := parseTime(v, now)
-		if !ok {
-			return c, &formError{"since", "want a time like 2026-01-02T15:04 (UTC)"}
-		}
-		c.since = t
-	}
-	if v := q.Get("until"); v != "" {
-		t, ok := parseTime(v, now)
-		if !ok {
-			return c, &formError{"until", "want a time like 2026-01-02T15:04 (UTC)"}
-		}
-		c.until = t
+	var err error
+	if c.since, c.until, err = readTimes(q, now); err != nil {
+		return c, err
 	}
 	switch q.Get("has_errors") {
 	case "":
@@ -144,14 +124,16 @@ func readCommon[S ~string](q url.Values, now time.Time, sorts []S, defSort S) (c
 		return c, &formError{"has_errors", "want true or false"}
 	}
 	c.sort = q.Get("sort")
-	if c.sort != "" && !slices.Contains(sorts, S(c.sort)) {
+	if c.sort != "" && !slices.Contains(sorts, S(c.sort)) && !isEvalSort(c.sort) {
 		return c, &formError{"sort", "unknown column " + strconv.Quote(c.sort)}
 	}
 	if c.sort == "" {
 		c.sort = string(defSort)
 	}
 	switch q.Get("order") {
-	case "", "desc":
+	case "":
+		c.desc = q.Get("sort") != "" || defDesc
+	case "desc":
 		c.desc = true
 	case "asc":
 	default:
@@ -168,6 +150,35 @@ func readCommon[S ~string](q url.Values, now time.Time, sorts []S, defSort S) (c
 	}
 	c.cursor = q.Get("cursor")
 	return c, nil
+}
+
+// readTimes reads the time filter: range (a preset), or since, and until.
+func readTimes(q url.Values, now time.Time) (since, until time.Time, err error) {
+	if r := q.Get("range"); r != "" {
+		ok := false
+		for _, p := range rangePresets {
+			if p.Key == r {
+				since, ok = now.Add(-p.D).UTC(), true
+			}
+		}
+		if !ok {
+			return since, until, &formError{"range", "use one of 15m, 1h, 24h, 7d, 30d"}
+		}
+	} else if v := q.Get("since"); v != "" {
+		t, ok := parseTime(v, now)
+		if !ok {
+			return since, until, &formError{"since", "want a time like 2026-01-02T15:04 (UTC)"}
+		}
+		since = t
+	}
+	if v := q.Get("until"); v != "" {
+		t, ok := parseTime(v, now)
+		if !ok {
+			return since, until, &formError{"until", "want a time like 2026-01-02T15:04 (UTC)"}
+		}
+		until = t
+	}
+	return since, until, nil
 }
 
 // withParams returns path?q with the given parameters set ("" deletes).
@@ -203,7 +214,7 @@ func columns(path string, q url.Values, cur string, desc bool, defs []column) []
 				if desc {
 					order = "asc"
 				}
-			} else if ascFirst[c.Key] {
+			} else if ascFirst[c.Key] || isEvalSort(c.Key) {
 				order = "asc"
 			}
 			c.URL = withParams(path, q, "sort", c.Key, "order", order, "cursor", "")
@@ -314,7 +325,9 @@ type sessionsData struct {
 func (s *server) sessions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	now := s.cfg.now()
-	c, err := readCommon(q, now, store.SessionSorts, store.SessionsByEnd)
+	ov := s.overview(r.Context())
+	defSort, defDesc := listDefault(ov.EvaluationNames, store.SessionsByEnd)
+	c, err := readCommon(q, now, store.SessionSorts, defSort, defDesc)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err.Error())
 		return
@@ -340,30 +353,34 @@ func (s *server) sessions(w http.ResponseWriter, r *http.Request) {
 		s.queryError(w, r, err, "Sessions")
 		return
 	}
-	ov := s.overview(r.Context())
-	d := sessionsData{Rows: sessionRows(rows, now)}
+	d := sessionsData{Rows: sessionRows(rows, now, ov.EvaluationNames)}
 	searchRows(d.Rows, rows, q)
-	d.List.Columns = columns("/", q, c.sort, c.desc, sessionColumns)
+	d.List.Columns = columns("/", q, c.sort, c.desc, append(slices.Clip(sessionColumns), evalColumns(ov.EvaluationNames)...))
 	s.listChrome("/", q, &d.List, now)
 	d.List.Full = true
 	d.List.Models = choices(ov.Models, f.Model)
 	d.List.Tags = choices(ov.Tags, f.Tag)
 	d.List.Evals = choices(ov.EvaluationNames, f.Eval)
 	if next != "" {
-		d.List.NextURL = withParams("/", q, "cursor", next)
+		d.List.NextURL = withParams("/", q, "cursor", next, "sort", c.sort, "order", orderParam(c.desc))
 	}
 	s.render(w, r, http.StatusOK, "sessions", page{Title: "Sessions", Nav: "sessions", Overview: ov, Data: d})
 }
 
 type usersData struct {
-	List listView
-	Rows []store.UserSummary
+	List  listView
+	Rows  []store.UserSummary
+	Evals [][]string // per row, the means of the evaluation columns
+	// P95Unit is the unit of the p95 column.
+	P95Unit durUnit
 }
 
 func (s *server) users(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	now := s.cfg.now()
-	c, err := readCommon(q, now, store.UserSorts, store.UsersByLastSeen)
+	ov := s.overview(r.Context())
+	defSort, defDesc := listDefault(ov.EvaluationNames, store.UsersByLastSeen)
+	c, err := readCommon(q, now, store.UserSorts, defSort, defDesc)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err.Error())
 		return
@@ -375,11 +392,19 @@ func (s *server) users(w http.ResponseWriter, r *http.Request) {
 		s.queryError(w, r, err, "Users")
 		return
 	}
-	d := usersData{Rows: rows}
-	d.List.Columns = columns("/users", q, c.sort, c.desc, userColumns)
+	d := usersData{Rows: rows, Evals: make([][]string, len(rows))}
+	var p95s []float64
+	for i := range rows {
+		d.Evals[i] = evalCells(rows[i].Evaluations, ov.EvaluationNames)
+		if rows[i].LLMCalls > 0 {
+			p95s = append(p95s, rows[i].P95LatencyMS)
+		}
+	}
+	d.P95Unit = unitFor(p95s...)
+	d.List.Columns = columns("/users", q, c.sort, c.desc, append(slices.Clip(userColumns), evalColumns(ov.EvaluationNames)...))
 	s.listChrome("/users", q, &d.List, now)
 	if next != "" {
-		d.List.NextURL = withParams("/users", q, "cursor", next)
+		d.List.NextURL = withParams("/users", q, "cursor", next, "sort", c.sort, "order", orderParam(c.desc))
 	}
 	s.render(w, r, http.StatusOK, "users", page{Title: "Users", Nav: "users", Data: d})
 }
@@ -395,7 +420,9 @@ func (s *server) user(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	q := r.URL.Query()
 	now := s.cfg.now()
-	c, err := readCommon(q, now, store.SessionSorts, store.SessionsByEnd)
+	ov := s.overview(r.Context())
+	defSort, defDesc := listDefault(ov.EvaluationNames, store.SessionsByEnd)
+	c, err := readCommon(q, now, store.SessionSorts, defSort, defDesc)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err.Error())
 		return
@@ -409,13 +436,13 @@ func (s *server) user(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := "/users/" + url.PathEscape(id)
-	d := userData{U: u, Rows: sessionRows(u.Sessions, now), Evals: evalAggs(u.Summary.Evaluations)}
+	d := userData{U: u, Rows: sessionRows(u.Sessions, now, ov.EvaluationNames), Evals: evalAggs(u.Summary.Evaluations)}
 	searchRows(d.Rows, u.Sessions, q)
-	d.List.Columns = columns(path, q, c.sort, c.desc, withoutUser(sessionColumns))
+	d.List.Columns = columns(path, q, c.sort, c.desc, append(withoutUser(sessionColumns), evalColumns(ov.EvaluationNames)...))
 	s.listChrome(path, q, &d.List, now)
 	d.List.HideUser = true
 	if u.Next != "" {
-		d.List.NextURL = withParams(path, q, "cursor", u.Next)
+		d.List.NextURL = withParams(path, q, "cursor", u.Next, "sort", c.sort, "order", orderParam(c.desc))
 	}
 	s.render(w, r, http.StatusOK, "user", page{Title: "User " + id, Nav: "users", Data: d})
 }
@@ -447,11 +474,21 @@ type sessionRow struct {
 	ErrTitle                 string
 	HasLLM                   bool
 	P50, P95                 string
+	Evals                    []string         // the means of the evaluation columns
 	Match                    *store.TextMatch // the matching turn, on a search
 }
 
-func sessionRows(rows []store.SessionSummary, now time.Time) []sessionRow {
+func sessionRows(rows []store.SessionSummary, now time.Time, evals []string) []sessionRow {
 	out := make([]sessionRow, len(rows))
+	// One unit per column: every duration, every p50, every p95 alike.
+	var durs, p50s, p95s []float64
+	for i := range rows {
+		durs = append(durs, rows[i].DurationMS)
+		if rows[i].LLMCalls > 0 {
+			p50s, p95s = append(p50s, rows[i].P50LatencyMS), append(p95s, rows[i].P95LatencyMS)
+		}
+	}
+	durU, p50U, p95U := unitFor(durs...), unitFor(p50s...), unitFor(p95s...)
 	for i := range rows {
 		s := &rows[i]
 		r := sessionRow{
@@ -461,12 +498,13 @@ func sessionRows(rows []store.SessionSummary, now time.Time) []sessionRow {
 			Out: clip(s.LastOutput, 90), OutTitle: clip(s.LastOutput, 400),
 			Turns:    fmtInt(s.Traces),
 			StartRFC: s.Start.UTC().Format(time.RFC3339Nano), StartTitle: fmtTime(s.Start) + " UTC", StartAgo: fmtAgo(now, s.Start),
-			Dur: fmtDuration(s.DurationMS), Tok: fmtTokens(s.TotalTokens),
+			Dur: fmtDurIn(durU, s.DurationMS), Tok: fmtTokens(s.TotalTokens),
 			TokTitle: fmtInt(s.InputTokens) + " in · " + fmtInt(s.OutputTokens) + " out",
 			Cost:     fmtCost(s.Cost, s.CostComplete),
 			Errors:   s.Errors, Failed: s.ErrorTraces,
 			ErrTitle: strconv.Itoa(s.ErrorTraces) + " of " + strconv.Itoa(s.Traces) + " turns failed; " + strconv.Itoa(s.Errors) + " error spans (retried ones included)",
-			HasLLM:   s.LLMCalls > 0, P50: fmtDuration(s.P50LatencyMS), P95: fmtDuration(s.P95LatencyMS),
+			HasLLM:   s.LLMCalls > 0, P50: fmtDurIn(p50U, s.P50LatencyMS), P95: fmtDurIn(p95U, s.P95LatencyMS),
+			Evals: evalCells(s.Evaluations, evals),
 		}
 		if s.UserID != "" {
 			r.UserURL = "/users/" + url.PathEscape(s.UserID)

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -39,4 +41,28 @@ func TestRankingsTieAndDefault(t *testing.T) {
 	emitEval(ctx, tp, first[0].llm, "helpfulness", 0.2, "bad", t0.Add(30*time.Minute))
 	body = mustGet(t, h, "/rankings")
 	contains(t, "rankings, default metric", body, `<option value="eval:helpfulness" selected>`, `href="/sessions/calm-1"`)
+}
+
+// The rankings page takes the API's time filter: a session that ended
+// before since is not ranked, the form shows the filter, and the presets
+// keep the metric.
+func TestRankingsTimeFilter(t *testing.T) {
+	f := newFixture(t)
+	h := f.handler()
+	body := mustGet(t, h, "/rankings?metric=tokens")
+	contains(t, "all time", body, `href="/sessions/chat-alice"`, `href="/sessions/chat-bob"`)
+	body = mustGet(t, h, "/rankings?metric=tokens&since=2026-03-01T10:15")
+	contains(t, "since 10:15", body, `name="since" value="2026-03-01T10:15"`,
+		`href="/rankings?metric=tokens&amp;range=24h"`, `href="/rankings?metric=tokens">all time</a>`)
+	lacks(t, "since 10:15", body, `href="/sessions/chat-alice"`, `href="/sessions/chat-bob"`)
+	body = mustGet(t, h, "/rankings?metric=tokens&until=2026-03-01T10:05&by=user")
+	contains(t, "until 10:05", body, `href="/users/alice"`)
+	lacks(t, "until 10:05", body, `href="/users/bob"`)
+	body = mustGet(t, h, "/rankings?metric=tokens&range=15m")
+	contains(t, "last 15 min", body, `name="since" value="2026-03-01T10:45"`, "Nothing to rank yet")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/rankings?since=yesterday-ish", nil))
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("a bad since: %d, want 400", rec.Code)
+	}
 }

@@ -143,6 +143,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, status int, msg st
 var funcs = template.FuncMap{
 	"asset":   func(name string) string { return "/static/" + name + "?v=" + assetVersion },
 	"dur":     fmtDuration,
+	"durIn":   fmtDurIn,
 	"num":     fmtInt,
 	"tokens":  fmtTokens,
 	"cost":    fmtCost,
@@ -167,117 +168,6 @@ var funcs = template.FuncMap{
 	"list":      func(v ...any) []any { return v },
 	"hasPrefix": strings.HasPrefix,
 	"partLabel": partLabel,
-}
-
-// fmtDuration prints milliseconds the way people read latencies.
-func fmtDuration(ms float64) string {
-	switch {
-	case ms <= 0:
-		return "0 ms"
-	case ms < 1:
-		return fmt.Sprintf("%.2f ms", ms)
-	case ms < 10:
-		return fmt.Sprintf("%.1f ms", ms)
-	case ms < 1000:
-		return fmt.Sprintf("%.0f ms", ms)
-	case ms < 10_000:
-		return fmt.Sprintf("%.2f s", ms/1000)
-	case ms < 60_000:
-		return fmt.Sprintf("%.1f s", ms/1000)
-	}
-	d := time.Duration(ms * float64(time.Millisecond)).Round(time.Second)
-	h, m, sec := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	if h > 0 {
-		return fmt.Sprintf("%dh %02dm", h, m)
-	}
-	return fmt.Sprintf("%dm %02ds", m, sec)
-}
-
-// fmtInt groups digits by thousands: 1234567 -> "1,234,567".
-func fmtInt(v any) string {
-	var n int64
-	switch x := v.(type) {
-	case int:
-		n = int64(x)
-	case int64:
-		n = x
-	case int32:
-		n = int64(x)
-	default:
-		return fmt.Sprint(v)
-	}
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// fmtTokens prints token counts compactly: 950, 12.3k, 4.56M.
-func fmtTokens(n int64) string {
-	switch {
-	case n < 10_000:
-		return fmtInt(n)
-	case n < 1_000_000:
-		return strconv.FormatFloat(float64(n)/1000, 'f', 1, 64) + "k"
-	default:
-		return strconv.FormatFloat(float64(n)/1e6, 'f', 2, 64) + "M"
-	}
-}
-
-// fmtCost prints a USD amount; a "+" marks a lower bound (some calls used an
-// unpriced model), "—" nothing priced at all.
-func fmtCost(usd float64, complete bool) string {
-	if usd == 0 && !complete {
-		return "—"
-	}
-	var s string
-	switch {
-	case usd == 0:
-		s = "$0"
-	case usd < 0.01:
-		s = "$" + strconv.FormatFloat(usd, 'g', 2, 64)
-		if strings.Contains(s, "e") {
-			s = "$" + strconv.FormatFloat(usd, 'f', 6, 64)
-		}
-	case usd < 100:
-		s = "$" + strconv.FormatFloat(usd, 'f', 3, 64)
-	default:
-		s = "$" + strconv.FormatFloat(usd, 'f', 2, 64)
-	}
-	if !complete {
-		s += "+"
-	}
-	return s
-}
-
-func fmtPct(r float64) string {
-	if r == 0 {
-		return "0%"
-	}
-	p := r * 100
-	if p < 10 {
-		return strconv.FormatFloat(p, 'f', 1, 64) + "%"
-	}
-	return strconv.FormatFloat(p, 'f', 0, 64) + "%"
-}
-
-func fmtScore(v *float64) string {
-	if v == nil {
-		return "—"
-	}
-	return strconv.FormatFloat(*v, 'f', -1, 64)
 }
 
 func fmtTime(t time.Time) string {

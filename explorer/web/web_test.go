@@ -205,7 +205,9 @@ func TestSessionsFiltersSortAndPages(t *testing.T) {
 			t.Errorf("GET %s: sessions %q, want %q", u, got, want)
 		}
 	}
-	eq("/", xssID, "chat-bob", "chat-alice") // newest activity first
+	// With evaluations, the first one's mean, worst first, unscored last.
+	eq("/", "chat-alice", "chat-bob", xssID)
+	eq("/?sort=end", xssID, "chat-bob", "chat-alice") // newest activity first
 	eq("/?sort=start&order=asc", "chat-alice", "chat-bob", xssID)
 	eq("/?sort=tokens&order=desc", "chat-bob", "chat-alice", xssID)
 	eq("/?sort=traces", "chat-alice", "chat-bob", xssID)
@@ -215,12 +217,12 @@ func TestSessionsFiltersSortAndPages(t *testing.T) {
 	eq("/?metadata_key=plan&metadata_value=pro", "chat-alice")
 	eq("/?metadata_key=plan&metadata_value=free")
 	eq("/?has_errors=true", "chat-alice")
-	eq("/?has_errors=false", xssID, "chat-bob")
+	eq("/?has_errors=false", "chat-bob", xssID)
 	eq("/?since=2026-03-01T10:15", xssID)
 	eq("/?until=2026-03-01T10:05", "chat-alice")
 	eq("/?since=45m", xssID) // a duration back from the clock
 	eq("/?range=15m")        // the clock is t0+1h; everything ended earlier
-	eq("/?range=24h", xssID, "chat-bob", "chat-alice")
+	eq("/?range=24h", "chat-alice", "chat-bob", xssID)
 
 	// Sort headers: the active column links to the other order, others
 	// start descending (ids ascending), and changing sort drops the cursor.
@@ -253,7 +255,7 @@ func TestSessionsFiltersSortAndPages(t *testing.T) {
 			}
 		}
 	}
-	if strings.Join(seen, "|") != strings.Join([]string{xssID, "chat-bob", "chat-alice"}, "|") {
+	if strings.Join(seen, "|") != strings.Join([]string{"chat-alice", "chat-bob", xssID}, "|") {
 		t.Errorf("pages gave %q", seen)
 	}
 
@@ -425,12 +427,12 @@ func TestStaticCaching(t *testing.T) {
 
 func TestFormat(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
-		{fmtDuration(0.5), "0.50 ms"}, {fmtDuration(12.4), "12 ms"}, {fmtDuration(1234), "1.23 s"},
-		{fmtDuration(42_000), "42.0 s"}, {fmtDuration(125_000), "2m 05s"}, {fmtDuration(2 * 3600_000), "2h 00m"},
+		{fmtDuration(0.5), "0.5 ms"}, {fmtDuration(12.4), "12.4 ms"}, {fmtDuration(1234), "1.23 s"},
+		{fmtDuration(42_000), "42 s"}, {fmtDuration(125_000), "2.08 min"}, {fmtDuration(2 * 3600_000), "120 min"},
 		{fmtInt(int64(1234567)), "1,234,567"}, {fmtInt(-1234), "-1,234"}, {fmtInt(12), "12"},
 		{fmtTokens(950), "950"}, {fmtTokens(12_345), "12.3k"}, {fmtTokens(4_560_000), "4.56M"},
-		{fmtCost(0, false), "—"}, {fmtCost(0.0012, true), "$0.0012"}, {fmtCost(1.5, false), "$1.500+"},
-		{fmtPct(0.2), "20%"}, {fmtPct(0.05), "5.0%"},
+		{fmtCost(0, false), "—"}, {fmtCost(0.0012, true), "$0.0012"}, {fmtCost(1.5, false), "$1.5+"},
+		{fmtPct(0.2), "20%"}, {fmtPct(0.05), "5%"},
 		{clip("a  b\nc", 10), "a b c"}, {clip("héllo wörld", 5), "héllo…"},
 		{shortID("0123456789abcdef0123"), "01234567…"},
 	} {

@@ -84,7 +84,9 @@ const maxTraceSpans = 10000
 func (s *Store) GetTrace(ctx context.Context, traceID string) (*store.TraceDetail, error) {
 	traceID = strings.ToLower(traceID)
 	var sess, user string
-	err := s.pool.QueryRow(ctx, `SELECT session_id, user_id FROM traces WHERE trace_id = $1`, traceID).Scan(&sess, &user)
+	var in, out, total int64
+	err := s.pool.QueryRow(ctx, `SELECT session_id, user_id, input_tokens, output_tokens, total_tokens
+		FROM traces WHERE trace_id = $1`, traceID).Scan(&sess, &user, &in, &out, &total)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -104,6 +106,7 @@ func (s *Store) GetTrace(ctx context.Context, traceID string) (*store.TraceDetai
 		return nil, errors.New("pgstore: the store's trace assembly is missing")
 	}
 	d.SessionID, d.UserID = sess, user
+	d.InputTokens, d.OutputTokens, d.TotalTokens = in, out, total
 	if d.Evaluations, err = s.evaluations(ctx, `target_trace_id = $1 OR trace_id = $1`, traceID); err != nil {
 		return nil, wrap(err)
 	}

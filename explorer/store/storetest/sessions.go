@@ -205,6 +205,14 @@ func testUsersTraceRankings(t *testing.T, open Opener) {
 	if len(tr.Spans) != 3 || tr.SessionID != "sess-a" || tr.UserID != "alice" {
 		t.Fatalf("trace: %d spans, %s/%s", len(tr.Spans), tr.SessionID, tr.UserID)
 	}
+	// The trace's tokens are its turn's.
+	if sd, err := f.Backend.GetSession(ctx, "sess-a"); err != nil || len(sd.Turns) < 4 {
+		t.Fatalf("GetSession: %v", err)
+	} else if turn := sd.Turns[3]; turn.TraceID != tr.TraceID || tr.TotalTokens != turn.Tokens || tr.InputTokens != turn.InputTokens ||
+		tr.OutputTokens != turn.OutputTokens || tr.TotalTokens == 0 {
+		t.Errorf("trace tokens %d/%d/%d, its turn's %d/%d/%d", tr.InputTokens, tr.OutputTokens, tr.TotalTokens,
+			turn.InputTokens, turn.OutputTokens, turn.Tokens)
+	}
 	root := tr.Spans[0]
 	if root.Depth != 0 || root.SpanKind != "AGENT" || root.Name != "chat turn" || root.StatusCode != "OK" {
 		t.Errorf("root %+v", root)

@@ -39,6 +39,8 @@ func Run(t *testing.T, open Opener) {
 		{"UsersTraceRankings", testUsersTraceRankings},
 		{"RankingsTiesAndDefaultMetric", testRankingsTiesAndDefaultMetric},
 		{"HasErrorsMeansFailedTurns", testHasErrorsMeansFailedTurns},
+		{"SortByEvaluation", testSortByEvaluation},
+		{"RankingsLeaveOutNothingToRank", testRankingsLeaveOutNothingToRank},
 		{"IdempotentResend", testIdempotentResend},
 		{"IngestSplitOrderAndRetries", testIngestSplitOrderAndRetries},
 		{"Retention", testRetention},
