@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -174,4 +175,29 @@ func getResp(t *testing.T, url string) (*http.Response, []byte) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, b
+}
+
+// Deleting the database file under a running explorer: OTLP answers 503
+// with Retry-After (exporters keep the spans) instead of acknowledging
+// spans into an unlinked file.
+func TestDatabaseDeleted503(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gone.db")
+	x := start(t, explorer.WithDBPath(path))
+	mem := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(mem))
+	synth.Emit(context.Background(), tp, conversation("sess-gone", "u", t0))
+	body, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: spanconv.ToProto(mem.GetSpans().Snapshots())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, b := postResp(t, x.OTLPHTTPEndpoint()+"/v1/traces", body); resp.StatusCode != http.StatusOK {
+		t.Fatalf("before: %d %q", resp.StatusCode, b)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
+	resp, b := postResp(t, x.OTLPHTTPEndpoint()+"/v1/traces", body)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !bytes.Contains(b, []byte("deleted or replaced")) {
+		t.Errorf("after the file was deleted: %d, Retry-After %q, %q", resp.StatusCode, resp.Header.Get("Retry-After"), b)
+	}
 }

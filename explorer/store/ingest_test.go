@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -568,5 +570,47 @@ func TestLatencyWindows(t *testing.T) {
 	}
 	if !strings.Contains(want, `"p95_latency_ms"`) {
 		t.Errorf("the snapshot has no latencies: %s", want)
+	}
+}
+
+// Spans sent after the database file was deleted or replaced would be
+// written to an unlinked file and lost: Ingest refuses them with
+// ErrDatabaseGone (503 at the receiver) and logs it once.
+func TestIngestRefusedOnceDatabaseGone(t *testing.T) {
+	for _, replace := range []bool{false, true} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "s.db")
+		var logs syncBuffer
+		st, err := store.Open(path, store.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		ctx := context.Background()
+		rs := func(seed uint64) []*tracepb.ResourceSpans {
+			var out []*tracepb.ResourceSpans
+			synth.Batch(synth.BatchOptions{Sessions: 1, Users: 1, TurnsPerSession: 1, SpansPerTurn: 2, Seed: seed}, 100,
+				func(b []*tracepb.ResourceSpans) error { out = append(out, b...); return nil })
+			return out
+		}
+		if _, err := st.Ingest(ctx, rs(1)); err != nil {
+			t.Fatal(err)
+		}
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(path + suffix)
+		}
+		if replace {
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 2 {
+			if _, err := st.Ingest(ctx, rs(2)); !errors.Is(err, store.ErrDatabaseGone) {
+				t.Fatalf("replaced=%v: Ingest after the file went: %v", replace, err)
+			}
+		}
+		if n := strings.Count(logs.String(), "deleted or replaced"); n != 1 {
+			t.Errorf("replaced=%v: logged %d times:\n%s", replace, n, logs.String())
+		}
 	}
 }

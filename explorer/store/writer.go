@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"errors"
 
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 )
@@ -13,6 +14,7 @@ import (
 type writer struct {
 	cfg  config
 	path string
+	file *dbFile // notices the file deleted or replaced
 	wdb  *sql.DB // the single writer connection
 	cdb  *sql.DB // the checkpointer's connection
 
@@ -50,6 +52,7 @@ func newWriter(cfg config, path string, wdb, cdb *sql.DB) *writer {
 	return &writer{
 		cfg:           cfg,
 		path:          path,
+		file:          watchFile(path),
 		wdb:           wdb,
 		cdb:           cdb,
 		reqs:          make(chan *writeReq, 64),
@@ -124,8 +127,11 @@ func (w *writer) loop() {
 }
 
 func (w *writer) commit(batch []*writeReq) {
-	err := w.write(batch)
-	if err != nil {
+	err := w.file.check(w.cfg.logger)
+	if err == nil {
+		err = w.write(batch)
+	}
+	if err != nil && !errors.Is(err, ErrDatabaseGone) {
 		w.cfg.logger.Error("traceai explorer: storing spans failed", "err", err)
 	}
 	if err == nil && w.syncWAL {
