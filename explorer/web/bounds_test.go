@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/traceai-go/traceai/explorer/store"
 	"github.com/traceai-go/traceai/fi"
 )
 
@@ -21,11 +19,7 @@ import (
 // stays small whatever a span holds, on the span and on its resource.
 func TestTracePageBoundedByDeepValues(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "spans.db"), store.WithSynchronous("NORMAL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st, _ := tempStore(t)
 	deep := strings.Repeat("[", 9990) + strings.Repeat("]", 9990)
 	long := strings.Repeat("x", 1<<20)
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(st.Exporter()),
@@ -58,11 +52,7 @@ func TestJSONDepth(t *testing.T) {
 // maxTraceRows with a link to its JSON for the rest.
 func TestTracePageBoundedByManySpans(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "spans.db"), store.WithSynchronous("NORMAL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st, _ := tempStore(t)
 	big := func(c byte) string { return strings.Repeat(string(c), 50<<10) }
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()),
 		sdktrace.WithBatcher(st.Exporter(), sdktrace.WithMaxExportBatchSize(2048), sdktrace.WithMaxQueueSize(4096)),

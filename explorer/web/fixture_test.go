@@ -157,16 +157,22 @@ type fixture struct {
 	bob   []emitted
 }
 
-func newFixture(t testing.TB) *fixture {
+// tempStore opens a store in the test's temporary directory, closed when
+// the test ends, and a provider exporting to it as each span ends.
+func tempStore(t testing.TB) (*store.Store, *sdktrace.TracerProvider) {
 	t.Helper()
-	ctx := context.Background()
 	st, err := store.Open(filepath.Join(t.TempDir(), "spans.db"), store.WithSynchronous("NORMAL"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()),
-		sdktrace.WithSyncer(st.Exporter()))
+	return st, sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(st.Exporter()))
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, tp := tempStore(t)
 	f := &fixture{st: st}
 	f.alice = emit(ctx, tp, convSpec{
 		session: "chat-alice", user: "alice", tags: []string{"vip"}, metadata: map[string]any{"plan": "pro"},

@@ -4,14 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
-
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-
-	"github.com/traceai-go/traceai/explorer/store"
-	"github.com/traceai-go/traceai/fi"
 )
 
 // Rankings where every row ties say there is nothing to rank instead of
@@ -19,12 +13,7 @@ import (
 // page ranks by the evaluation scored most often when no metric is asked.
 func TestRankingsTieAndDefault(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "spans.db"), store.WithSynchronous("NORMAL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(st.Exporter()))
+	st, tp := tempStore(t)
 	var first []emitted
 	for i, id := range []string{"calm-1", "calm-2"} {
 		e := emit(ctx, tp, convSpec{session: id, user: "u", start: t0.Add(time.Duration(i) * time.Minute),

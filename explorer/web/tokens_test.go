@@ -2,15 +2,12 @@ package web
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/traceai-go/traceai/explorer/store"
 	"github.com/traceai-go/traceai/fi"
 	"github.com/traceai-go/traceai/fi/semconv"
 )
@@ -21,12 +18,7 @@ import (
 // agent span reporting their sum: 180, not 360.
 func TestTraceAndTurnTokensAgree(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "spans.db"), store.WithSynchronous("NORMAL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fi.NewSpanProcessor()), sdktrace.WithSyncer(st.Exporter()))
+	st, tp := tempStore(t)
 	tr := tp.Tracer("test")
 	usage := func(in, out int64) []attribute.KeyValue {
 		return []attribute.KeyValue{semconv.GenAIUsageInputTokens.Int64(in), semconv.GenAIUsageOutputTokens.Int64(out)}
