@@ -252,3 +252,44 @@ func BenchmarkIngestBusyUsers(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(512*b.N)/b.Elapsed().Seconds(), "spans/s")
 }
+
+// BenchmarkDashboard measures the dashboard's queries on the 1,000,000-span
+// store: the groups table by model and by tag, and an hourly time series
+// of the error rate over the whole range, all unfiltered. Issue 22 aims at
+// under 100 ms each; docs/explorer.md has the figures.
+func BenchmarkDashboard(b *testing.B) {
+	st := bigStore(b)
+	ctx := context.Background()
+	ov, err := st.Overview(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	span := store.TurnFilter{Since: ov.First, Until: ov.Last.Add(time.Second)}
+	b.Logf("%d turns over %v", ov.Traces, ov.Last.Sub(ov.First).Round(time.Hour))
+	queries := []struct {
+		name string
+		run  func() error
+	}{
+		{"groups-model", func() error {
+			_, err := st.Groups(ctx, store.GroupQuery{TurnFilter: span, By: store.GroupByModel})
+			return err
+		}},
+		{"groups-tag", func() error {
+			_, err := st.Groups(ctx, store.GroupQuery{TurnFilter: span, By: store.GroupByTag})
+			return err
+		}},
+		{"timeseries-hourly", func() error {
+			_, err := st.Timeseries(ctx, store.TimeseriesQuery{TurnFilter: span, Metric: "error_rate", Interval: time.Hour})
+			return err
+		}},
+	}
+	for _, q := range queries {
+		b.Run(q.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := q.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
