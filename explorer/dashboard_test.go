@@ -33,6 +33,11 @@ func TestAPIGroupsAndTimeseries(t *testing.T) {
 	if len(g.Groups) != 3 || g.Groups[0].Key != "ana" || g.Groups[0].Traces != 3 || g.Groups[0].Sessions != 2 {
 		t.Errorf("users by traces: %+v", g.Groups)
 	}
+	getJSON(t, base+"/api/groups?by=span_kind&sort=spans", 200, &g)
+	if len(g.Groups) == 0 || g.Groups[0].Spans == 0 || g.Groups[0].Traces == 0 || g.Groups[0].Traces > g.Total.Traces {
+		t.Errorf("by span kind: %+v", g)
+	}
+	getJSON(t, base+"/api/timeseries?metric=traces&group_by=span_kind", 400, nil)
 	getJSON(t, base+"/api/groups?by=tag&user_id=ana", 200, &g)
 	if len(g.Groups) != 1 || g.Groups[0].Key != "billing" || g.Groups[0].Traces != 2 || g.Total.Traces != 2 {
 		t.Errorf("ana's tags: %+v", g)

@@ -34,6 +34,11 @@ const (
 	// GroupByPromptTemplateVersion splits turns by template and version,
 	// as "name:version", to compare versions side by side.
 	GroupByPromptTemplateVersion = "prompt_template_version"
+	// GroupBySpanKind puts a turn in the group of each span kind it holds
+	// (LLM, TOOL, CHAIN, ...); a group's errors count the turns where a
+	// span of that kind failed, its latencies are of those spans, and
+	// GroupStats.Spans counts them. Groups only, not a series dimension.
+	GroupBySpanKind = "span_kind"
 )
 
 // GroupQuery asks for turn figures per group.
@@ -56,6 +61,8 @@ type GroupStats struct {
 	Key      string `json:"key"`
 	Sessions int64  `json:"sessions"`
 	Traces   int64  `json:"traces"`
+	// Spans counts the group's spans under GroupBySpanKind (else 0).
+	Spans int64 `json:"spans,omitempty"`
 	// Errors counts turns with at least one failed span, recovered retries
 	// included; ErrorRate is Errors / Traces.
 	Errors    int64   `json:"errors"`

@@ -29,13 +29,15 @@ func turnSQL(f TurnFilter, by string) (key, join string, where []string, args []
 		key = "t.prompt_template"
 	case by == GroupByPromptTemplateVersion:
 		key = "CASE WHEN t.prompt_template = '' THEN '' ELSE t.prompt_template || ':' || t.prompt_version END"
+	case by == GroupBySpanKind:
+		key = "t.span_kinds" // expanded by Groups, a group per kind
 	case by == GroupByTag:
 		key, join = "g.tag", " JOIN session_tags g ON g.session_id = t.session_id"
 	case strings.HasPrefix(by, GroupByMetadataPrefix) && len(by) > len(GroupByMetadataPrefix):
 		key, join = "g.value", " JOIN session_meta g ON g.session_id = t.session_id AND g.key = ?"
 		args = append(args, strings.TrimPrefix(by, GroupByMetadataPrefix))
 	default:
-		return "", "", nil, nil, &FilterError{"by", fmt.Sprintf("unknown dimension %q (one of model, user, tag, prompt_template, prompt_template_version, metadata:<key>)", by)}
+		return "", "", nil, nil, &FilterError{"by", fmt.Sprintf("unknown dimension %q (one of model, user, tag, prompt_template, prompt_template_version, span_kind, metadata:<key>)", by)}
 	}
 	where = []string{"t.eval_only = 0"}
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
@@ -134,6 +136,7 @@ func (s *Store) scanTurnEvals(ctx context.Context, f TurnFilter, by string, fn f
 type acc struct {
 	sessions, users        map[string]struct{}
 	traces, errors, failed int64
+	spans                  int64 // of the group's span kind (GroupBySpanKind)
 	in, out, total         int64
 	cost                   float64
 	durations              []float64
@@ -151,6 +154,19 @@ func newAcc() *acc {
 }
 
 func (a *acc) add(t *turn) {
+	a.addTurn(t, t.errors > 0)
+	a.durations = append(a.durations, float64(t.end-t.start)/1e6)
+}
+
+// addKind adds a turn to the group of one of its span kinds: its spans of
+// that kind, errored or not, and their durations.
+func (a *acc) addKind(t *turn, spans, errs int, ms []float64) {
+	a.addTurn(t, errs > 0)
+	a.spans += int64(spans)
+	a.durations = append(a.durations, ms...)
+}
+
+func (a *acc) addTurn(t *turn, errored bool) {
 	if t.session != "" {
 		a.sessions[t.session] = struct{}{}
 	}
@@ -158,7 +174,7 @@ func (a *acc) add(t *turn) {
 		a.users[t.user] = struct{}{}
 	}
 	a.traces++
-	if t.errors > 0 {
+	if errored {
 		a.errors++
 	}
 	if t.failed {
@@ -168,7 +184,6 @@ func (a *acc) add(t *turn) {
 	a.out += t.out
 	a.total += t.total
 	a.cost += t.cost
-	a.durations = append(a.durations, float64(t.end-t.start)/1e6)
 }
 
 func (a *acc) addEval(e *turnEval) {
@@ -191,7 +206,7 @@ func (a *acc) addEval(e *turnEval) {
 }
 
 func (a *acc) stats(key string) GroupStats {
-	g := GroupStats{Key: key, Sessions: int64(len(a.sessions)), Traces: a.traces, Errors: a.errors,
+	g := GroupStats{Key: key, Sessions: int64(len(a.sessions)), Traces: a.traces, Spans: a.spans, Errors: a.errors,
 		Failed: a.failed, InputTokens: a.in, OutputTokens: a.out, TotalTokens: a.total, Cost: a.cost,
 		Evaluations: map[string]EvalAggregate{}}
 	if a.traces > 0 {
@@ -227,6 +242,8 @@ func (g *GroupStats) Value(metric string) (float64, bool) {
 		return float64(g.Sessions), true
 	case "traces":
 		return float64(g.Traces), true
+	case "spans":
+		return float64(g.Spans), true
 	case "errors":
 		return float64(g.Errors), true
 	case "failed":
@@ -253,7 +270,7 @@ func (g *GroupStats) Value(metric string) (float64, bool) {
 }
 
 // GroupSorts are the accepted GroupQuery.Sort values, besides "eval:<name>".
-var GroupSorts = []string{"key", "sessions", "traces", "errors", "error_rate", "failed", "broken_rate",
+var GroupSorts = []string{"key", "sessions", "traces", "spans", "errors", "error_rate", "failed", "broken_rate",
 	"latency_p50", "latency_p95", "tokens", "cost"}
 
 // Groups returns the figures of the turns f keeps, per group of q.By, and
@@ -271,18 +288,29 @@ func (s *Store) Groups(ctx context.Context, q GroupQuery) (*Groups, error) {
 		return nil, &FilterError{"sort", fmt.Sprintf("unknown sort %q (one of %s, eval:<name>)", sortKey, strings.Join(GroupSorts, ", "))}
 	}
 	if q.By == "" {
-		return nil, &FilterError{"by", "required (one of model, user, tag, metadata:<key>)"}
+		return nil, &FilterError{"by", "required (one of model, user, tag, prompt_template, prompt_template_version, span_kind, metadata:<key>)"}
 	}
 	groups := map[string]*acc{}
 	total := newAcc()
 	seen := map[string]bool{}
-	err = s.scanTurns(ctx, q.TurnFilter, q.By, func(t *turn) {
-		a := groups[t.key]
+	group := func(k string) *acc {
+		a := groups[k]
 		if a == nil {
 			a = newAcc()
-			groups[t.key] = a
+			groups[k] = a
 		}
-		a.add(t)
+		return a
+	}
+	byKind := q.By == GroupBySpanKind
+	err = s.scanTurns(ctx, q.TurnFilter, q.By, func(t *turn) {
+		if byKind {
+			eachSpanKind(t.key, func(kind string, spans, errs int, ms []float64) {
+				group(kind).addKind(t, spans, errs, ms)
+			})
+			t.key = ""
+		} else {
+			group(t.key).add(t)
+		}
 		if !seen[t.traceID] {
 			seen[t.traceID] = true
 			total.add(t)
@@ -293,7 +321,13 @@ func (s *Store) Groups(ctx context.Context, q GroupQuery) (*Groups, error) {
 	}
 	seenEval := map[[2]string]bool{}
 	err = s.scanTurnEvals(ctx, q.TurnFilter, q.By, func(e *turnEval) {
-		if a := groups[e.key]; a != nil {
+		if byKind {
+			eachSpanKind(e.key, func(kind string, _, _ int, _ []float64) {
+				if a := groups[kind]; a != nil {
+					a.addEval(e)
+				}
+			})
+		} else if a := groups[e.key]; a != nil {
 			a.addEval(e)
 		}
 		if id := [2]string{e.traceID, e.spanID}; !seenEval[id] {

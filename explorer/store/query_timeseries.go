@@ -86,6 +86,9 @@ func (s *Store) Timeseries(ctx context.Context, q TimeseriesQuery) (*Timeseries,
 
 	evalName, isEval := strings.CutPrefix(q.Metric, "eval:")
 	by := q.GroupBy
+	if by == GroupBySpanKind {
+		return nil, &FilterError{"group_by", "span_kind groups a turn's spans, not turns over time: use /api/groups?by=span_kind"}
+	}
 	series := map[string][]*acc{}
 	get := func(key string, b int) *acc {
 		s := series[key]

@@ -95,7 +95,7 @@ func recordTrace(tr traceSummary) record.Trace {
 		InputTokens: tr.in, OutputTokens: tr.out, TotalTokens: tr.total, Cost: tr.cost, Unpriced: int64(tr.unpriced),
 		Model: tr.model, Input: tr.input, Output: tr.output, Retries: int64(tr.retries), Refused: tr.refused,
 		Empty: tr.empty, LLMMS: tr.llmMS, EvalOnly: tr.evalOnly, Failed: tr.failed, Text: tr.text,
-		PromptTemplate: tr.promptTemplate, PromptVersion: tr.promptVer}
+		PromptTemplate: tr.promptTemplate, PromptVersion: tr.promptVer, SpanKinds: tr.kinds}
 }
 
 type recordSearch struct{ sr *search }

@@ -88,6 +88,7 @@ var tracesTable = newTable("traces",
 	tableCol[traceRow]{"search_doc", func(r *traceRow) any { return r.doc }},
 	tableCol[traceRow]{"prompt_template", func(r *traceRow) any { return r.promptTemplate }},
 	tableCol[traceRow]{"prompt_version", func(r *traceRow) any { return r.promptVer }},
+	tableCol[traceRow]{"span_kinds", func(r *traceRow) any { return r.kinds }},
 )
 
 // sessionRow is a sessions row: the sums over the session's turns (agg)

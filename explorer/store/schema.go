@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration
 // step when the schema changes.
-const schemaVersion = 6
+const schemaVersion = 7
 
 // The spans table keeps every span as protobuf (data) plus its ids, start
 // time, scope and resource. Everything else about a span is read from data
@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS traces (
 	span_rows     TEXT NOT NULL DEFAULT '',
 	search_doc    INTEGER NOT NULL DEFAULT 0,
 	prompt_template TEXT NOT NULL DEFAULT '',
-	prompt_version  TEXT NOT NULL DEFAULT ''
+	prompt_version  TEXT NOT NULL DEFAULT '',
+	span_kinds      TEXT NOT NULL DEFAULT ''
 );
 -- llm_ms makes these indexes cover the p50/p95 queries of ingest, which read
 -- the latest turns of every session and user a batch touches.
@@ -234,6 +235,9 @@ func migrate(db *sql.DB, logger *slog.Logger) error {
 	if err := addMetaKind(tx); err != nil {
 		return fmt.Errorf("migrate to schema 6: %w", err)
 	}
+	if err := addColumn(tx, "traces", "span_kinds", "TEXT NOT NULL DEFAULT ''"); err != nil {
+		return fmt.Errorf("migrate to schema 7: %w", err)
+	}
 	if err := migrateSearch(tx, v); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
@@ -264,5 +268,15 @@ func addMetaKind(tx *sql.Tx) error {
 		return err
 	}
 	_, err := tx.Exec(`ALTER TABLE session_meta ADD COLUMN kind TEXT NOT NULL DEFAULT ''`)
+	return err
+}
+
+// addColumn adds a column to a table of an older schema, once.
+func addColumn(tx *sql.Tx, table, col, decl string) error {
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`, table, col).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	_, err := tx.Exec(`ALTER TABLE ` + table + ` ADD COLUMN ` + col + ` ` + decl)
 	return err
 }

@@ -20,6 +20,7 @@ type traceSummary struct {
 	llmMS                            string
 	refused, empty, evalOnly, failed bool
 	promptTemplate, promptVer        string   // the turn's prompt template, from its root or first span naming one
+	kinds                            string   // the span_kinds column (kinds.go)
 	text                             turnText // the search document (search_index.go)
 	doc                              int64    // its rowid, 0 for none
 }
@@ -169,6 +170,6 @@ func summarizeTrace(all []aggSpan) traceSummary {
 		spans: len(spans), llm: llm, errs: errs, retries: retries, errMsg: errMsg, model: model,
 		input: input, output: output, in: in, out: out, total: total, cost: cost, unpriced: unpriced,
 		llmMS: strings.Join(llmMS, ","), refused: refused, empty: empty, evalOnly: evalOnly, failed: failed,
-		promptTemplate: promptTemplate, promptVer: promptVer,
+		promptTemplate: promptTemplate, promptVer: promptVer, kinds: spanKinds(spans),
 		text: buildTurnText(input, output, spans)}
 }

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/traceai-go/traceai/fi/semconv"
@@ -49,7 +51,7 @@ func TestSummarizeTrace(t *testing.T) {
 			check: func(t *testing.T, s traceSummary) {
 				want := traceSummary{session: "s1", user: "u1", rootName: "turn", start: 1 * ms, end: 100 * ms,
 					spans: 2, llm: 1, model: "gpt-4o-mini", input: "where is my order?", output: "it shipped",
-					in: 10, out: 5, total: 15, cost: 0.001, llmMS: "50.000"}
+					in: 10, out: 5, total: 15, cost: 0.001, llmMS: "50.000", kinds: "AGENT 1 0 99.000;LLM 1 0 50.000"}
 				s.text = turnText{}
 				if s != want {
 					t.Errorf("got  %+v\nwant %+v", s, want)
@@ -88,6 +90,30 @@ func TestSummarizeTrace(t *testing.T) {
 			check: func(t *testing.T, s traceSummary) {
 				if !s.failed || s.errMsg != "tool crashed" || s.errs != 2 {
 					t.Errorf("failed %v errMsg %q errs %d", s.failed, s.errMsg, s.errs)
+				}
+			},
+		},
+		{
+			name: "span kinds: counted, errors and durations per kind, at most 16 durations",
+			spans: func() []aggSpan {
+				s := []aggSpan{rootSpan("ok"), {spanID: "t", parentID: "r", spanKind: "TOOL", start: 2 * ms, end: 4 * ms, status: statusErr},
+					{spanID: "u", parentID: "r", start: 2 * ms, end: 3 * ms}}
+				for i := range 20 {
+					s = append(s, aggSpan{spanID: fmt.Sprint("c", i), parentID: "r", spanKind: "odd kind;x", start: 10 * ms, end: 11 * ms})
+				}
+				return s
+			}(),
+			check: func(t *testing.T, s traceSummary) {
+				want := "AGENT 1 0 99.000;TOOL 1 1 2.000;UNKNOWN 1 0 1.000;odd_kind_x 20 0 " + strings.TrimSuffix(strings.Repeat("1.000,", 16), ",")
+				if s.kinds != want {
+					t.Errorf("kinds %q, want %q", s.kinds, want)
+				}
+				var got []string
+				eachSpanKind(s.kinds, func(kind string, spans, errs int, ms []float64) {
+					got = append(got, fmt.Sprint(kind, spans, errs, len(ms), ms[0]))
+				})
+				if w := []string{"AGENT1 0 1 99", "TOOL1 1 1 2", "UNKNOWN1 0 1 1", "odd_kind_x20 0 16 1"}; !slices.Equal(got, w) {
+					t.Errorf("decoded %q, want %q", got, w)
 				}
 			},
 		},

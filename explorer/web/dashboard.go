@@ -34,7 +34,8 @@ var dashMetrics = []dashMetric{
 }
 
 var dashGroupBys = []option{{"model", "Model", false}, {"prompt_template_version", "Prompt version", false},
-	{"prompt_template", "Prompt template", false}, {"user", "User", false}, {"tag", "Tag", false}}
+	{"prompt_template", "Prompt template", false}, {"user", "User", false}, {"tag", "Tag", false},
+	{"span_kind", "Span kind", false}}
 
 type dashHeadline struct {
 	Label, Value, Prev, Delta string
@@ -113,7 +114,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 		d.GroupBys = append(d.GroupBys, g)
 	}
 	if !ok {
-		s.fail(w, r, http.StatusBadRequest, "invalid by: use model, prompt_template, prompt_template_version, user, tag or metadata:<key>")
+		s.fail(w, r, http.StatusBadRequest, "invalid by: use model, prompt_template, prompt_template_version, user, tag, span_kind or metadata:<key>")
 		return
 	}
 	now := s.cfg.now().UTC()
@@ -283,6 +284,9 @@ func groupTable(g *store.Groups, metrics []dashMetric, since, until time.Time) (
 			v.Set("tag", x.Key)
 		case g.By == store.GroupByPromptTemplate:
 			v.Set("prompt_template", x.Key)
+		case g.By == store.GroupBySpanKind:
+			// Sessions are not filtered by span kind: the row opens the
+			// range's sessions.
 		case g.By == store.GroupByPromptTemplateVersion:
 			name, ver, _ := strings.Cut(x.Key, ":")
 			v.Set("prompt_template", name)

@@ -57,6 +57,9 @@ func TestDashboardPage(t *testing.T) {
 			t.Errorf("%s: %d", bad, res.StatusCode)
 		}
 	}
+	if res, body := get(t, h, "/dashboard?by=span_kind"); res.StatusCode != 200 || !strings.Contains(body, ">LLM<") || !strings.Contains(body, ">AGENT<") {
+		t.Errorf("by span kind: %d %.300s", res.StatusCode, body)
+	}
 	if res, body := get(t, h, "/dashboard?by=metadata:plan"); res.StatusCode != 200 || !strings.Contains(body, ">pro<") {
 		t.Errorf("by metadata: %d", res.StatusCode)
 	}

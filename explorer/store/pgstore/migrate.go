@@ -32,6 +32,7 @@ var migrations = []migration{
 	{3, schemaV3},
 	{4, schemaV4},
 	{5, schemaV5},
+	{6, schemaV6},
 }
 
 // SchemaVersion is the version Migrate brings a database to.
@@ -317,4 +318,10 @@ $$;
 // booleans come back typed; older values stay strings.
 const schemaV5 = `
 ALTER TABLE session_meta ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+`
+
+// schemaV6 keeps each turn's spans summed per span kind, for the
+// dashboard's groups by span kind (SQLite's schema 7).
+const schemaV6 = `
+ALTER TABLE traces ADD COLUMN span_kinds TEXT NOT NULL DEFAULT '';
 `

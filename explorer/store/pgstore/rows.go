@@ -90,11 +90,11 @@ func putTraces(ctx context.Context, tx pgx.Tx, ids []string, sums map[string]*re
 		docs.text[5], docs.folded)
 	batch.Queue(`INSERT INTO traces (trace_id, session_id, user_id, start_ns, end_ns, root_name, spans,
 		llm_calls, errors, error_message, input_tokens, output_tokens, total_tokens, cost, unpriced, model,
-		input, output, retries, refused, empty, llm_ms, eval_only, failed, prompt_template, prompt_version, search_doc)
+		input, output, retries, refused, empty, llm_ms, eval_only, failed, prompt_template, prompt_version, span_kinds, search_doc)
 		SELECT v.*, coalesce(d.rowid, 0) FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
 		$6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[],
 		$14::float8[], $15::bigint[], $16::text[], $17::text[], $18::text[], $19::bigint[], $20::bigint[], $21::bigint[],
-		$22::text[], $23::smallint[], $24::smallint[], $25::text[], $26::text[]) AS v(id)
+		$22::text[], $23::smallint[], $24::smallint[], $25::text[], $26::text[], $27::text[]) AS v(id)
 		LEFT JOIN turn_text d ON d.trace_id = v.id
 		ON CONFLICT (trace_id) DO UPDATE SET session_id = excluded.session_id, user_id = excluded.user_id,
 		start_ns = excluded.start_ns, end_ns = excluded.end_ns, root_name = excluded.root_name,
@@ -104,10 +104,10 @@ func putTraces(ctx context.Context, tx pgx.Tx, ids []string, sums map[string]*re
 		unpriced = excluded.unpriced, model = excluded.model, input = excluded.input, output = excluded.output,
 		retries = excluded.retries, refused = excluded.refused, empty = excluded.empty, llm_ms = excluded.llm_ms,
 		eval_only = excluded.eval_only, failed = excluded.failed, prompt_template = excluded.prompt_template,
-		prompt_version = excluded.prompt_version, search_doc = excluded.search_doc`,
+		prompt_version = excluded.prompt_version, span_kinds = excluded.span_kinds, search_doc = excluded.search_doc`,
 		c.id, c.session, c.user, c.start, c.end, c.root, c.spans, c.llm, c.errs, c.errMsg, c.in, c.out, c.total,
 		c.cost, c.unpriced, c.model, c.input, c.output, c.retries, c.refused, c.empty, c.llmMS, c.evalOnly, c.failed,
-		c.prompt, c.promptVer)
+		c.prompt, c.promptVer, c.kinds)
 	if len(moved) > 0 {
 		// Evaluations of a stored trace's spans follow its session and
 		// user.
@@ -124,7 +124,7 @@ func putTraces(ctx context.Context, tx pgx.Tx, ids []string, sums map[string]*re
 // traceCols are traces rows as column arrays.
 type traceCols struct {
 	id, session, user, root, errMsg, model, input, output, llmMS []string
-	prompt, promptVer                                            []string
+	prompt, promptVer, kinds                                     []string
 	start, end, spans, llm, errs, in, out, total, unpriced       []int64
 	retries, refused, empty                                      []int64
 	cost                                                         []float64
@@ -141,6 +141,7 @@ func (c *traceCols) add(id string, tr *record.Trace) {
 	c.retries, c.refused, c.empty = append(c.retries, tr.Retries), append(c.refused, b2i(tr.Refused)), append(c.empty, b2i(tr.Empty))
 	c.llmMS, c.evalOnly, c.failed = append(c.llmMS, tr.LLMMS), append(c.evalOnly, int16(b2i(tr.EvalOnly))), append(c.failed, int16(b2i(tr.Failed)))
 	c.prompt, c.promptVer = append(c.prompt, tr.PromptTemplate), append(c.promptVer, tr.PromptVersion)
+	c.kinds = append(c.kinds, tr.SpanKinds)
 }
 
 // docCols are turn_text rows as column arrays.

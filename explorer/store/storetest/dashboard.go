@@ -81,6 +81,33 @@ func testDashboard(t *testing.T, open Opener) {
 			t.Errorf("by %s: %+v %v", by, g, err)
 		}
 	}
+	// Span kinds: every turn is an AGENT span over LLM calls; the LLM
+	// group counts the calls, and its errors are the turns whose call failed.
+	g, err = st.Groups(ctx, store.GroupQuery{By: store.GroupBySpanKind, Sort: "key"})
+	if err != nil || len(g.Groups) != 2 || g.Groups[0].Key != "AGENT" || g.Groups[1].Key != "LLM" {
+		t.Fatalf("by span kind: %+v %v", g, err)
+	}
+	var calls int64
+	sessions, _, err := st.ListSessions(ctx, store.SessionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sessions {
+		calls += int64(s.LLMCalls)
+	}
+	agent, llm := g.Groups[0], g.Groups[1]
+	if agent.Traces != 7 || agent.Spans != 7 || llm.Traces != 7 || llm.Spans != calls || calls <= 7 {
+		t.Errorf("by span kind: agent %+v, llm %+v, %d LLM calls", agent, llm, calls)
+	}
+	if llm.Errors == 0 || llm.Errors != g.Total.Errors || llm.Failed != g.Total.Failed || llm.P95LatencyMS < 10_000 {
+		t.Errorf("by span kind: llm %+v, total %+v", llm, g.Total)
+	}
+	if e := llm.Evaluations["faithfulness"]; e.Count != 3 {
+		t.Errorf("by span kind: llm evaluations %+v", llm.Evaluations)
+	}
+	if _, err := st.Timeseries(ctx, store.TimeseriesQuery{Metric: "traces", GroupBy: store.GroupBySpanKind}); err == nil {
+		t.Error("a series by span kind: no error")
+	}
 	// Prompt versions side by side, and the sessions list behind each.
 	g, err = st.Groups(ctx, store.GroupQuery{By: store.GroupByPromptTemplateVersion, Sort: "key"})
 	if err != nil || len(g.Groups) != 2 || g.Groups[0].Key != "support:1" || g.Groups[0].Traces != 5 ||

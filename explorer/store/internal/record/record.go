@@ -102,6 +102,8 @@ type Trace struct {
 	Text                    [6]string
 	// PromptTemplate and PromptVersion name the turn's prompt template.
 	PromptTemplate, PromptVersion string
+	// SpanKinds sums the turn's spans per kind (store's span_kinds column).
+	SpanKinds string
 }
 
 // Stored is one span as a backend keeps it, decoded.
