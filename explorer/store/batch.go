@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"maps"
 )
@@ -15,8 +13,7 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-func (w *writer) write(batch []*writeReq) (err error) {
-	ctx := context.Background()
+func (w *writer) write(batch []*writeReq) error {
 	// The batch's spans, the last copy of a span sent twice winning as
 	// INSERT OR REPLACE would have it.
 	type spanKey struct{ trace, span string }
@@ -62,11 +59,12 @@ func (w *writer) write(batch []*writeReq) (err error) {
 	if err := w.prepareWriter(qs); err != nil {
 		return err
 	}
-	tx, err := w.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	t := &txn{w: w, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
+	return w.job(func(t *txn) error { return w.writeIn(t, batch, spans, evals, summaries) })
+}
+
+// writeIn writes a batch in the transaction t; what the writer keeps in
+// memory of it is kept once t commits.
+func (w *writer) writeIn(t *txn, batch []*writeReq, spans []*preparedSpan, evals []*spanRow, summaries map[string]*prepared) (err error) {
 	// Another connection's commit (another process on the same file) may
 	// have changed the turns behind the kept latency windows.
 	var version int64
@@ -80,18 +78,8 @@ func (w *writer) write(batch []*writeReq) (err error) {
 	}
 	newResources := map[uint64]bool{}
 	pending := w.pending
-	defer func() {
-		for _, st := range t.stmts {
-			st.Close()
-		}
-		if err != nil {
-			_ = tx.Rollback()
-			return
-		}
-		if err = tx.Commit(); err != nil {
-			err = fmt.Errorf("commit: %w", err)
-			return
-		}
+	t.evals = len(evals) > 0
+	t.onCommit = append(t.onCommit, func() {
 		for id := range newResources {
 			w.resources[id] = true
 		}
@@ -100,16 +88,11 @@ func (w *writer) write(batch []*writeReq) (err error) {
 		}
 		maps.Copy(w.facts, t.facts)
 		maps.Copy(w.systemSeen, t.search.system)
-		w.keepWindows(t)
 		w.pending = pending
-	}()
-
-	t.evals = len(evals) > 0
-	defer func() {
-		if err == nil && t.evals {
+		if t.evals {
 			w.haveEvals = true
 		}
-	}()
+	})
 	for _, r := range batch {
 		for _, res := range r.prep.resources {
 			if !w.resources[uint64(res.id)] && !newResources[uint64(res.id)] {
@@ -134,9 +117,9 @@ func (w *writer) write(batch []*writeReq) (err error) {
 	if err = t.queryRow(lastSpanRow).Scan(&lastRow); err != nil {
 		return fmt.Errorf("spans: %w", err)
 	}
-	byTrace := make(map[string][]*spanRow, len(traceSet))
-	freshRows := make(map[string][]int64, len(traceSet))
-	traceIDs := make([]string, 0, len(traceSet))
+	byTrace := make(map[string][]*spanRow, len(summaries))
+	freshRows := make(map[string][]int64, len(summaries))
+	traceIDs := make([]string, 0, len(summaries))
 	for _, p := range spans {
 		row := p.row
 		lastRow++

@@ -165,33 +165,6 @@ func (w *writer) runJob(r *writeReq) {
 	}
 }
 
-func (w *writer) job(f func(*txn) error) (err error) {
-	ctx := context.Background()
-	tx, err := w.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	t := &txn{w: w, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
-	defer func() {
-		for _, st := range t.stmts {
-			st.Close()
-		}
-		if err != nil {
-			_ = tx.Rollback()
-			return
-		}
-		if err = tx.Commit(); err != nil {
-			err = fmt.Errorf("commit: %w", err)
-			return
-		}
-		w.keepWindows(t)
-		for _, f := range t.onCommit {
-			f()
-		}
-	}()
-	return f(t)
-}
-
 var (
 	goneTraceLookup = `SELECT rowid, trace_id, session_id, user_id, start_ns, span_rows, search_doc FROM traces
 	WHERE rowid IN (?` + strings.Repeat(",?", lookupN-1) + `)`

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type txn struct {
@@ -64,4 +65,35 @@ func (t *txn) exec(q string, args ...any) error {
 	}
 	_, err = st.ExecContext(t.ctx, args...)
 	return err
+}
+
+// job runs f in a write transaction of its own: the batches of spans and
+// retention's deletions alike. Once the transaction commits, the writer
+// keeps its latency windows and runs its onCommit functions; on an error
+// it rolls back and keeps nothing.
+func (w *writer) job(f func(*txn) error) (err error) {
+	ctx := context.Background()
+	tx, err := w.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &txn{w: w, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}
+	defer func() {
+		for _, st := range t.stmts {
+			st.Close()
+		}
+		if err != nil {
+			_ = tx.Rollback()
+			return
+		}
+		if err = tx.Commit(); err != nil {
+			err = fmt.Errorf("commit: %w", err)
+			return
+		}
+		w.keepWindows(t)
+		for _, f := range t.onCommit {
+			f()
+		}
+	}()
+	return f(t)
 }
