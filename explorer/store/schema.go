@@ -229,14 +229,21 @@ func migrate(db *sql.DB, logger *slog.Logger) error {
 	if _, err := tx.Exec(schema); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
-	if err := addPromptColumns(tx); err != nil {
-		return fmt.Errorf("migrate to schema 5: %w", err)
-	}
-	if err := addMetaKind(tx); err != nil {
-		return fmt.Errorf("migrate to schema 6: %w", err)
-	}
-	if err := addColumn(tx, "traces", "span_kinds", "TEXT NOT NULL DEFAULT ''"); err != nil {
-		return fmt.Errorf("migrate to schema 7: %w", err)
+	// Columns of later schemas, missing from an older database's tables
+	// (schema creates only missing tables). Rows stored before keep the
+	// defaults: no prompt template (5), metadata read as strings, since a
+	// stored "3" may have been the string or the number (6), no span kinds
+	// (7).
+	for _, c := range []struct {
+		schema     int
+		table, col string
+	}{
+		{5, "traces", "prompt_template"}, {5, "traces", "prompt_version"},
+		{6, "session_meta", "kind"}, {7, "traces", "span_kinds"},
+	} {
+		if err := addColumn(tx, c.table, c.col, "TEXT NOT NULL DEFAULT ''"); err != nil {
+			return fmt.Errorf("migrate to schema %d: %w", c.schema, err)
+		}
 	}
 	if err := migrateSearch(tx, v); err != nil {
 		return fmt.Errorf("create schema: %w", err)
@@ -245,30 +252,6 @@ func migrate(db *sql.DB, logger *slog.Logger) error {
 		return err
 	}
 	return tx.Commit()
-}
-
-// addPromptColumns gives a traces table of schema 4 or older the prompt
-// template of each turn (schema 5); older turns keep none.
-func addPromptColumns(tx *sql.Tx) error {
-	var n int
-	if err := tx.QueryRow(`SELECT count(*) FROM pragma_table_info('traces') WHERE name = 'prompt_template'`).Scan(&n); err != nil || n > 0 {
-		return err
-	}
-	_, err := tx.Exec(`ALTER TABLE traces ADD COLUMN prompt_template TEXT NOT NULL DEFAULT '';
-		ALTER TABLE traces ADD COLUMN prompt_version TEXT NOT NULL DEFAULT ''`)
-	return err
-}
-
-// addMetaKind gives a session_meta table of schema 5 or older the JSON
-// kind of each value (schema 6). Older values stay strings: a stored "3"
-// may have been the string or the number.
-func addMetaKind(tx *sql.Tx) error {
-	var n int
-	if err := tx.QueryRow(`SELECT count(*) FROM pragma_table_info('session_meta') WHERE name = 'kind'`).Scan(&n); err != nil || n > 0 {
-		return err
-	}
-	_, err := tx.Exec(`ALTER TABLE session_meta ADD COLUMN kind TEXT NOT NULL DEFAULT ''`)
-	return err
 }
 
 // addColumn adds a column to a table of an older schema, once.
