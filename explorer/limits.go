@@ -135,6 +135,17 @@ func jsonList(v any, keys ...string) []any {
 	return nil
 }
 
+// spanCount counts the spans of decoded resource spans.
+func spanCount(rs []*tracepb.ResourceSpans) int {
+	n := 0
+	for _, r := range rs {
+		for _, ss := range r.GetScopeSpans() {
+			n += len(ss.GetSpans())
+		}
+	}
+	return n
+}
+
 // ingestChunked stores the spans of rs in writes of at most chunkSpans
 // spans each, one after another, and answers once all are stored. A retry
 // after a failure stores again what was stored: spans are keyed by id.
@@ -156,12 +167,7 @@ type chunk struct {
 // resource and scope; encoded (one encoding per span, or nil) is split
 // alongside. A request within max is one chunk, unchanged.
 func chunks(rs []*tracepb.ResourceSpans, encoded [][]byte, max int) []chunk {
-	total := 0
-	for _, r := range rs {
-		for _, ss := range r.GetScopeSpans() {
-			total += len(ss.GetSpans())
-		}
-	}
+	total := spanCount(rs)
 	if total <= max {
 		return []chunk{{rs, encoded}}
 	}

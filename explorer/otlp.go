@@ -403,12 +403,7 @@ type otlpGRPC struct {
 }
 
 func (g *otlpGRPC) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
-	n := 0
-	for _, rs := range req.GetResourceSpans() {
-		for _, ss := range rs.GetScopeSpans() {
-			n += len(ss.GetSpans())
-		}
-	}
+	n := spanCount(req.GetResourceSpans())
 	if g.maxSpans > 0 && n > g.maxSpans {
 		return nil, status.Errorf(codes.ResourceExhausted, "%d spans in one request; at most %d are accepted: send smaller batches", n, g.maxSpans)
 	}

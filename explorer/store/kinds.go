@@ -1,6 +1,7 @@
 package store
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,13 +40,7 @@ func spanKinds(spans []aggSpan) string {
 		}
 	}
 	var b strings.Builder
-	for i, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range sums {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for i, k := range slices.Sorted(maps.Keys(sums)) {
 		s := sums[k]
 		if i > 0 {
 			b.WriteByte(';')
