@@ -66,3 +66,12 @@ type Retainer interface {
 	// backend holds more than maxSpans spans.
 	TrimToSpans(ctx context.Context, maxSpans int64, limit int) (int, error)
 }
+
+// RollupRefresher is a backend whose dashboard reads hourly rollups that it
+// recomputes in the background; RefreshRollups brings every stale hour up
+// to date now.
+type RollupRefresher interface {
+	RefreshRollups(ctx context.Context) error
+}
+
+var _ RollupRefresher = (*Store)(nil)

@@ -215,6 +215,9 @@ func (w *writer) writeIn(t *txn, batch []*writeReq, spans []*preparedSpan, evals
 	if err = w.applyAggregates(t, plan); err != nil {
 		return err
 	}
+	if err = t.markBatch(changes, plan); err != nil {
+		return err
+	}
 	// Last: once written, the search index flushes at every statement.
 	if err = t.indexTurns(traceIDs, changes); err != nil {
 		return fmt.Errorf("search index: %w", err)

@@ -66,6 +66,9 @@ func (w *writer) putEvaluation(t *txn, e *spanRow) (resolved bool, err error) {
 		targetTrace = e.traceID
 		resolved = true
 	}
+	if targetTrace != "" {
+		t.judged = append(t.judged, targetTrace)
+	}
 	var score any
 	if e.eval.score != nil {
 		score = *e.eval.score
@@ -125,6 +128,7 @@ func (w *writer) resolvePending(t *txn, traceIDs []string) (int, error) {
 			WHERE trace_id = ? AND span_id = ? AND target_trace_id = ''`, target, session, session, user, user, w.trace, w.span); err != nil {
 			return 0, err
 		}
+		t.judged = append(t.judged, target)
 		n++
 	}
 	return n, nil

@@ -83,12 +83,12 @@ type turnEval struct {
 }
 
 // scanTurns calls fn for every turn f keeps, with its key under by.
-func (s *Store) scanTurns(ctx context.Context, f TurnFilter, by string, fn func(*turn)) error {
+func scanTurns(ctx context.Context, q queryer, f TurnFilter, by string, fn func(*turn)) error {
 	key, join, where, args, err := turnSQL(f, by)
 	if err != nil {
 		return err
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+key+`, t.trace_id, t.session_id, t.user_id, t.start_ns, t.end_ns,
+	rows, err := q.QueryContext(ctx, `SELECT `+key+`, t.trace_id, t.session_id, t.user_id, t.start_ns, t.end_ns,
 		t.errors, t.failed, t.input_tokens, t.output_tokens, t.total_tokens, t.cost
 		FROM traces t`+join+` WHERE `+strings.Join(where, " AND "), args...)
 	if err != nil {
@@ -110,12 +110,12 @@ func (s *Store) scanTurns(ctx context.Context, f TurnFilter, by string, fn func(
 
 // scanTurnEvals calls fn for every evaluation of a turn f keeps (the turn
 // judged, or the evaluation's own trace when it names none).
-func (s *Store) scanTurnEvals(ctx context.Context, f TurnFilter, by string, fn func(*turnEval)) error {
+func scanTurnEvals(ctx context.Context, q queryer, f TurnFilter, by string, fn func(*turnEval)) error {
 	key, join, where, args, err := turnSQL(f, by)
 	if err != nil {
 		return err
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+key+`, e.trace_id, e.span_id, e.name, e.label, e.score, t.start_ns
+	rows, err := q.QueryContext(ctx, `SELECT `+key+`, e.trace_id, e.span_id, e.name, e.label, e.score, t.start_ns
 		FROM evaluations e JOIN traces t ON t.trace_id = CASE WHEN e.target_trace_id <> '' THEN e.target_trace_id ELSE e.trace_id END`+join+`
 		WHERE `+strings.Join(where, " AND "), args...)
 	if err != nil {
@@ -140,7 +140,10 @@ type acc struct {
 	in, out, total         int64
 	cost                   float64
 	durations              []float64
-	evals                  map[string]*evalAcc
+	// hist, when set, takes the durations instead (rollup.go): the
+	// percentiles are then within histAccuracy.
+	hist  *latHist
+	evals map[string]*evalAcc
 }
 
 type evalAcc struct {
@@ -155,7 +158,12 @@ func newAcc() *acc {
 
 func (a *acc) add(t *turn) {
 	a.addTurn(t, t.errors > 0)
-	a.durations = append(a.durations, float64(t.end-t.start)/1e6)
+	ms := float64(t.end-t.start) / 1e6
+	if a.hist != nil {
+		a.hist.add(ms)
+		return
+	}
+	a.durations = append(a.durations, ms)
 }
 
 // addKind adds a turn to the group of one of its span kinds: its spans of
@@ -213,8 +221,12 @@ func (a *acc) stats(key string) GroupStats {
 		g.ErrorRate = float64(a.errors) / float64(a.traces)
 		g.BrokenRate = float64(a.failed) / float64(a.traces)
 	}
-	sort.Float64s(a.durations)
-	g.P50LatencyMS, g.P95LatencyMS = percentile(a.durations, 0.50), percentile(a.durations, 0.95)
+	if a.hist != nil {
+		g.P50LatencyMS, g.P95LatencyMS = a.hist.quantile(0.50), a.hist.quantile(0.95)
+	} else {
+		sort.Float64s(a.durations)
+		g.P50LatencyMS, g.P95LatencyMS = percentile(a.durations, 0.50), percentile(a.durations, 0.95)
+	}
 	for name, ea := range a.evals {
 		agg := EvalAggregate{Count: ea.count, Labels: ea.labels}
 		if ea.scored > 0 {
@@ -302,41 +314,66 @@ func (s *Store) Groups(ctx context.Context, q GroupQuery) (*Groups, error) {
 		return a
 	}
 	byKind := q.By == GroupBySpanKind
-	err = s.scanTurns(ctx, q.TurnFilter, q.By, func(t *turn) {
-		if byKind {
-			eachSpanKind(t.key, func(kind string, spans, errs int, ms []float64) {
-				group(kind).addKind(t, spans, errs, ms)
-			})
-			t.key = ""
-		} else {
-			group(t.key).add(t)
-		}
-		if !seen[t.traceID] {
-			seen[t.traceID] = true
-			total.add(t)
-		}
-	})
-	if err != nil {
+	// Tags and metadata join the turns to their sessions' values: a turn
+	// comes once per value, or not at all, so the total is read apart.
+	joined := q.By == GroupByTag || strings.HasPrefix(q.By, GroupByMetadataPrefix)
+	seenEval := map[[2]string]bool{}
+	sink := turnSink{
+		turn: func(t *turn) {
+			if byKind {
+				eachSpanKind(t.key, func(kind string, spans, errs int, ms []float64) {
+					group(kind).addKind(t, spans, errs, ms)
+				})
+				t.key = ""
+			} else {
+				group(t.key).add(t)
+			}
+			if !joined && !seen[t.traceID] {
+				seen[t.traceID] = true
+				total.add(t)
+			}
+		},
+		eval: func(e *turnEval) {
+			if byKind {
+				eachSpanKind(e.key, func(kind string, _, _ int, _ []float64) {
+					if a := groups[kind]; a != nil {
+						a.addEval(e)
+					}
+				})
+			} else if a := groups[e.key]; a != nil {
+				a.addEval(e)
+			}
+			if id := [2]string{e.traceID, e.spanID}; !joined && !seenEval[id] {
+				seenEval[id] = true
+				total.addEval(e)
+			}
+		},
+		row: func(r *hourRow, isTotal bool) error {
+			if isTotal {
+				return total.addRow(r, true)
+			}
+			return group(r.key).addRow(r, true)
+		},
+	}
+	// The turns of a clean hour come from its rollups, the total's from
+	// the rows of every turn; a scanned turn is counted in the total once
+	// whatever its groups.
+	p, usable := planRollup(q.TurnFilter, q.By, true, !joined)
+	if err := s.readTurns(ctx, q.TurnFilter, q.By, p, usable, sink); err != nil {
 		return nil, err
 	}
-	seenEval := map[[2]string]bool{}
-	err = s.scanTurnEvals(ctx, q.TurnFilter, q.By, func(e *turnEval) {
-		if byKind {
-			eachSpanKind(e.key, func(kind string, _, _ int, _ []float64) {
-				if a := groups[kind]; a != nil {
-					a.addEval(e)
-				}
-			})
-		} else if a := groups[e.key]; a != nil {
-			a.addEval(e)
+	if joined {
+		// A turn of a session without a tag (or without the metadata key)
+		// is in no group, and in the total all the same.
+		p, usable := planRollup(q.TurnFilter, "", false, true)
+		err := s.readTurns(ctx, q.TurnFilter, "", p, usable, turnSink{
+			turn: total.add,
+			eval: total.addEval,
+			row:  func(r *hourRow, _ bool) error { return total.addRow(r, true) },
+		})
+		if err != nil {
+			return nil, err
 		}
-		if id := [2]string{e.traceID, e.spanID}; !seenEval[id] {
-			seenEval[id] = true
-			total.addEval(e)
-		}
-	})
-	if err != nil {
-		return nil, err
 	}
 	out := &Groups{By: q.By, Groups: make([]GroupStats, 0, len(groups)), Total: total.stats("")}
 	for k, a := range groups {

@@ -102,26 +102,36 @@ func (s *Store) Timeseries(ctx context.Context, q TimeseriesQuery) (*Timeseries,
 		return s[b]
 	}
 	turns := map[string]int64{} // turns per key, to keep the largest series
-	err := s.scanTurns(ctx, f, by, func(t *turn) {
-		if b := bucket(t.start); b >= 0 && b < n {
-			turns[t.key]++
-			if !isEval {
-				get(t.key, b).add(t)
+	sets := q.Metric == "sessions" || q.Metric == "users"
+	sink := turnSink{
+		turn: func(t *turn) {
+			if b := bucket(t.start); b >= 0 && b < n {
+				turns[t.key]++
+				if !isEval {
+					get(t.key, b).add(t)
+				}
 			}
-		}
-	})
-	if err != nil {
-		return nil, err
+		},
+		row: func(r *hourRow, _ bool) error {
+			b := bucket(r.hour * hourNS)
+			if b < 0 || b >= n {
+				return nil
+			}
+			turns[r.key] += r.traces
+			return get(r.key, b).addRow(r, sets)
+		},
 	}
 	if isEval {
-		err = s.scanTurnEvals(ctx, f, by, func(e *turnEval) {
+		sink.eval = func(e *turnEval) {
 			if b := bucket(e.start); b >= 0 && b < n && e.name == evalName {
 				get(e.key, b).addEval(e)
 			}
-		})
-		if err != nil {
-			return nil, err
 		}
+	}
+	// Buckets of whole hours can take the hours' rollups.
+	p, usable := planRollup(f, by, by != "", by == "")
+	if err := s.readTurns(ctx, f, by, p, usable && iv%time.Hour == 0, sink); err != nil {
+		return nil, err
 	}
 	keys := make([]string, 0, len(series))
 	for k := range turns {

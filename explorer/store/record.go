@@ -1,11 +1,13 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"encoding/hex"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/traceai-go/traceai/explorer/internal/textquery"
 	"github.com/traceai-go/traceai/explorer/store/internal/record"
@@ -43,6 +45,15 @@ func init() {
 	}
 	record.BuildTrace = recordBuildTrace
 	record.NSTime = nsTime
+	record.RefreshHours = func(ctx context.Context, tx *sql.Tx, settle, budget time.Duration) (bool, error) {
+		_, more, err := refreshHours(ctx, tx, time.Now().Add(-settle).UnixNano(), budget)
+		return more, err
+	}
+	record.SetRollups = func(on bool) func() {
+		old := noRollups.Swap(!on)
+		return func() { noRollups.Store(old) }
+	}
+	record.RollupRowsRead = rollupRowsRead.Load
 	record.SetProbeDocs = func(n int) func() {
 		old := probeDocs
 		probeDocs = n

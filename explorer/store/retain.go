@@ -156,7 +156,7 @@ func (s *Store) deleteTraces(ctx context.Context, traces []queuedTrace, cut int6
 func (w *writer) runJob(r *writeReq) {
 	err := w.job(r.job)
 	if err != nil {
-		w.cfg.logger.Error("traceai explorer: retention batch failed", "err", err)
+		w.cfg.logger.Error("traceai explorer: writer job failed", "err", err)
 	}
 	r.done <- err
 	select {
@@ -213,6 +213,7 @@ func (t *txn) deleteTraces(traces []queuedTrace, cut int64) (int, error) {
 	var rows, docs, gone []int64
 	sessions, users := map[string]bool{}, map[string]bool{}
 	docSession := map[int64]string{}
+	hours := map[int64]bool{} // whose rollups change
 	err := t.lookupRows(goneTraceLookup, rowids, func(r *sql.Rows) error {
 		var rowid, start, doc int64
 		var id, session, user, spanRows string
@@ -224,6 +225,7 @@ func (t *txn) deleteTraces(traces []queuedTrace, cut int64) (int, error) {
 		}
 		gone = append(gone, rowid)
 		ids = append(ids, id)
+		hours[hourOf(start)] = true
 		rows = append(rows, parseRows(spanRows)...)
 		if doc != 0 {
 			docs = append(docs, doc)
@@ -266,6 +268,12 @@ func (t *txn) deleteTraces(traces []queuedTrace, cut int64) (int, error) {
 	}
 	if err := inChunks(docs, func(a []any) error { return t.exec(deleteSearchDocs, a...) }); err != nil {
 		return 0, fmt.Errorf("search documents: %w", err)
+	}
+	if err := t.markTraceHours(hours, judgedStarts, ids); err != nil {
+		return 0, fmt.Errorf("evaluations: %w", err)
+	}
+	if err := t.markHours(hours); err != nil {
+		return 0, err
 	}
 	pendingGone := 0
 	err = t.lookupIn(deleteOwnEvals, ids, func(r *sql.Rows) error {

@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is stored in PRAGMA user_version; bump it with a migration
 // step when the schema changes.
-const schemaVersion = 7
+const schemaVersion = 8
 
 // The spans table keeps every span as protobuf (data) plus its ids, start
 // time, scope and resource. Everything else about a span is read from data
@@ -63,9 +63,9 @@ CREATE TABLE IF NOT EXISTS traces (
 -- the latest turns of every session and user a batch touches.
 CREATE INDEX IF NOT EXISTS traces_session ON traces(session_id, start_ns, llm_ms);
 CREATE INDEX IF NOT EXISTS traces_user ON traces(user_id, start_ns, llm_ms);
--- No query orders all traces by time (pages list sessions); earlier versions
--- kept this index at a cost for every trace written.
-DROP INDEX IF EXISTS traces_start;
+-- The dashboard's rollups are recomputed an hour of turns at a time
+-- (rollup.go); schemas 3 to 7 had no index by start.
+CREATE INDEX IF NOT EXISTS traces_start ON traces(start_ns);
 
 CREATE TABLE IF NOT EXISTS sessions (
 	session_id    TEXT PRIMARY KEY,
@@ -226,8 +226,15 @@ func migrate(db *sql.DB, logger *slog.Logger) error {
 			return fmt.Errorf("migrate schema %d to 3: %w", v, err)
 		}
 	}
-	if _, err := tx.Exec(schema); err != nil {
+	if _, err := tx.Exec(schema + rollupSchema); err != nil {
 		return fmt.Errorf("create schema: %w", err)
+	}
+	if v > 0 && v < 8 {
+		// The turns stored before schema 8 have no rollups yet: their
+		// hours are marked for the writer to compute.
+		if _, err := tx.Exec(markAllHours); err != nil {
+			return fmt.Errorf("migrate to schema 8: %w", err)
+		}
 	}
 	// Columns of later schemas, missing from an older database's tables
 	// (schema creates only missing tables). Rows stored before keep the

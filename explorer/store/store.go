@@ -60,10 +60,12 @@ type Store struct {
 	retainQ retainQueue
 
 	searchEnd chan struct{} // indexExisting is done
-	closeOnce sync.Once
-	closeErr  error
-	mu        sync.RWMutex // guards closed against sends racing Close
-	closed    bool
+	// rollupStop ends rollupLoop, which closes rollupEnd.
+	rollupStop, rollupEnd chan struct{}
+	closeOnce             sync.Once
+	closeErr              error
+	mu                    sync.RWMutex // guards closed against sends racing Close
+	closed                bool
 }
 
 // Option configures Open.
@@ -160,11 +162,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 	cdb.SetMaxIdleConns(1)
 	cdb.SetConnMaxLifetime(0)
 	s := &Store{
-		path:      path,
-		cfg:       cfg,
-		rdb:       rdb,
-		w:         newWriter(cfg, path, wdb, cdb),
-		searchEnd: make(chan struct{}),
+		path:       path,
+		cfg:        cfg,
+		rdb:        rdb,
+		w:          newWriter(cfg, path, wdb, cdb),
+		searchEnd:  make(chan struct{}),
+		rollupStop: make(chan struct{}),
+		rollupEnd:  make(chan struct{}),
 	}
 	if cfg.synchronous == "FULL" {
 		var mode string
@@ -215,6 +219,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	go s.w.syncer()
 	go s.w.checkpointer()
+	go s.rollupLoop()
 	return s, nil
 }
 
@@ -225,6 +230,8 @@ func (s *Store) Path() string { return s.path }
 // database. Ingest calls after Close fail with ErrClosed.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.rollupStop)
+		<-s.rollupEnd
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()

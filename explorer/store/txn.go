@@ -13,6 +13,7 @@ type txn struct {
 	ctx     context.Context
 	stmts   map[string]*sql.Stmt
 	evals   bool              // the batch has evaluations
+	judged  []string          // traces given an evaluation (rollup marks)
 	facts   map[string]string // session facts written (see fact)
 	windows map[string]*latencyWindow
 	search  searchTxn

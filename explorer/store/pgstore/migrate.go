@@ -33,6 +33,7 @@ var migrations = []migration{
 	{4, schemaV4},
 	{5, schemaV5},
 	{6, schemaV6},
+	{7, schemaV7},
 }
 
 // SchemaVersion is the version Migrate brings a database to.
@@ -324,4 +325,35 @@ ALTER TABLE session_meta ADD COLUMN kind TEXT NOT NULL DEFAULT '';
 // dashboard's groups by span kind (SQLite's schema 7).
 const schemaV6 = `
 ALTER TABLE traces ADD COLUMN span_kinds TEXT NOT NULL DEFAULT '';
+`
+
+// schemaV7 holds the dashboard's hourly rollups and the marks of the hours
+// whose rollups are stale (SQLite's schema 8), with the index by start the
+// recomputation of an hour reads, and marks every hour stored before.
+const schemaV7 = `
+CREATE TABLE dash_hours (
+	hour          BIGINT NOT NULL,
+	dim           TEXT NOT NULL,
+	key           TEXT NOT NULL,
+	traces        BIGINT NOT NULL,
+	errors        BIGINT NOT NULL,
+	failed        BIGINT NOT NULL,
+	input_tokens  BIGINT NOT NULL,
+	output_tokens BIGINT NOT NULL,
+	total_tokens  BIGINT NOT NULL,
+	cost          DOUBLE PRECISION NOT NULL,
+	latency       BYTEA NOT NULL,
+	sessions      BYTEA NOT NULL,
+	users         BYTEA NOT NULL,
+	evals         TEXT NOT NULL,
+	PRIMARY KEY (dim, hour, key)
+);
+CREATE TABLE dash_dirty (
+	id   BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	hour BIGINT NOT NULL,
+	at   BIGINT NOT NULL
+);
+CREATE INDEX dash_dirty_hour ON dash_dirty(hour);
+CREATE INDEX traces_start ON traces(start_ns);
+INSERT INTO dash_dirty (hour, at) SELECT DISTINCT start_ns / 3600000000000, 0 FROM traces;
 `

@@ -132,6 +132,7 @@ func (s *Store) retain(ctx context.Context, limit int, cut int64, pick func(pgx.
 			return err
 		}
 		var batch pgx.Batch
+		batch.Queue(markGoneHours, gone, time.Now().UnixNano())
 		batch.Queue(`DELETE FROM spans WHERE trace_id = ANY($1)`, gone)
 		batch.Queue(`DELETE FROM turn_text WHERE trace_id = ANY($1)`, gone)
 		batch.Queue(`DELETE FROM evaluations WHERE trace_id = ANY($1) OR target_trace_id = ANY($1)`, gone)

@@ -38,6 +38,8 @@ type Store struct {
 	mu     sync.RWMutex // guards closed against writes racing Close
 	closed bool
 	wg     sync.WaitGroup // writes under way
+
+	rollupStop, rollupEnd chan struct{} // rollupLoop's end
 }
 
 var _ store.Backend = (*Store)(nil)
@@ -111,7 +113,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	// Reads through database/sql leave half the pool to writes.
 	db.SetMaxOpenConns(int(cfg.maxConns+1) / 2)
 	db.SetMaxIdleConns(int(cfg.maxConns+1) / 2)
-	s := &Store{cfg: cfg, pool: pool, db: db}
+	s := &Store{cfg: cfg, pool: pool, db: db, rollupStop: make(chan struct{}), rollupEnd: make(chan struct{})}
 	idx := &record.Index{HitsJoin: hitsJoin, Match: func(ctx context.Context, sr record.Search, limit int) ([]record.Hit, error) {
 		return s.match(ctx, sr, limit, "")
 	}}
@@ -122,6 +124,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, errors.New("pgstore: the store's shared reader is missing")
 	}
 	s.r = r
+	go s.rollupLoop()
 	return s, nil
 }
 
@@ -134,6 +137,8 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	close(s.rollupStop)
+	<-s.rollupEnd
 	s.wg.Wait()
 	err := s.db.Close()
 	s.pool.Close()

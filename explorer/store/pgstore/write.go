@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -159,6 +160,10 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 			sums[id] = b.Traces[id]
 		}
 	}
+	// The dashboard's rollups of the hours the traces were in are stale.
+	if _, err := tx.Exec(ctx, markOldHours, traceIDs, time.Now().UnixNano()); err != nil {
+		return fmt.Errorf("rollup marks: %w", err)
+	}
 	if err := putTraces(ctx, tx, traceIDs, sums, old); err != nil {
 		return err
 	}
@@ -204,6 +209,16 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	if err := putFacts(ctx, tx, b); err != nil {
 		return err
 	}
+	// And those the traces are in, those of the turns the batch's
+	// evaluations judge, and those of the sessions given tags (a tag
+	// groups every turn of its session).
+	tagged := map[string]bool{}
+	for _, f := range b.Tags {
+		tagged[f[0]] = true
+	}
+	if _, err := tx.Exec(ctx, markNewHours, traceIDs, sortedKeys(tagged), time.Now().UnixNano()); err != nil {
+		return fmt.Errorf("rollup marks: %w", err)
+	}
 	if err := refreshSessions(ctx, tx, sortedKeys(sessions)); err != nil {
 		return fmt.Errorf("sessions: %w", err)
 	}
@@ -212,6 +227,21 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	}
 	return nil
 }
+
+// The marks of the dashboard's stale hours (store's rollup.go).
+const (
+	markOldHours = `INSERT INTO dash_dirty (hour, at)
+	SELECT DISTINCT start_ns / 3600000000000, $2::bigint FROM traces WHERE trace_id = ANY($1) AND eval_only = 0`
+	markNewHours = `INSERT INTO dash_dirty (hour, at) SELECT h, $3::bigint FROM (
+	SELECT start_ns / 3600000000000 AS h FROM traces WHERE trace_id = ANY($1) AND eval_only = 0
+	UNION SELECT t.start_ns / 3600000000000 FROM evaluations e JOIN traces t ON t.trace_id = e.target_trace_id
+		WHERE e.trace_id = ANY($1)
+	UNION SELECT start_ns / 3600000000000 FROM traces WHERE session_id = ANY($2)) x`
+	markGoneHours = `INSERT INTO dash_dirty (hour, at) SELECT h, $2::bigint FROM (
+	SELECT start_ns / 3600000000000 AS h FROM traces WHERE trace_id = ANY($1)
+	UNION SELECT t.start_ns / 3600000000000 FROM evaluations e JOIN traces t ON t.trace_id = e.target_trace_id
+		WHERE e.trace_id = ANY($1)) x`
+)
 
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"IngestSplitOrderAndRetries", testIngestSplitOrderAndRetries},
 		{"Retention", testRetention},
 		{"Dashboard", testDashboard},
+		{"DashboardRollups", testDashboardRollups},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.f(t, open) })
 	}

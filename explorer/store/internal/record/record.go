@@ -188,6 +188,16 @@ var (
 	BuildTrace func(traceID string, spans []Stored, max int) any
 	// NSTime is a time as the Reader shows an int64 of nanoseconds.
 	NSTime func(ns int64) time.Time
+	// RefreshHours recomputes, in tx, the dashboard's rollups of the
+	// hours marked stale at least settle ago, for about budget; more tells
+	// that such hours are left.
+	RefreshHours func(ctx context.Context, tx *sql.Tx, settle, budget time.Duration) (more bool, err error)
+	// SetRollups turns the dashboard's reads of rollups on or off (off:
+	// every query scans the turns) and returns the restore: tests compare
+	// the two on every backend.
+	SetRollups func(on bool) (restore func())
+	// RollupRowsRead counts the rollup rows the dashboard's queries read.
+	RollupRowsRead func() int64
 	// SetProbeDocs sets how many matching turns a search reads before it
 	// lists sessions in order and checks their turns instead, and returns
 	// the restore: tests run the searches both ways on every backend.

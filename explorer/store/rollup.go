@@ -1,0 +1,424 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The dashboard reads hourly rollups of the turns instead of the turns:
+// per hour and per value of a low-cardinality dimension (every turn, model,
+// tag, prompt template and version), the counts and sums of Groups, a
+// latency histogram, the sessions and users seen and the evaluations'
+// sums. Ingest and retention only mark the hours they change (dash_dirty,
+// a few rows per batch); the writer recomputes a marked hour from its turns
+// once it has been quiet for a while, with the very code that answers a
+// query by scanning. A query reads the rollups of the clean hours and scans
+// the turns of marked hours and of the partial hours at the ends of its
+// range, so its answer never waits for the writer.
+
+const hourNS = int64(time.Hour)
+
+// rollupSchema holds the rollups and the marks. A mark is a row, never an
+// update, so that writers on PostgreSQL do not queue on the hour's row.
+const rollupSchema = `
+CREATE TABLE IF NOT EXISTS dash_hours (
+	hour          INTEGER NOT NULL,
+	dim           TEXT NOT NULL,
+	key           TEXT NOT NULL,
+	traces        INTEGER NOT NULL,
+	errors        INTEGER NOT NULL,
+	failed        INTEGER NOT NULL,
+	input_tokens  INTEGER NOT NULL,
+	output_tokens INTEGER NOT NULL,
+	total_tokens  INTEGER NOT NULL,
+	cost          REAL NOT NULL,
+	latency       BLOB NOT NULL,
+	sessions      BLOB NOT NULL,
+	users         BLOB NOT NULL,
+	evals         TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS dash_hours_key ON dash_hours(dim, hour, key);
+CREATE TABLE IF NOT EXISTS dash_dirty (
+	id   INTEGER PRIMARY KEY,
+	hour INTEGER NOT NULL,
+	at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dash_dirty_hour ON dash_dirty(hour);
+`
+
+// markAllHours marks every hour holding a trace (a database from before
+// the rollups).
+const markAllHours = `INSERT INTO dash_dirty (hour, at) SELECT DISTINCT start_ns / 3600000000000, 0 FROM traces`
+
+// rollupDims are the dimensions kept per hour; "" is every turn.
+var rollupDims = []string{"", GroupByModel, GroupByTag, GroupByPromptTemplate, GroupByPromptTemplateVersion}
+
+// Refresh pacing: an hour is recomputed once no mark has come for
+// rollupSettle, at most rollupBudget of work per writer job, looked for
+// every rollupEvery.
+const (
+	rollupSettle = 5 * time.Second
+	rollupBudget = 50 * time.Millisecond
+	rollupEvery  = 2 * time.Second
+	rollupHours  = 64 // hours looked at per job
+)
+
+func hourOf(ns int64) int64 {
+	h := ns / hourNS
+	if ns < 0 && ns%hourNS != 0 {
+		h--
+	}
+	return h
+}
+
+// hourRow is a dash_hours row.
+type hourRow struct {
+	hour                                   int64
+	dim, key                               string
+	traces, errors, failed, in, out, total int64
+	cost                                   float64
+	latency, sessions, users               []byte
+	evals                                  string
+}
+
+// evalSums is an evaluation's part of a rollup row.
+type evalSums struct {
+	Count  int            `json:"n"`
+	Scored int            `json:"s"`
+	Sum    float64        `json:"sum"`
+	Labels map[string]int `json:"l,omitempty"`
+}
+
+// rowOf is the rollup of the turns accumulated in a.
+func rowOf(hour int64, dim, key string, a *acc) hourRow {
+	r := hourRow{hour: hour, dim: dim, key: key, traces: a.traces, errors: a.errors, failed: a.failed,
+		in: a.in, out: a.out, total: a.total, cost: a.cost, evals: "{}"}
+	var h latHist
+	for _, ms := range a.durations {
+		h.add(ms)
+	}
+	r.latency = h.encode()
+	r.sessions = joinIDs(a.sessions)
+	r.users = joinIDs(a.users)
+	if len(a.evals) > 0 {
+		sums := make(map[string]evalSums, len(a.evals))
+		for name, e := range a.evals {
+			sums[name] = evalSums{Count: e.count, Scored: e.scored, Sum: e.sum, Labels: e.labels}
+		}
+		b, _ := json.Marshal(sums) // maps of strings and numbers: no error
+		r.evals = string(b)
+	}
+	return r
+}
+
+// joinIDs writes a set of ids, sorted, separated by NUL (which ids read
+// from OTLP strings may hold only if they are not valid UTF-8 text; such an
+// id counts as two, harmlessly).
+func joinIDs(set map[string]struct{}) []byte {
+	ids := slices.Sorted(maps.Keys(set))
+	return []byte(strings.Join(ids, "\x00"))
+}
+
+// addRow adds a rollup row to a, whose durations go to a histogram; sets tells
+// whether the sessions and users are needed.
+func (a *acc) addRow(r *hourRow, sets bool) error {
+	if a.hist == nil {
+		a.hist = &latHist{}
+		for _, ms := range a.durations {
+			a.hist.add(ms)
+		}
+		a.durations = nil
+	}
+	a.traces += r.traces
+	a.errors += r.errors
+	a.failed += r.failed
+	a.in += r.in
+	a.out += r.out
+	a.total += r.total
+	a.cost += r.cost
+	if err := a.hist.decode(r.latency); err != nil {
+		return err
+	}
+	if sets {
+		addIDs(a.sessions, r.sessions)
+		addIDs(a.users, r.users)
+	}
+	if r.evals != "{}" && r.evals != "" {
+		var sums map[string]evalSums
+		if err := json.Unmarshal([]byte(r.evals), &sums); err != nil {
+			return fmt.Errorf("store: rollup evaluations: %w", err)
+		}
+		if a.evals == nil {
+			a.evals = map[string]*evalAcc{}
+		}
+		for name, s := range sums {
+			e := a.evals[name]
+			if e == nil {
+				e = &evalAcc{labels: map[string]int{}}
+				a.evals[name] = e
+			}
+			e.count += s.Count
+			e.scored += s.Scored
+			e.sum += s.Sum
+			for l, n := range s.Labels {
+				e.labels[l] += n
+			}
+		}
+	}
+	return nil
+}
+
+func addIDs(set map[string]struct{}, b []byte) {
+	for len(b) > 0 {
+		i := strings.IndexByte(string(b), 0)
+		if i < 0 {
+			i = len(b)
+		}
+		set[string(b[:i])] = struct{}{}
+		b = b[min(i+1, len(b)):]
+	}
+}
+
+// computeHour is the rollup rows of one hour, from its turns read through
+// q.
+func computeHour(ctx context.Context, q queryer, hour int64) ([]hourRow, error) {
+	f := TurnFilter{Since: time.Unix(0, hour*hourNS), Until: time.Unix(0, (hour+1)*hourNS)}
+	var out []hourRow
+	for _, dim := range rollupDims {
+		accs := map[string]*acc{}
+		err := scanTurns(ctx, q, f, dim, func(t *turn) {
+			a := accs[t.key]
+			if a == nil {
+				a = newAcc()
+				accs[t.key] = a
+			}
+			a.add(t)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(accs) == 0 {
+			continue // no turn in the hour: no evaluation of one either
+		}
+		err = scanTurnEvals(ctx, q, f, dim, func(e *turnEval) {
+			if a := accs[e.key]; a != nil {
+				a.addEval(e)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range slices.Sorted(maps.Keys(accs)) {
+			out = append(out, rowOf(hour, dim, k, accs[k]))
+		}
+	}
+	return out, nil
+}
+
+// refreshHours recomputes, in tx, the rollups of the marked hours whose
+// latest mark is at or before settled (ns), until budget is spent. It
+// returns the hours done and whether settled marked hours are left. Only
+// the marks read before an hour's turns are deleted: an hour marked again
+// meanwhile stays marked.
+func refreshHours(ctx context.Context, tx *sql.Tx, settled int64, budget time.Duration) (int, bool, error) {
+	start := time.Now()
+	hours, err := int64s(ctx, tx, `SELECT hour FROM dash_dirty GROUP BY hour HAVING max(at) <= ? ORDER BY hour LIMIT ?`, settled, rollupHours)
+	if err != nil {
+		return 0, false, fmt.Errorf("rollup marks: %w", err)
+	}
+	for i, h := range hours {
+		if i > 0 && time.Since(start) > budget {
+			return i, true, nil
+		}
+		ids, err := int64s(ctx, tx, `SELECT id FROM dash_dirty WHERE hour = ?`, h)
+		if err != nil {
+			return i, false, fmt.Errorf("rollup marks: %w", err)
+		}
+		rows, err := computeHour(ctx, tx, h)
+		if err != nil {
+			return i, false, fmt.Errorf("rollup of hour %d: %w", h, err)
+		}
+		for _, dim := range rollupDims {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM dash_hours WHERE dim = ? AND hour = ?`, dim, h); err != nil {
+				return i, false, fmt.Errorf("rollup of hour %d: %w", h, err)
+			}
+		}
+		for _, r := range rows {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO dash_hours (hour, dim, key, traces, errors, failed,
+				input_tokens, output_tokens, total_tokens, cost, latency, sessions, users, evals)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.hour, r.dim, r.key, r.traces, r.errors, r.failed,
+				r.in, r.out, r.total, r.cost, r.latency, r.sessions, r.users, r.evals); err != nil {
+				return i, false, fmt.Errorf("rollup of hour %d: %w", h, err)
+			}
+		}
+		if err := inChunks(ids, func(a []any) error {
+			_, err := tx.ExecContext(ctx, `DELETE FROM dash_dirty WHERE id IN (?`+strings.Repeat(",?", len(a)-1)+`)`, a...)
+			return err
+		}); err != nil {
+			return i, false, fmt.Errorf("rollup marks: %w", err)
+		}
+	}
+	return len(hours), len(hours) == rollupHours, nil
+}
+
+func int64s(ctx context.Context, q queryer, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// markHours marks hours changed by the transaction.
+func (t *txn) markHours(hours map[int64]bool) error {
+	if len(hours) == 0 {
+		return nil
+	}
+	at := time.Now().UnixNano()
+	args := make([]any, 0, 2*len(hours))
+	for _, h := range slices.Sorted(maps.Keys(hours)) {
+		args = append(args, h, at)
+	}
+	for len(args) > 0 {
+		n := min(len(args)/2, 256)
+		q := `INSERT INTO dash_dirty (hour, at) VALUES (?, ?)` + strings.Repeat(", (?, ?)", n-1)
+		if _, err := t.tx.ExecContext(t.ctx, q, args[:2*n]...); err != nil {
+			return fmt.Errorf("rollup marks: %w", err)
+		}
+		args = args[2*n:]
+	}
+	return nil
+}
+
+// markBatch marks the hours whose rollups a batch made stale: those its
+// traces were and are in, those of the turns its evaluations judge, and
+// those of the earlier turns of sessions given a new tag.
+func (t *txn) markBatch(changes []traceChange, plan *aggPlan) error {
+	hours := map[int64]bool{}
+	for i := range changes {
+		c := &changes[i]
+		if c.existed && !c.old.evalOnly {
+			hours[hourOf(c.old.a.start)] = true
+		}
+		if !c.new.evalOnly {
+			hours[hourOf(c.new.start)] = true
+		}
+	}
+	if err := t.markTraceHours(hours, traceStarts, t.judged); err != nil {
+		return fmt.Errorf("rollup marks: %w", err)
+	}
+	for _, id := range slices.Sorted(maps.Keys(t.newRows)) {
+		if e := plan.sessions[id]; e == nil || !e.had {
+			continue // a new session: its turns are the batch's
+		}
+		rows, err := t.query(sessionStarts, id)
+		if err != nil {
+			return fmt.Errorf("rollup marks: %w", err)
+		}
+		for rows.Next() {
+			var start int64
+			if err := rows.Scan(&start); err != nil {
+				rows.Close()
+				return fmt.Errorf("rollup marks: %w", err)
+			}
+			hours[hourOf(start)] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("rollup marks: %w", err)
+		}
+	}
+	return t.markHours(hours)
+}
+
+const sessionStarts = `SELECT start_ns FROM traces WHERE session_id = ?`
+
+// markTraceHours adds to hours the hours of the turns the query (with one
+// list of trace ids, lookupN wide) returns the start of.
+func (t *txn) markTraceHours(hours map[int64]bool, q string, ids []string) error {
+	return t.lookupIn(q, ids, func(r *sql.Rows) error {
+		var start int64
+		if err := r.Scan(&start); err != nil {
+			return err
+		}
+		hours[hourOf(start)] = true
+		return nil
+	})
+}
+
+var (
+	traceStarts = `SELECT start_ns FROM traces WHERE trace_id IN (?` + strings.Repeat(",?", lookupN-1) + `)`
+	// judgedStarts are the starts of the turns judged by evaluations in
+	// the traces listed.
+	judgedStarts = `SELECT t.start_ns FROM evaluations e JOIN traces t ON t.trace_id = e.target_trace_id
+	WHERE e.trace_id IN (?` + strings.Repeat(",?", lookupN-1) + `)`
+)
+
+// refreshRollups has the writer recompute settled marked hours, one job
+// of at most rollupBudget at a time, until none is left.
+func (s *Store) refreshRollups(ctx context.Context, settle time.Duration) error {
+	for {
+		var more bool
+		req := &writeReq{done: make(chan error, 1), job: func(t *txn) error {
+			var err error
+			_, more, err = refreshHours(t.ctx, t.tx, time.Now().Add(-settle).UnixNano(), rollupBudget)
+			return err
+		}}
+		if err := s.submit(ctx, req); err != nil || !more {
+			return err
+		}
+	}
+}
+
+// RefreshRollups recomputes the dashboard's hourly rollups of every hour
+// marked stale, now. The store does it in the background for hours that
+// have been quiet for a few seconds, and queries scan the turns of the
+// hours still marked, so calling it changes no answer: it makes the next
+// queries read rollups instead of turns (tests and benchmarks call it).
+func (s *Store) RefreshRollups(ctx context.Context) error {
+	return s.refreshRollups(ctx, 0)
+}
+
+// rollupLoop refreshes the rollups every rollupEvery until Close.
+func (s *Store) rollupLoop() {
+	defer close(s.rollupEnd)
+	tick := time.NewTicker(rollupEvery)
+	defer tick.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-s.rollupStop
+		cancel()
+	}()
+	for {
+		select {
+		case <-s.rollupStop:
+			return
+		case <-tick.C:
+		}
+		var marked int
+		err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM dash_dirty LIMIT 1)`).Scan(&marked)
+		if err == nil && marked > 0 {
+			err = s.refreshRollups(ctx, rollupSettle)
+		}
+		if err != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) {
+			s.cfg.logger.Error("traceai explorer: dashboard rollups failed", "err", err)
+		}
+	}
+}
