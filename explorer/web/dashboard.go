@@ -260,12 +260,23 @@ func groupTable(g *store.Groups, metrics []dashMetric, since, until time.Time) (
 	for _, m := range metrics {
 		cols = append(cols, m.Label)
 	}
+	// A column of latencies reads in one unit: its largest value's.
+	var lats []float64
+	for _, x := range append([]store.GroupStats{g.Total}, g.Groups...) {
+		if v, ok := x.Value("latency_p95"); ok {
+			lats = append(lats, v)
+		}
+	}
+	unit := unitFor(lats...)
 	cells := func(x *store.GroupStats) []dashCell {
 		out := []dashCell{{Value: fmtInt(x.Sessions)}}
 		for _, m := range metrics {
 			c := dashCell{Value: "—"}
 			if v, ok := x.Value(m.Key); ok {
 				c.Value = fmtDash(m.Key, v)
+				if m.Key == "latency_p95" {
+					c.Value = fmtDurIn(unit, v)
+				}
 			}
 			out = append(out, c)
 		}

@@ -2,11 +2,14 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/traceai-go/traceai/explorer/store"
 	"github.com/traceai-go/traceai/internal/browsertest"
 	"golang.org/x/net/html"
 )
@@ -111,4 +114,17 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Errorf("after following the bar: %+v (bar %s)", list, chart.Bars[0].Href)
 	}
 	t.Logf("screenshots in %s", dir)
+}
+
+// TestGroupTableOneLatencyUnit checks that the groups table prints a
+// column of latencies in one unit, its largest value's.
+func TestGroupTableOneLatencyUnit(t *testing.T) {
+	g := &store.Groups{By: store.GroupByModel, Total: store.GroupStats{Traces: 3, P95LatencyMS: 2400},
+		Groups: []store.GroupStats{{Key: "a", Traces: 2, P95LatencyMS: 2400}, {Key: "b", Traces: 1, P95LatencyMS: 120}}}
+	_, rows, total := groupTable(g, []dashMetric{{"latency_p95", "Latency p95", "up"}}, t0, t0.Add(time.Hour))
+	got := []string{rows[0].Cells[1].Value, rows[1].Cells[1].Value, total[1].Value}
+	want := []string{"2.4 s", "0.12 s", "2.4 s"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("latency cells %q, want %q", got, want)
+	}
 }
