@@ -134,7 +134,7 @@ func scanTurnEvals(ctx context.Context, q queryer, f TurnFilter, by string, fn f
 
 // acc accumulates the figures of a set of turns.
 type acc struct {
-	sessions, users        map[string]struct{}
+	sessions, users        idSet
 	traces, errors, failed int64
 	spans                  int64 // of the group's span kind (GroupBySpanKind)
 	in, out, total         int64
@@ -153,7 +153,7 @@ type evalAcc struct {
 }
 
 func newAcc() *acc {
-	return &acc{sessions: map[string]struct{}{}, users: map[string]struct{}{}}
+	return &acc{}
 }
 
 func (a *acc) add(t *turn) {
@@ -176,10 +176,10 @@ func (a *acc) addKind(t *turn, spans, errs int, ms []float64) {
 
 func (a *acc) addTurn(t *turn, errored bool) {
 	if t.session != "" {
-		a.sessions[t.session] = struct{}{}
+		a.sessions.add(t.session)
 	}
 	if t.user != "" {
-		a.users[t.user] = struct{}{}
+		a.users.add(t.user)
 	}
 	a.traces++
 	if errored {
@@ -214,7 +214,7 @@ func (a *acc) addEval(e *turnEval) {
 }
 
 func (a *acc) stats(key string) GroupStats {
-	g := GroupStats{Key: key, Sessions: int64(len(a.sessions)), Traces: a.traces, Spans: a.spans, Errors: a.errors,
+	g := GroupStats{Key: key, Sessions: int64(a.sessions.len()), Traces: a.traces, Spans: a.spans, Errors: a.errors,
 		Failed: a.failed, InputTokens: a.in, OutputTokens: a.out, TotalTokens: a.total, Cost: a.cost,
 		Evaluations: map[string]EvalAggregate{}}
 	if a.traces > 0 {
@@ -350,9 +350,9 @@ func (s *Store) Groups(ctx context.Context, q GroupQuery) (*Groups, error) {
 		},
 		row: func(r *hourRow, isTotal bool) error {
 			if isTotal {
-				return total.addRow(r, true)
+				return total.addRow(r, true, false)
 			}
-			return group(r.key).addRow(r, true)
+			return group(r.key).addRow(r, true, false)
 		},
 	}
 	// The turns of a clean hour come from its rollups, the total's from
@@ -369,7 +369,7 @@ func (s *Store) Groups(ctx context.Context, q GroupQuery) (*Groups, error) {
 		err := s.readTurns(ctx, q.TurnFilter, "", p, usable, turnSink{
 			turn: total.add,
 			eval: total.addEval,
-			row:  func(r *hourRow, _ bool) error { return total.addRow(r, true) },
+			row:  func(r *hourRow, _ bool) error { return total.addRow(r, true, false) },
 		})
 		if err != nil {
 			return nil, err

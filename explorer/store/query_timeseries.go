@@ -102,7 +102,6 @@ func (s *Store) Timeseries(ctx context.Context, q TimeseriesQuery) (*Timeseries,
 		return s[b]
 	}
 	turns := map[string]int64{} // turns per key, to keep the largest series
-	sets := q.Metric == "sessions" || q.Metric == "users"
 	sink := turnSink{
 		turn: func(t *turn) {
 			if b := bucket(t.start); b >= 0 && b < n {
@@ -118,7 +117,7 @@ func (s *Store) Timeseries(ctx context.Context, q TimeseriesQuery) (*Timeseries,
 				return nil
 			}
 			turns[r.key] += r.traces
-			return get(r.key, b).addRow(r, sets)
+			return get(r.key, b).addRow(r, q.Metric == "sessions", q.Metric == "users")
 		},
 	}
 	if isEval {
@@ -176,9 +175,9 @@ func point(t time.Time, a *acc, metric, evalName string) Point {
 	p.Samples = a.traces
 	switch metric {
 	case "sessions":
-		p.Value = v(float64(len(a.sessions)))
+		p.Value = v(float64(a.sessions.len()))
 	case "users":
-		p.Value = v(float64(len(a.users)))
+		p.Value = v(float64(a.users.len()))
 	case "traces":
 		p.Value = v(float64(a.traces))
 	case "errors":

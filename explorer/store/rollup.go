@@ -105,8 +105,8 @@ func rowOf(hour int64, dim, key string, a *acc) hourRow {
 		h.add(ms)
 	}
 	r.latency = h.encode()
-	r.sessions = joinIDs(a.sessions)
-	r.users = joinIDs(a.users)
+	r.sessions = a.sessions.encode()
+	r.users = a.users.encode()
 	if len(a.evals) > 0 {
 		sums := make(map[string]evalSums, len(a.evals))
 		for name, e := range a.evals {
@@ -118,17 +118,9 @@ func rowOf(hour int64, dim, key string, a *acc) hourRow {
 	return r
 }
 
-// joinIDs writes a set of ids, sorted, separated by NUL (which ids read
-// from OTLP strings may hold only if they are not valid UTF-8 text; such an
-// id counts as two, harmlessly).
-func joinIDs(set map[string]struct{}) []byte {
-	ids := slices.Sorted(maps.Keys(set))
-	return []byte(strings.Join(ids, "\x00"))
-}
-
-// addRow adds a rollup row to a, whose durations go to a histogram; sets tells
-// whether the sessions and users are needed.
-func (a *acc) addRow(r *hourRow, sets bool) error {
+// addRow adds a rollup row to a, whose durations go to a histogram; the
+// sessions and users are read only when asked for.
+func (a *acc) addRow(r *hourRow, sessions, users bool) error {
 	if a.hist == nil {
 		a.hist = &latHist{}
 		for _, ms := range a.durations {
@@ -146,9 +138,15 @@ func (a *acc) addRow(r *hourRow, sets bool) error {
 	if err := a.hist.decode(r.latency); err != nil {
 		return err
 	}
-	if sets {
-		addIDs(a.sessions, r.sessions)
-		addIDs(a.users, r.users)
+	if sessions {
+		if err := a.sessions.addHashes(r.sessions); err != nil {
+			return err
+		}
+	}
+	if users {
+		if err := a.users.addHashes(r.users); err != nil {
+			return err
+		}
 	}
 	if r.evals != "{}" && r.evals != "" {
 		var sums map[string]evalSums
@@ -173,17 +171,6 @@ func (a *acc) addRow(r *hourRow, sets bool) error {
 		}
 	}
 	return nil
-}
-
-func addIDs(set map[string]struct{}, b []byte) {
-	for len(b) > 0 {
-		i := strings.IndexByte(string(b), 0)
-		if i < 0 {
-			i = len(b)
-		}
-		set[string(b[:i])] = struct{}{}
-		b = b[min(i+1, len(b)):]
-	}
 }
 
 // computeHour is the rollup rows of one hour, from its turns read through
