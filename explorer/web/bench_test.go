@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/traceai-go/traceai/explorer/store"
+	"github.com/traceai-go/traceai/explorer/store/storetest"
 	"github.com/traceai-go/traceai/fi"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -116,6 +117,33 @@ func BenchmarkSessionPage(b *testing.B) {
 		h.ServeHTTP(rec, req)
 		if rec.Code != 200 {
 			b.Fatal(rec.Code)
+		}
+	}
+}
+
+// BenchmarkDashboardPage renders the dashboard (range 30 days, groups by
+// model and by tag: two groups queries, one series per chart) on the
+// 1,000,000-span store spread over 30 days, with the hourly rollups and,
+// as the baseline in the same run, scanning the turns. Issue 22 aims at
+// under 200 ms.
+func BenchmarkDashboardPage(b *testing.B) {
+	o := storetest.DashboardLoad()
+	st := storetest.BulkStore(b, fmt.Sprintf("traceai-bench-dash-v2-%d.db", o.Sessions), o)
+	end := o.Start.Add(o.Over)
+	h := New(st, withClock(func() time.Time { return end }), WithOverviewTTL(time.Hour))
+	for _, mode := range []string{"rollups", "scan"} {
+		for _, by := range []string{"model", "tag"} {
+			b.Run(mode+"/by="+by, func(b *testing.B) {
+				defer storetest.SetRollups(mode == "rollups")()
+				req := httptest.NewRequest(http.MethodGet, "/dashboard?range=30d&by="+by, nil)
+				for b.Loop() {
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK {
+						b.Fatal(rec.Code, rec.Body.String())
+					}
+				}
+			})
 		}
 	}
 }

@@ -193,7 +193,10 @@ type BatchOptions struct {
 	// and RETRIEVER children.
 	SpansPerTurn int
 	Start        time.Time
-	Seed         uint64
+	// Over, when set, spreads the sessions' starts evenly over this long
+	// from Start (otherwise a session starts 7 s after the one before).
+	Over time.Duration
+	Seed uint64
 }
 
 // Batch generates the whole load as OTLP, calling yield with batches of
@@ -241,6 +244,9 @@ func Batch(o BatchOptions, batchSize int, yield func([]*tracepb.ResourceSpans) e
 		uid := fmt.Sprintf("user-%04d", s%o.Users)
 		model := models[s%len(models)]
 		at := o.Start.Add(time.Duration(s) * 7 * time.Second)
+		if o.Over > 0 {
+			at = o.Start.Add(time.Duration(int64(o.Over) / int64(o.Sessions) * int64(s)))
+		}
 		ctxAttrs := []*commonpb.KeyValue{str(string(semconv.SessionID), sid), str(string(semconv.UserID), uid),
 			strs(string(semconv.TagTags), "synth", fmt.Sprintf("cohort-%d", s%5)),
 			str(string(semconv.Metadata), fmt.Sprintf(`{"plan": "%s", "region": "eu"}`, []string{"free", "pro"}[s%2]))}

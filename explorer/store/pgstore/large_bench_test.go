@@ -43,3 +43,30 @@ func BenchmarkSessionsQueryLarge(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDashboardLarge runs the dashboard's queries (BenchmarkDashboard
+// of the SQLite store) on a PostgreSQL store of 1,000,000 spans over 30
+// days, from the rollups and by scanning. It runs only with
+// TRACEAI_BENCH_PG_LARGE=1.
+func BenchmarkDashboardLarge(b *testing.B) {
+	if os.Getenv("TRACEAI_BENCH_PG_LARGE") == "" {
+		b.Skip("set TRACEAI_BENCH_PG_LARGE=1 to build a 1,000,000-span PostgreSQL store")
+	}
+	st := openPG(b, pgtest.DSN(b))
+	ctx := context.Background()
+	start := time.Now()
+	err := synth.Batch(storetest.DashboardLoad(), 512, func(rs []*tracepb.ResourceSpans) error {
+		_, err := st.Ingest(ctx, rs)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("stored 1,000,000 spans in %v", time.Since(start).Round(time.Second))
+	start = time.Now()
+	if err := st.RefreshRollups(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("rollups of the hours still stale computed in %v", time.Since(start).Round(time.Millisecond))
+	storetest.BenchDashboard(b, st)
+}

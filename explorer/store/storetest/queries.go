@@ -53,7 +53,7 @@ func PageQueries(tb testing.TB, st store.Reader) []PageQuery {
 			return err
 		}},
 		{"overview", func(ctx context.Context) error { _, err := st.Overview(ctx); return err }},
-		// The dashboard reads every turn of its range.
+		// The dashboard's, also in DashboardQueries.
 		{"dashboard/groups-model", func(ctx context.Context) error {
 			_, err := st.Groups(ctx, store.GroupQuery{By: store.GroupByModel})
 			return err
@@ -66,5 +66,58 @@ func PageQueries(tb testing.TB, st store.Reader) []PageQuery {
 			_, err := st.Groups(ctx, store.GroupQuery{By: store.GroupByModel, TurnFilter: store.TurnFilter{Since: dayAgo}})
 			return err
 		}},
+	}
+}
+
+// DashboardQueries returns the dashboard's queries over the whole range of
+// st's turns, unfiltered unless named: groups by model and by tag, an
+// hourly series of the error rate, a daily series of sessions per model
+// and an hourly p95 of one model. BenchmarkDashboard of every backend runs
+// them, from the rollups and by scanning.
+func DashboardQueries(tb testing.TB, st store.Reader) []PageQuery {
+	tb.Helper()
+	ov, err := st.Overview(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	span := store.TurnFilter{Since: ov.First, Until: ov.Last.Add(time.Second)}
+	tb.Logf("%d turns over %v", ov.Traces, ov.Last.Sub(ov.First).Round(time.Hour))
+	one := span
+	one.Model = "gpt-4o"
+	groups := func(by string) func(context.Context) error {
+		return func(ctx context.Context) error {
+			_, err := st.Groups(ctx, store.GroupQuery{TurnFilter: span, By: by})
+			return err
+		}
+	}
+	series := func(q store.TimeseriesQuery) func(context.Context) error {
+		return func(ctx context.Context) error { _, err := st.Timeseries(ctx, q); return err }
+	}
+	return []PageQuery{
+		{"groups-model", groups(store.GroupByModel)},
+		{"groups-tag", groups(store.GroupByTag)},
+		{"timeseries-hourly", series(store.TimeseriesQuery{TurnFilter: span, Metric: "error_rate", Interval: time.Hour})},
+		{"timeseries-sessions-daily-by-model", series(store.TimeseriesQuery{TurnFilter: span, Metric: "sessions",
+			Interval: 24 * time.Hour, GroupBy: store.GroupByModel})},
+		{"timeseries-p95-hourly-one-model", series(store.TimeseriesQuery{TurnFilter: one, Metric: "latency_p95", Interval: time.Hour})},
+	}
+}
+
+// BenchDashboard runs DashboardQueries from the rollups and, as the
+// baseline in the same run, by scanning the turns.
+func BenchDashboard(b *testing.B, st store.Reader) {
+	qs := DashboardQueries(b, st)
+	ctx := context.Background()
+	for _, mode := range []string{"rollups", "scan"} {
+		for _, q := range qs {
+			b.Run(mode+"/"+q.Name, func(b *testing.B) {
+				defer SetRollups(mode == "rollups")()
+				for b.Loop() {
+					if err := q.Run(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -255,3 +255,8 @@ func near(a, b float64, percentile bool) bool {
 	}
 	return math.Abs(a-b) <= tol
 }
+
+// SetRollups turns the dashboard's reads of hourly rollups on or off (off:
+// every query scans the turns) and returns the restore, for benchmarks
+// that compare the two.
+func SetRollups(on bool) (restore func()) { return record.SetRollups(on) }
