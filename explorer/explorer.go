@@ -133,11 +133,12 @@ func (x *Explorer) Store() store.Backend { return x.store }
 // /v1/traces), as served on HTTPAddr.
 func (x *Explorer) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/", x.guard.API(newAPI(x.store, x.log)))
+	mux.HandleFunc("GET /api/health", x.serveHealth)
+	mux.Handle("/api/", x.guard.API(x.healthy(newAPI(x.store, x.log))))
 	mux.Handle("/v1/traces", x.otlpHandler())
 	pages := http.NewServeMux()
 	mountUI(pages, x.store, x.log)
-	mux.Handle("/", x.guard.Pages(pages))
+	mux.Handle("/", x.guard.Pages(x.healthy(pages)))
 	return secure(mux)
 }
 

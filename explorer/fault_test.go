@@ -193,8 +193,31 @@ func TestDatabaseDeleted503(t *testing.T) {
 	if resp, b := postResp(t, x.OTLPHTTPEndpoint()+"/v1/traces", body); resp.StatusCode != http.StatusOK {
 		t.Fatalf("before: %d %q", resp.StatusCode, b)
 	}
+	status := func(path string) int {
+		resp, err := http.Get(x.UIURL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, p := range []string{"/api/health", "/", "/api/sessions"} {
+		if c := status(p); c != http.StatusOK {
+			t.Errorf("before: %s answers %d", p, c)
+		}
+	}
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		os.Remove(path + suffix)
+	}
+	// The pages and the API look at the file at most once a second.
+	deadline := time.Now().Add(5 * time.Second)
+	for status("/api/health") != http.StatusServiceUnavailable && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, p := range []string{"/api/health", "/", "/api/sessions", "/dashboard"} {
+		if c := status(p); c != http.StatusServiceUnavailable {
+			t.Errorf("after the file was deleted: %s answers %d, want 503", p, c)
+		}
 	}
 	resp, b := postResp(t, x.OTLPHTTPEndpoint()+"/v1/traces", body)
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !bytes.Contains(b, []byte("deleted or replaced")) {

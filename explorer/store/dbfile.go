@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
+	"time"
 )
 
 // ErrDatabaseGone is returned by Ingest once the database file has been
@@ -52,4 +54,35 @@ func (f *dbFile) check(log *slog.Logger) error {
 	}
 	log.Error("traceai explorer: the database file was deleted or replaced; refusing spans until restarted", "path", f.path)
 	return f.gone
+}
+
+// healthEvery is how often Health looks at the database's path: a stat
+// per page view or API call would cost more than it tells.
+const healthEvery = time.Second
+
+// healthWatch is the readers' look at the database file: Health may be
+// called from any goroutine, while the writer's dbFile is its own.
+type healthWatch struct {
+	mu   sync.Mutex
+	file *dbFile
+	last time.Time
+	err  error
+}
+
+// Health returns ErrDatabaseGone (wrapped) once the database file was
+// deleted or replaced under the running store: the store then refuses
+// spans, and what it still shows is a file nobody can open again. It
+// looks at the path at most once a second.
+func (s *Store) Health() error {
+	h := &s.health
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.file == nil || h.err != nil {
+		return h.err
+	}
+	if now := time.Now(); now.Sub(h.last) >= healthEvery {
+		h.last = now
+		h.err = h.file.check(s.cfg.logger)
+	}
+	return h.err
 }

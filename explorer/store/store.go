@@ -58,6 +58,8 @@ type Store struct {
 	w *writer
 	// retainQ are the traces found for retention and not deleted yet.
 	retainQ retainQueue
+	// health watches the database file for Health.
+	health healthWatch
 
 	searchEnd chan struct{} // indexExisting is done
 	// rollupStop ends rollupLoop, which closes rollupEnd.
@@ -169,6 +171,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		searchEnd:  make(chan struct{}),
 		rollupStop: make(chan struct{}),
 		rollupEnd:  make(chan struct{}),
+		health:     healthWatch{file: watchFile(path)},
 	}
 	if cfg.synchronous == "FULL" {
 		var mode string
