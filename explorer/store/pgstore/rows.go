@@ -262,7 +262,7 @@ func putEvaluations(ctx context.Context, tx pgx.Tx, b *record.Batch, traceIDs []
 
 // putFacts writes the sessions' tags, models and metadata (the latest
 // value of a key wins).
-func putFacts(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
+func putFacts(ctx context.Context, tx pgx.Tx, b *record.Batch) (tagged []string, err error) {
 	// In one order, as the locks: another writer may insert the same rows.
 	slices.SortFunc(b.Tags, func(x, y [2]string) int { return cmp.Compare(x[0]+"\x00"+x[1], y[0]+"\x00"+y[1]) })
 	slices.SortFunc(b.Models, func(x, y [2]string) int { return cmp.Compare(x[0]+"\x00"+x[1], y[0]+"\x00"+y[1]) })
@@ -271,7 +271,7 @@ func putFacts(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	})
 	var batch pgx.Batch
 	for _, f := range b.Tags {
-		batch.Queue(`INSERT INTO session_tags (session_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING`, f[0], f[1])
+		batch.Queue(`INSERT INTO session_tags (session_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING session_id`, f[0], f[1])
 	}
 	for _, f := range b.Models {
 		batch.Queue(`INSERT INTO session_models (session_id, model) VALUES ($1, $2) ON CONFLICT DO NOTHING`, f[0], f[1])
@@ -281,10 +281,26 @@ func putFacts(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 			ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value, kind = excluded.kind`, f.Session, f.Key, f.Value, string(f.Kind))
 	}
 	if batch.Len() == 0 {
-		return nil
+		return nil, nil
 	}
-	if err := tx.SendBatch(ctx, &batch).Close(); err != nil {
-		return fmt.Errorf("session facts: %w", err)
+	br := tx.SendBatch(ctx, &batch)
+	// The sessions given a new tag: the dashboard's rollups of their
+	// earlier turns are stale.
+	seen := map[string]bool{}
+	for range b.Tags {
+		var sid string
+		switch err := br.QueryRow().Scan(&sid); {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
+			br.Close()
+			return nil, fmt.Errorf("session facts: %w", err)
+		case !seen[sid]:
+			seen[sid] = true
+			tagged = append(tagged, sid)
+		}
 	}
-	return nil
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("session facts: %w", err)
+	}
+	return tagged, nil
 }

@@ -206,17 +206,14 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	// Facts under their sessions' locks: retention deletes an emptied
 	// session's facts under the same lock, so a fact this export finds
 	// already stored is not deleted before it commits.
-	if err := putFacts(ctx, tx, b); err != nil {
+	tagged, err := putFacts(ctx, tx, b)
+	if err != nil {
 		return err
 	}
 	// And those the traces are in, those of the turns the batch's
-	// evaluations judge, and those of the sessions given tags (a tag
+	// evaluations judge, and those of the sessions given a new tag (a tag
 	// groups every turn of its session).
-	tagged := map[string]bool{}
-	for _, f := range b.Tags {
-		tagged[f[0]] = true
-	}
-	if _, err := tx.Exec(ctx, markNewHours, traceIDs, sortedKeys(tagged), time.Now().UnixNano()); err != nil {
+	if _, err := tx.Exec(ctx, markNewHours, traceIDs, tagged, time.Now().UnixNano()); err != nil {
 		return fmt.Errorf("rollup marks: %w", err)
 	}
 	if err := refreshSessions(ctx, tx, sortedKeys(sessions)); err != nil {
