@@ -174,7 +174,7 @@ func bigStore(b *testing.B) *store.Store {
 func dashStore(b *testing.B) *store.Store {
 	b.Helper()
 	o := storetest.DashboardLoad()
-	return storetest.BulkStore(b, fmt.Sprintf("traceai-bench-dash-v2-%d.db", o.Sessions), o)
+	return storetest.BulkStore(b, fmt.Sprintf("traceai-bench-dash-v3-%d.db", o.Sessions), o)
 }
 
 // BenchmarkSessionsQuery measures the queries behind the pages on the
@@ -238,4 +238,22 @@ func BenchmarkIngestBusyUsers(b *testing.B) {
 // has the figures.
 func BenchmarkDashboard(b *testing.B) {
 	storetest.BenchDashboard(b, dashStore(b))
+}
+
+// BenchmarkRollupRecompute marks every hour of the 30-day store stale and
+// recomputes them all (what a database migrated to schema 8 goes
+// through): the cost of a refresh per hour of turns.
+func BenchmarkRollupRecompute(b *testing.B) {
+	st := dashStore(b)
+	for b.Loop() {
+		b.StopTimer()
+		if err := store.MarkAllHours(st); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := st.RefreshRollups(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N)/720, "ms/hour")
 }

@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // Hooks for the tests of package store_test.
 
 // SetWriteHook makes the writer call f when it has received a request,
@@ -46,4 +48,11 @@ func SetProbeDocs(n int) (restore func()) {
 	old := probeDocs
 	probeDocs = n
 	return func() { probeDocs = old }
+}
+
+// MarkAllHours marks every hour holding a turn stale, as the migration to
+// schema 8 does.
+func MarkAllHours(s *Store) error {
+	req := &writeReq{done: make(chan error, 1), job: func(t *txn) error { return t.exec(markAllHours) }}
+	return s.submit(context.Background(), req)
 }

@@ -171,6 +171,12 @@ func (a *acc) add(t *turn) {
 func (a *acc) addKind(t *turn, spans, errs int, ms []float64) {
 	a.addTurn(t, errs > 0)
 	a.spans += int64(spans)
+	if a.hist != nil {
+		for _, v := range ms {
+			a.hist.add(v)
+		}
+		return
+	}
 	a.durations = append(a.durations, ms...)
 }
 

@@ -46,8 +46,11 @@ func init() {
 	record.BuildTrace = recordBuildTrace
 	record.NSTime = nsTime
 	record.RefreshHours = func(ctx context.Context, tx *sql.Tx, settle, budget time.Duration) (bool, error) {
-		_, more, err := refreshHours(ctx, tx, time.Now().Add(-settle).UnixNano(), budget)
-		return more, err
+		hs, more, err := computeHours(ctx, tx, time.Now().Add(-settle).UnixNano(), budget)
+		if err != nil {
+			return false, err
+		}
+		return more, writeHours(ctx, tx, hs)
 	}
 	record.SetRollups = func(on bool) func() {
 		old := noRollups.Swap(!on)

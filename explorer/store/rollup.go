@@ -17,9 +17,9 @@ import (
 // tag, prompt template and version), the counts and sums of Groups, a
 // latency histogram, the sessions and users seen and the evaluations'
 // sums. Ingest and retention only mark the hours they change (dash_dirty,
-// a few rows per batch); the writer recomputes a marked hour from its turns
-// once it has been quiet for a while, with the very code that answers a
-// query by scanning. A query reads the rollups of the clean hours and scans
+// a few rows per batch); a marked hour is recomputed from its turns once it
+// has been quiet for a while, with the very code that answers a query by
+// scanning, read on the read pool, and the writer writes the result. A query reads the rollups of the clean hours and scans
 // the turns of marked hours and of the partial hours at the ends of its
 // range, so its answer never waits for the writer.
 
@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS dash_hours (
 	dim           TEXT NOT NULL,
 	key           TEXT NOT NULL,
 	traces        INTEGER NOT NULL,
+	spans         INTEGER NOT NULL,
 	errors        INTEGER NOT NULL,
 	failed        INTEGER NOT NULL,
 	input_tokens  INTEGER NOT NULL,
@@ -57,15 +58,18 @@ CREATE INDEX IF NOT EXISTS dash_dirty_hour ON dash_dirty(hour);
 // the rollups).
 const markAllHours = `INSERT INTO dash_dirty (hour, at) SELECT DISTINCT start_ns / 3600000000000, 0 FROM traces`
 
-// rollupDims are the dimensions kept per hour; "" is every turn.
-var rollupDims = []string{"", GroupByModel, GroupByTag, GroupByPromptTemplate, GroupByPromptTemplateVersion}
+// rollupDims are the dimensions kept per hour; "" is every turn. A user's
+// rollup rows are the hours the user was active in, so that dimension
+// costs at most a row per turn.
+var rollupDims = []string{"", GroupByModel, GroupByTag, GroupByPromptTemplate, GroupByPromptTemplateVersion,
+	GroupByUser, GroupBySpanKind}
 
 // Refresh pacing: an hour is recomputed once no mark has come for
-// rollupSettle, at most rollupBudget of work per writer job, looked for
+// rollupSettle, reading turns for about rollupBudget per round, looked for
 // every rollupEvery.
 const (
 	rollupSettle = 5 * time.Second
-	rollupBudget = 50 * time.Millisecond
+	rollupBudget = 200 * time.Millisecond
 	rollupEvery  = 2 * time.Second
 	rollupHours  = 64 // hours looked at per job
 )
@@ -80,12 +84,13 @@ func hourOf(ns int64) int64 {
 
 // hourRow is a dash_hours row.
 type hourRow struct {
-	hour                                   int64
-	dim, key                               string
-	traces, errors, failed, in, out, total int64
-	cost                                   float64
-	latency, sessions, users               []byte
-	evals                                  string
+	hour                          int64
+	dim, key                      string
+	traces, spans, errors, failed int64
+	in, out, total                int64
+	cost                          float64
+	latency, sessions, users      []byte
+	evals                         string
 }
 
 // evalSums is an evaluation's part of a rollup row.
@@ -98,7 +103,7 @@ type evalSums struct {
 
 // rowOf is the rollup of the turns accumulated in a.
 func rowOf(hour int64, dim, key string, a *acc) hourRow {
-	r := hourRow{hour: hour, dim: dim, key: key, traces: a.traces, errors: a.errors, failed: a.failed,
+	r := hourRow{hour: hour, dim: dim, key: key, traces: a.traces, spans: a.spans, errors: a.errors, failed: a.failed,
 		in: a.in, out: a.out, total: a.total, cost: a.cost, evals: "{}"}
 	var h latHist
 	for _, ms := range a.durations {
@@ -129,6 +134,7 @@ func (a *acc) addRow(r *hourRow, sessions, users bool) error {
 		a.durations = nil
 	}
 	a.traces += r.traces
+	a.spans += r.spans
 	a.errors += r.errors
 	a.failed += r.failed
 	a.in += r.in
@@ -180,13 +186,23 @@ func computeHour(ctx context.Context, q queryer, hour int64) ([]hourRow, error) 
 	var out []hourRow
 	for _, dim := range rollupDims {
 		accs := map[string]*acc{}
-		err := scanTurns(ctx, q, f, dim, func(t *turn) {
-			a := accs[t.key]
+		get := func(k string) *acc {
+			a := accs[k]
 			if a == nil {
 				a = newAcc()
-				accs[t.key] = a
+				accs[k] = a
 			}
-			a.add(t)
+			return a
+		}
+		byKind := dim == GroupBySpanKind
+		err := scanTurns(ctx, q, f, dim, func(t *turn) {
+			if byKind {
+				eachSpanKind(t.key, func(kind string, spans, errs int, ms []float64) {
+					get(kind).addKind(t, spans, errs, ms)
+				})
+				return
+			}
+			get(t.key).add(t)
 		})
 		if err != nil {
 			return nil, err
@@ -195,7 +211,13 @@ func computeHour(ctx context.Context, q queryer, hour int64) ([]hourRow, error) 
 			continue // no turn in the hour: no evaluation of one either
 		}
 		err = scanTurnEvals(ctx, q, f, dim, func(e *turnEval) {
-			if a := accs[e.key]; a != nil {
+			if byKind {
+				eachSpanKind(e.key, func(kind string, _, _ int, _ []float64) {
+					if a := accs[kind]; a != nil {
+						a.addEval(e)
+					}
+				})
+			} else if a := accs[e.key]; a != nil {
 				a.addEval(e)
 			}
 		})
@@ -209,50 +231,80 @@ func computeHour(ctx context.Context, q queryer, hour int64) ([]hourRow, error) 
 	return out, nil
 }
 
-// refreshHours recomputes, in tx, the rollups of the marked hours whose
-// latest mark is at or before settled (ns), until budget is spent. It
-// returns the hours done and whether settled marked hours are left. Only
-// the marks read before an hour's turns are deleted: an hour marked again
-// meanwhile stays marked.
-func refreshHours(ctx context.Context, tx *sql.Tx, settled int64, budget time.Duration) (int, bool, error) {
+// hourRollup is an hour's recomputed rollup rows and the marks read
+// before its turns.
+type hourRollup struct {
+	hour  int64
+	marks []int64
+	rows  []hourRow
+}
+
+// computeHours recomputes, reading through q (one snapshot), the rollups
+// of the marked hours whose latest mark is at or before settled (ns), until
+// budget is spent; more tells that such hours are left.
+func computeHours(ctx context.Context, q queryer, settled int64, budget time.Duration) (out []hourRollup, more bool, err error) {
 	start := time.Now()
-	hours, err := int64s(ctx, tx, `SELECT hour FROM dash_dirty GROUP BY hour HAVING max(at) <= ? ORDER BY hour LIMIT ?`, settled, rollupHours)
+	hours, err := int64s(ctx, q, `SELECT hour FROM dash_dirty GROUP BY hour HAVING max(at) <= ? ORDER BY hour LIMIT ?`, settled, rollupHours)
 	if err != nil {
-		return 0, false, fmt.Errorf("rollup marks: %w", err)
+		return nil, false, fmt.Errorf("rollup marks: %w", err)
 	}
 	for i, h := range hours {
 		if i > 0 && time.Since(start) > budget {
-			return i, true, nil
+			return out, true, nil
 		}
-		ids, err := int64s(ctx, tx, `SELECT id FROM dash_dirty WHERE hour = ?`, h)
+		marks, err := int64s(ctx, q, `SELECT id FROM dash_dirty WHERE hour = ?`, h)
 		if err != nil {
-			return i, false, fmt.Errorf("rollup marks: %w", err)
+			return nil, false, fmt.Errorf("rollup marks: %w", err)
 		}
-		rows, err := computeHour(ctx, tx, h)
+		rows, err := computeHour(ctx, q, h)
 		if err != nil {
-			return i, false, fmt.Errorf("rollup of hour %d: %w", h, err)
+			return nil, false, fmt.Errorf("rollup of hour %d: %w", h, err)
+		}
+		out = append(out, hourRollup{hour: h, marks: marks, rows: rows})
+	}
+	return out, len(hours) == rollupHours, nil
+}
+
+// writeHours writes recomputed rollups in tx, each only if all the marks
+// read before its turns are still there: when one is gone, a refresh from
+// a later snapshot got there first. Only those marks are deleted: an hour
+// marked since stays marked, and is recomputed again.
+func writeHours(ctx context.Context, tx *sql.Tx, hs []hourRollup) error {
+	for _, hr := range hs {
+		var left int
+		err := inChunks(hr.marks, func(a []any) error {
+			var n int
+			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM dash_dirty WHERE id IN (?`+strings.Repeat(",?", len(a)-1)+`)`, a...).Scan(&n)
+			left += n
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("rollup marks: %w", err)
+		}
+		if left != len(hr.marks) {
+			continue
 		}
 		for _, dim := range rollupDims {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM dash_hours WHERE dim = ? AND hour = ?`, dim, h); err != nil {
-				return i, false, fmt.Errorf("rollup of hour %d: %w", h, err)
+			if _, err := tx.ExecContext(ctx, `DELETE FROM dash_hours WHERE dim = ? AND hour = ?`, dim, hr.hour); err != nil {
+				return fmt.Errorf("rollup of hour %d: %w", hr.hour, err)
 			}
 		}
-		for _, r := range rows {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO dash_hours (hour, dim, key, traces, errors, failed,
+		for _, r := range hr.rows {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO dash_hours (hour, dim, key, traces, spans, errors, failed,
 				input_tokens, output_tokens, total_tokens, cost, latency, sessions, users, evals)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.hour, r.dim, r.key, r.traces, r.errors, r.failed,
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.hour, r.dim, r.key, r.traces, r.spans, r.errors, r.failed,
 				r.in, r.out, r.total, r.cost, r.latency, r.sessions, r.users, r.evals); err != nil {
-				return i, false, fmt.Errorf("rollup of hour %d: %w", h, err)
+				return fmt.Errorf("rollup of hour %d: %w", hr.hour, err)
 			}
 		}
-		if err := inChunks(ids, func(a []any) error {
+		if err := inChunks(hr.marks, func(a []any) error {
 			_, err := tx.ExecContext(ctx, `DELETE FROM dash_dirty WHERE id IN (?`+strings.Repeat(",?", len(a)-1)+`)`, a...)
 			return err
 		}); err != nil {
-			return i, false, fmt.Errorf("rollup marks: %w", err)
+			return fmt.Errorf("rollup marks: %w", err)
 		}
 	}
-	return len(hours), len(hours) == rollupHours, nil
+	return nil
 }
 
 func int64s(ctx context.Context, q queryer, query string, args ...any) ([]int64, error) {
@@ -357,18 +409,30 @@ var (
 	WHERE e.trace_id IN (?` + strings.Repeat(",?", lookupN-1) + `)`
 )
 
-// refreshRollups has the writer recompute settled marked hours, one job
-// of at most rollupBudget at a time, until none is left.
+// refreshRollups recomputes the marked hours quiet for settle, until none
+// is left: their turns are read on the read pool, so that the writer only
+// writes the rows (one short job per round of at most rollupBudget of
+// reading) and ingest does not wait for the reading.
 func (s *Store) refreshRollups(ctx context.Context, settle time.Duration) error {
 	for {
-		var more bool
-		req := &writeReq{done: make(chan error, 1), job: func(t *txn) error {
-			var err error
-			_, more, err = refreshHours(t.ctx, t.tx, time.Now().Add(-settle).UnixNano(), rollupBudget)
+		settled := time.Now().Add(-settle).UnixNano()
+		tx, err := s.rdb.BeginTx(ctx, s.readTx)
+		if err != nil {
 			return err
-		}}
-		if err := s.submit(ctx, req); err != nil || !more {
+		}
+		hs, more, err := computeHours(ctx, tx, settled, rollupBudget)
+		tx.Rollback()
+		if err != nil {
 			return err
+		}
+		if len(hs) > 0 {
+			req := &writeReq{done: make(chan error, 1), job: func(t *txn) error { return writeHours(t.ctx, t.tx, hs) }}
+			if err := s.submit(ctx, req); err != nil {
+				return err
+			}
+		}
+		if !more {
+			return nil
 		}
 	}
 }

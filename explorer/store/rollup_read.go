@@ -41,16 +41,17 @@ type rollupPlan struct {
 // without groups.
 func planRollup(f TurnFilter, by string, groups, total bool) (rollupPlan, bool) {
 	p := rollupPlan{groups: groups, total: total, dim: by}
-	if noRollups.Load() || f.UserID != "" || f.MetadataKey != "" || !slices.Contains(rollupDims, by) {
+	if noRollups.Load() || f.MetadataKey != "" || !slices.Contains(rollupDims, by) {
 		return p, false
 	}
-	switch {
-	case f.Model == "" && f.Tag == "":
-	case f.Model != "" && f.Tag == "" && by == "":
-		p.totalDim, p.totalKey = GroupByModel, f.Model
-	case f.Tag != "" && f.Model == "" && by == "":
-		p.totalDim, p.totalKey = GroupByTag, f.Tag
-	default:
+	var n int
+	for _, c := range []struct{ dim, value string }{{GroupByModel, f.Model}, {GroupByTag, f.Tag}, {GroupByUser, f.UserID}} {
+		if c.value != "" {
+			p.totalDim, p.totalKey = c.dim, c.value
+			n++
+		}
+	}
+	if n > 1 || n == 1 && by != "" {
 		return p, false
 	}
 	if by == "" {
@@ -98,7 +99,7 @@ func (s *Store) readTurns(ctx context.Context, f TurnFilter, by string, p rollup
 		isDirty[h] = true
 	}
 	readRows := func(dim, key string, total bool) error {
-		q := `SELECT hour, key, traces, errors, failed, input_tokens, output_tokens, total_tokens, cost,
+		q := `SELECT hour, key, traces, spans, errors, failed, input_tokens, output_tokens, total_tokens, cost,
 			latency, sessions, users, evals FROM dash_hours WHERE dim = ? AND hour >= ? AND hour < ?`
 		args := []any{dim, hs, he}
 		if key != "" {
@@ -112,7 +113,7 @@ func (s *Store) readTurns(ctx context.Context, f TurnFilter, by string, p rollup
 		defer rows.Close()
 		var r hourRow
 		for rows.Next() {
-			if err := rows.Scan(&r.hour, &r.key, &r.traces, &r.errors, &r.failed, &r.in, &r.out, &r.total, &r.cost,
+			if err := rows.Scan(&r.hour, &r.key, &r.traces, &r.spans, &r.errors, &r.failed, &r.in, &r.out, &r.total, &r.cost,
 				&r.latency, &r.sessions, &r.users, &r.evals); err != nil {
 				return err
 			}

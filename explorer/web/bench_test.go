@@ -128,11 +128,11 @@ func BenchmarkSessionPage(b *testing.B) {
 // under 200 ms.
 func BenchmarkDashboardPage(b *testing.B) {
 	o := storetest.DashboardLoad()
-	st := storetest.BulkStore(b, fmt.Sprintf("traceai-bench-dash-v2-%d.db", o.Sessions), o)
+	st := storetest.BulkStore(b, fmt.Sprintf("traceai-bench-dash-v3-%d.db", o.Sessions), o)
 	end := o.Start.Add(o.Over)
 	h := New(st, withClock(func() time.Time { return end }), WithOverviewTTL(time.Hour))
 	for _, mode := range []string{"rollups", "scan"} {
-		for _, by := range []string{"model", "tag"} {
+		for _, by := range []string{"model", "tag", "user"} {
 			b.Run(mode+"/by="+by, func(b *testing.B) {
 				defer storetest.SetRollups(mode == "rollups")()
 				req := httptest.NewRequest(http.MethodGet, "/dashboard?range=30d&by="+by, nil)

@@ -336,6 +336,7 @@ CREATE TABLE dash_hours (
 	dim           TEXT NOT NULL,
 	key           TEXT NOT NULL,
 	traces        BIGINT NOT NULL,
+	spans         BIGINT NOT NULL,
 	errors        BIGINT NOT NULL,
 	failed        BIGINT NOT NULL,
 	input_tokens  BIGINT NOT NULL,

@@ -70,7 +70,8 @@ func PageQueries(tb testing.TB, st store.Reader) []PageQuery {
 }
 
 // DashboardQueries returns the dashboard's queries over the whole range of
-// st's turns, unfiltered unless named: groups by model and by tag, an
+// st's turns, unfiltered unless named: groups by model, tag, user and span
+// kind, an
 // hourly series of the error rate, a daily series of sessions per model
 // and an hourly p95 of one model. BenchmarkDashboard of every backend runs
 // them, from the rollups and by scanning.
@@ -96,6 +97,8 @@ func DashboardQueries(tb testing.TB, st store.Reader) []PageQuery {
 	return []PageQuery{
 		{"groups-model", groups(store.GroupByModel)},
 		{"groups-tag", groups(store.GroupByTag)},
+		{"groups-user", groups(store.GroupByUser)},
+		{"groups-span-kind", groups(store.GroupBySpanKind)},
 		{"timeseries-hourly", series(store.TimeseriesQuery{TurnFilter: span, Metric: "error_rate", Interval: time.Hour})},
 		{"timeseries-sessions-daily-by-model", series(store.TimeseriesQuery{TurnFilter: span, Metric: "sessions",
 			Interval: 24 * time.Hour, GroupBy: store.GroupByModel})},

@@ -41,6 +41,9 @@ func testDashboardRollups(t *testing.T, open Opener) {
 		c := synth.Conversation{SessionID: fmt.Sprintf("roll-%02d", i), UserID: users[i%3], Tags: tags[i%3],
 			Prompt: fi.PromptTemplate{Template: "support", Version: fmt.Sprint(1 + i%2)},
 			Start:  rollupStart.Add(time.Duration(i) * 37 * time.Minute)}
+		if i%4 != 3 {
+			c.Metadata = map[string]any{"plan": []string{"free", "pro"}[i%2]}
+		}
 		for k := range 4 {
 			tr := synth.Turn{User: fmt.Sprintf("question %d", k), Assistant: "answer",
 				Model:   []string{"gpt-4o-mini", "claude-sonnet-4-20250514"}[(i+k)%2],
@@ -130,6 +133,7 @@ func compareRollups(t *testing.T, st store.Reader, stage string, until time.Time
 		func(f *store.TurnFilter) { f.Model = "gpt-4o-mini" },
 		func(f *store.TurnFilter) { f.Tag = "beta" },
 		func(f *store.TurnFilter) { f.UserID = "ben" },
+		func(f *store.TurnFilter) { f.Model, f.UserID = "gpt-4o-mini", "ben" },
 	}
 	run := func(q any) (any, error) {
 		switch q := q.(type) {
@@ -145,7 +149,8 @@ func compareRollups(t *testing.T, st store.Reader, stage string, until time.Time
 		for n, filter := range filters {
 			f := r
 			filter(&f)
-			for _, by := range []string{store.GroupByModel, store.GroupByTag, store.GroupByPromptTemplateVersion, store.GroupByUser} {
+			for _, by := range []string{store.GroupByModel, store.GroupByTag, store.GroupByPromptTemplateVersion, store.GroupByUser,
+				store.GroupBySpanKind, store.GroupByMetadataPrefix + "plan"} {
 				if n == 0 || by == store.GroupByModel {
 					queries = append(queries, store.GroupQuery{TurnFilter: f, By: by})
 				}
