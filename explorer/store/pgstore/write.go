@@ -138,7 +138,7 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	if err := s.putSpans(ctx, tx, b); err != nil {
 		return err
 	}
-	old, err := oldOwners(ctx, tx, traceIDs)
+	old, oldHours, err := oldOwners(ctx, tx, traceIDs)
 	if err != nil {
 		return fmt.Errorf("traces: %w", err)
 	}
@@ -159,10 +159,6 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 		if sums[id] == nil {
 			sums[id] = b.Traces[id]
 		}
-	}
-	// The dashboard's rollups of the hours the traces were in are stale.
-	if _, err := tx.Exec(ctx, markOldHours, traceIDs, time.Now().UnixNano()); err != nil {
-		return fmt.Errorf("rollup marks: %w", err)
 	}
 	if err := putTraces(ctx, tx, traceIDs, sums, old); err != nil {
 		return err
@@ -210,10 +206,11 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 	if err != nil {
 		return err
 	}
-	// And those the traces are in, those of the turns the batch's
-	// evaluations judge, and those of the sessions given a new tag (a tag
-	// groups every turn of its session).
-	if _, err := tx.Exec(ctx, markNewHours, traceIDs, tagged, time.Now().UnixNano()); err != nil {
+	// The dashboard's rollups of the hours the traces were and are in,
+	// those of the turns the batch's evaluations judge, and those of the
+	// sessions given a new tag (a tag groups every turn of its session)
+	// are stale.
+	if _, err := tx.Exec(ctx, markHours, traceIDs, tagged, time.Now().UnixNano(), oldHours); err != nil {
 		return fmt.Errorf("rollup marks: %w", err)
 	}
 	if err := refreshSessions(ctx, tx, sortedKeys(sessions)); err != nil {
@@ -227,13 +224,12 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, b *record.Batch) error {
 
 // The marks of the dashboard's stale hours (store's rollup.go).
 const (
-	markOldHours = `INSERT INTO dash_dirty (hour, at)
-	SELECT DISTINCT start_ns / 3600000000000, $2::bigint FROM traces WHERE trace_id = ANY($1) AND eval_only = 0`
-	markNewHours = `INSERT INTO dash_dirty (hour, at) SELECT h, $3::bigint FROM (
+	markHours = `INSERT INTO dash_dirty (hour, at) SELECT h, $3::bigint FROM (
 	SELECT start_ns / 3600000000000 AS h FROM traces WHERE trace_id = ANY($1) AND eval_only = 0
 	UNION SELECT t.start_ns / 3600000000000 FROM evaluations e JOIN traces t ON t.trace_id = e.target_trace_id
 		WHERE e.trace_id = ANY($1)
-	UNION SELECT start_ns / 3600000000000 FROM traces WHERE session_id = ANY($2)) x`
+	UNION SELECT start_ns / 3600000000000 FROM traces WHERE session_id = ANY($2)
+	UNION SELECT unnest($4::bigint[])) x`
 	markGoneHours = `INSERT INTO dash_dirty (hour, at) SELECT h, $2::bigint FROM (
 	SELECT start_ns / 3600000000000 AS h FROM traces WHERE trace_id = ANY($1)
 	UNION SELECT t.start_ns / 3600000000000 FROM evaluations e JOIN traces t ON t.trace_id = e.target_trace_id
@@ -280,19 +276,28 @@ func (s *Store) putSpans(ctx context.Context, tx pgx.Tx, b *record.Batch) error 
 	return nil
 }
 
-// oldOwners returns the (session, user) of the traces already stored.
-func oldOwners(ctx context.Context, tx pgx.Tx, ids []string) (map[string][2]string, error) {
-	rows, err := tx.Query(ctx, `SELECT trace_id, session_id, user_id FROM traces WHERE trace_id = ANY($1)`, ids)
+// oldOwners returns the (session, user) of the traces already stored, and
+// the hours their turns start in (the dashboard's rollups of which the
+// batch makes stale).
+func oldOwners(ctx context.Context, tx pgx.Tx, ids []string) (map[string][2]string, []int64, error) {
+	rows, err := tx.Query(ctx, `SELECT trace_id, session_id, user_id, start_ns / 3600000000000, eval_only
+		FROM traces WHERE trace_id = ANY($1)`, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := map[string][2]string{}
+	var hours []int64
 	var id, sess, user string
-	_, err = pgx.ForEachRow(rows, []any{&id, &sess, &user}, func() error {
+	var hour int64
+	var evalOnly int
+	_, err = pgx.ForEachRow(rows, []any{&id, &sess, &user, &hour, &evalOnly}, func() error {
 		out[id] = [2]string{sess, user}
+		if evalOnly == 0 {
+			hours = append(hours, hour)
+		}
 		return nil
 	})
-	return out, err
+	return out, hours, err
 }
 
 // summarize reads every stored span of the traces (the request's are
