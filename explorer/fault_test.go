@@ -219,6 +219,10 @@ func TestDatabaseDeleted503(t *testing.T) {
 			t.Errorf("after the file was deleted: %s answers %d, want 503", p, c)
 		}
 	}
+	// No read made a new, empty database at the path meanwhile.
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file is at the deleted database's path: %v", err)
+	}
 	resp, b := postResp(t, x.OTLPHTTPEndpoint()+"/v1/traces", body)
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !bytes.Contains(b, []byte("deleted or replaced")) {
 		t.Errorf("after the file was deleted: %d, Retry-After %q, %q", resp.StatusCode, resp.Header.Get("Retry-After"), b)

@@ -463,6 +463,9 @@ func (s *Store) rollupLoop() {
 			return
 		case <-tick.C:
 		}
+		if s.Health() != nil {
+			continue // the file is gone: nothing to keep up to date
+		}
 		var marked int
 		err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM dash_dirty LIMIT 1)`).Scan(&marked)
 		if err == nil && marked > 0 {

@@ -146,7 +146,9 @@ func Open(path string, opts ...Option) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	rdsn := base + "?_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=cache_size(-32768)"
+	// mode=rw (here and for the checkpointer): a connection opened after
+	// the file was deleted must not create an empty database at the path.
+	rdsn := base + "?mode=rw&_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=cache_size(-32768)"
 	rdb, err := sql.Open("sqlite", rdsn)
 	if err != nil {
 		wdb.Close()
@@ -154,7 +156,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	rdb.SetMaxOpenConns(cfg.readers)
 	rdb.SetMaxIdleConns(cfg.readers)
-	cdb, err := sql.Open("sqlite", base+"?_pragma=busy_timeout(10000)&_pragma=synchronous("+sqliteSync+")")
+	cdb, err := sql.Open("sqlite", base+"?mode=rw&_pragma=busy_timeout(10000)&_pragma=synchronous("+sqliteSync+")")
 	if err != nil {
 		wdb.Close()
 		rdb.Close()
