@@ -244,6 +244,53 @@ func (a *acc) stats(key string) GroupStats {
 	return g
 }
 
+// groupAccs accumulates turns per group of one dimension.
+type groupAccs struct {
+	byKind bool // a turn goes to each of its span kinds (span_kinds)
+	m      map[string]*acc
+}
+
+func newGroupAccs(by string) *groupAccs {
+	return &groupAccs{byKind: by == GroupBySpanKind, m: map[string]*acc{}}
+}
+
+func (g *groupAccs) get(key string) *acc {
+	a := g.m[key]
+	if a == nil {
+		a = newAcc()
+		g.m[key] = a
+	}
+	return a
+}
+
+// addTurn adds a turn to its group, or to the group of each kind of span
+// it holds.
+func (g *groupAccs) addTurn(t *turn) {
+	if !g.byKind {
+		g.get(t.key).add(t)
+		return
+	}
+	eachSpanKind(t.key, func(kind string, spans, errs int, ms []float64) {
+		g.get(kind).addKind(t, spans, errs, ms)
+	})
+}
+
+// addEval adds an evaluation to the groups of its turn, which its turn
+// made.
+func (g *groupAccs) addEval(e *turnEval) {
+	if !g.byKind {
+		if a := g.m[e.key]; a != nil {
+			a.addEval(e)
+		}
+		return
+	}
+	eachSpanKind(e.key, func(kind string, _, _ int, _ []float64) {
+		if a := g.m[kind]; a != nil {
+			a.addEval(e)
+		}
+	})
+}
+
 // Value returns the figure named like a GroupStats JSON field ("traces",
 // "broken_rate", "latency_p95", ...) or "eval:<name>" (the mean score).
 // It reports false for a name it does not know, and for a rate, a latency
@@ -308,47 +355,23 @@ func (s *Store) Groups(ctx context.Context, q GroupQuery) (*Groups, error) {
 	if q.By == "" {
 		return nil, &FilterError{"by", "required (one of model, user, tag, prompt_template, prompt_template_version, span_kind, metadata:<key>)"}
 	}
-	groups := map[string]*acc{}
+	groups := newGroupAccs(q.By)
 	total := newAcc()
 	seen := map[string]bool{}
-	group := func(k string) *acc {
-		a := groups[k]
-		if a == nil {
-			a = newAcc()
-			groups[k] = a
-		}
-		return a
-	}
-	byKind := q.By == GroupBySpanKind
 	// Tags and metadata join the turns to their sessions' values: a turn
 	// comes once per value, or not at all, so the total is read apart.
 	joined := q.By == GroupByTag || strings.HasPrefix(q.By, GroupByMetadataPrefix)
 	seenEval := map[[2]string]bool{}
 	sink := turnSink{
 		turn: func(t *turn) {
-			if byKind {
-				eachSpanKind(t.key, func(kind string, spans, errs int, ms []float64) {
-					group(kind).addKind(t, spans, errs, ms)
-				})
-				t.key = ""
-			} else {
-				group(t.key).add(t)
-			}
+			groups.addTurn(t)
 			if !joined && !seen[t.traceID] {
 				seen[t.traceID] = true
 				total.add(t)
 			}
 		},
 		eval: func(e *turnEval) {
-			if byKind {
-				eachSpanKind(e.key, func(kind string, _, _ int, _ []float64) {
-					if a := groups[kind]; a != nil {
-						a.addEval(e)
-					}
-				})
-			} else if a := groups[e.key]; a != nil {
-				a.addEval(e)
-			}
+			groups.addEval(e)
 			if id := [2]string{e.traceID, e.spanID}; !joined && !seenEval[id] {
 				seenEval[id] = true
 				total.addEval(e)
@@ -358,7 +381,7 @@ func (s *Store) Groups(ctx context.Context, q GroupQuery) (*Groups, error) {
 			if isTotal {
 				return total.addRow(r, true, false)
 			}
-			return group(r.key).addRow(r, true, false)
+			return groups.get(r.key).addRow(r, true, false)
 		},
 	}
 	// The turns of a clean hour come from its rollups, the total's from
@@ -381,8 +404,8 @@ func (s *Store) Groups(ctx context.Context, q GroupQuery) (*Groups, error) {
 			return nil, err
 		}
 	}
-	out := &Groups{By: q.By, Groups: make([]GroupStats, 0, len(groups)), Total: total.stats("")}
-	for k, a := range groups {
+	out := &Groups{By: q.By, Groups: make([]GroupStats, 0, len(groups.m)), Total: total.stats("")}
+	for k, a := range groups.m {
 		out.Groups = append(out.Groups, a.stats(k))
 	}
 	slices.SortFunc(out.Groups, func(a, b GroupStats) int {

@@ -206,8 +206,9 @@ func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, e
 	return column[string](ctx, s.rdb, q, args...)
 }
 
-// column reads the one column of q's rows.
-func column[T any](ctx context.Context, db *sql.DB, q string, args ...any) ([]T, error) {
+// column reads the one column of q's rows, through db (the read pool or
+// a transaction).
+func column[T any](ctx context.Context, db queryer, q string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err

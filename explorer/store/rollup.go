@@ -185,47 +185,18 @@ func computeHour(ctx context.Context, q queryer, hour int64) ([]hourRow, error) 
 	f := TurnFilter{Since: time.Unix(0, hour*hourNS), Until: time.Unix(0, (hour+1)*hourNS)}
 	var out []hourRow
 	for _, dim := range rollupDims {
-		accs := map[string]*acc{}
-		get := func(k string) *acc {
-			a := accs[k]
-			if a == nil {
-				a = newAcc()
-				accs[k] = a
-			}
-			return a
-		}
-		byKind := dim == GroupBySpanKind
-		err := scanTurns(ctx, q, f, dim, func(t *turn) {
-			if byKind {
-				eachSpanKind(t.key, func(kind string, spans, errs int, ms []float64) {
-					get(kind).addKind(t, spans, errs, ms)
-				})
-				return
-			}
-			get(t.key).add(t)
-		})
-		if err != nil {
+		accs := newGroupAccs(dim)
+		if err := scanTurns(ctx, q, f, dim, accs.addTurn); err != nil {
 			return nil, err
 		}
-		if len(accs) == 0 {
+		if len(accs.m) == 0 {
 			continue // no turn in the hour: no evaluation of one either
 		}
-		err = scanTurnEvals(ctx, q, f, dim, func(e *turnEval) {
-			if byKind {
-				eachSpanKind(e.key, func(kind string, _, _ int, _ []float64) {
-					if a := accs[kind]; a != nil {
-						a.addEval(e)
-					}
-				})
-			} else if a := accs[e.key]; a != nil {
-				a.addEval(e)
-			}
-		})
-		if err != nil {
+		if err := scanTurnEvals(ctx, q, f, dim, accs.addEval); err != nil {
 			return nil, err
 		}
-		for _, k := range slices.Sorted(maps.Keys(accs)) {
-			out = append(out, rowOf(hour, dim, k, accs[k]))
+		for _, k := range slices.Sorted(maps.Keys(accs.m)) {
+			out = append(out, rowOf(hour, dim, k, accs.m[k]))
 		}
 	}
 	return out, nil
@@ -244,7 +215,7 @@ type hourRollup struct {
 // budget is spent; more tells that such hours are left.
 func computeHours(ctx context.Context, q queryer, settled int64, budget time.Duration) (out []hourRollup, more bool, err error) {
 	start := time.Now()
-	hours, err := int64s(ctx, q, `SELECT hour FROM dash_dirty GROUP BY hour HAVING max(at) <= ? ORDER BY hour LIMIT ?`, settled, rollupHours)
+	hours, err := column[int64](ctx, q, `SELECT hour FROM dash_dirty GROUP BY hour HAVING max(at) <= ? ORDER BY hour LIMIT ?`, settled, rollupHours)
 	if err != nil {
 		return nil, false, fmt.Errorf("rollup marks: %w", err)
 	}
@@ -252,7 +223,7 @@ func computeHours(ctx context.Context, q queryer, settled int64, budget time.Dur
 		if i > 0 && time.Since(start) > budget {
 			return out, true, nil
 		}
-		marks, err := int64s(ctx, q, `SELECT id FROM dash_dirty WHERE hour = ?`, h)
+		marks, err := column[int64](ctx, q, `SELECT id FROM dash_dirty WHERE hour = ?`, h)
 		if err != nil {
 			return nil, false, fmt.Errorf("rollup marks: %w", err)
 		}
@@ -305,23 +276,6 @@ func writeHours(ctx context.Context, tx *sql.Tx, hs []hourRollup) error {
 		}
 	}
 	return nil
-}
-
-func int64s(ctx context.Context, q queryer, query string, args ...any) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 // markHours marks hours changed by the transaction.

@@ -90,7 +90,7 @@ func (s *Store) readTurns(ctx context.Context, f TurnFilter, by string, p rollup
 	if !usable || hs >= he {
 		return scan(f)
 	}
-	dirty, err := int64s(ctx, tx, `SELECT DISTINCT hour FROM dash_dirty WHERE hour >= ? AND hour < ? ORDER BY hour`, hs, he)
+	dirty, err := column[int64](ctx, tx, `SELECT DISTINCT hour FROM dash_dirty WHERE hour >= ? AND hour < ? ORDER BY hour`, hs, he)
 	if err != nil {
 		return err
 	}
