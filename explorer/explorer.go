@@ -29,7 +29,6 @@ import (
 
 	"github.com/traceai-go/traceai/explorer/internal/auth"
 	"github.com/traceai-go/traceai/explorer/store"
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
 	_ "google.golang.org/grpc/encoding/gzip" // accept gzip-compressed OTLP/gRPC
 )
@@ -206,8 +205,9 @@ func (x *Explorer) Start(ctx context.Context) error {
 		serve("otlp-http", func() error { return x.otlpSrv.Serve(ln) })
 	}
 	if x.grpcLn != nil {
-		x.grpcSrv = grpc.NewServer(append(x.guard.ServerOptions(), grpc.MaxRecvMsgSize(int(x.cfg.maxBodyBytes)))...)
-		coltracepb.RegisterTraceServiceServer(x.grpcSrv, &otlpGRPC{store: x.store, maxSpans: x.cfg.maxReqSpans, budget: x.budget})
+		x.grpcSrv = grpc.NewServer(append(x.guard.ServerOptions(), grpc.MaxRecvMsgSize(int(x.cfg.maxBodyBytes)),
+			grpc.ForceServerCodecV2(newRawCodec()))...)
+		x.grpcSrv.RegisterService(&traceService, &otlpGRPC{store: x.store, maxSpans: x.cfg.maxReqSpans, budget: x.budget})
 		ln := x.grpcLn
 		serve("otlp-grpc", func() error { return x.grpcSrv.Serve(ln) })
 	}

@@ -38,6 +38,10 @@ const (
 // in flight hold the memory budget; the exporter retries.
 var errBusy = errors.New("the explorer is busy storing other requests; retry later")
 
+// errTooBig is answered 413 (gRPC ResourceExhausted): the request alone
+// needs more than the whole budget, so retrying cannot help.
+var errTooBig = errors.New("the request needs more memory than the explorer's bound for requests in flight (--max-inflight): send smaller batches")
+
 // budget counts the bytes requests in flight hold. Taking never waits: a
 // busy explorer answers at once and the exporter retries, rather than
 // queueing memory it does not have.
@@ -54,22 +58,24 @@ type charge struct {
 	held int64
 }
 
-// take charges n more bytes, or reports that the budget is spent. A
-// request alone may overdraw it, so that no request within the per-request
-// bounds is refused forever.
-func (c *charge) take(n int64) bool {
+// take charges n more bytes. It fails with errBusy while other requests
+// hold the budget, and with errTooBig once the request would hold more than
+// the whole budget: a request alone may use all of it, never more.
+func (c *charge) take(n int64) error {
 	if c.b == nil {
-		return true
+		return nil
 	}
 	c.b.mu.Lock()
 	defer c.b.mu.Unlock()
-	others := c.b.total - c.b.left - c.held
-	if n > c.b.left && others > 0 {
-		return false
+	if c.held+n > c.b.total {
+		return errTooBig
+	}
+	if n > c.b.left {
+		return errBusy
 	}
 	c.b.left -= n
 	c.held += n
-	return true
+	return nil
 }
 
 // release gives back everything the request held.
@@ -84,7 +90,7 @@ func (c *charge) release() {
 }
 
 // chargedReader charges each byte read, failing with errBusy once the
-// budget is spent, so that concurrent large bodies are refused while they
+// budget is spent (errTooBig once the body alone is larger than it), so that concurrent large bodies are refused while they
 // are read rather than after.
 type chargedReader struct {
 	r io.Reader
@@ -93,8 +99,10 @@ type chargedReader struct {
 
 func (cr *chargedReader) Read(p []byte) (int, error) {
 	n, err := cr.r.Read(p)
-	if n > 0 && !cr.c.take(int64(n)) {
-		return 0, errBusy
+	if n > 0 {
+		if terr := cr.c.take(int64(n)); terr != nil {
+			return 0, terr
+		}
 	}
 	return n, err
 }

@@ -150,7 +150,8 @@ func WithMaxSpansPerRequest(n int) Option {
 // WithMaxBytesInFlight bounds the memory OTLP requests being read, decoded
 // and stored may hold at once, estimated from their bytes and spans; a
 // request beyond it gets 503 with Retry-After / Unavailable, which
-// exporters retry (default DefaultMaxBytesInFlight).
+// exporters retry, and a request that alone needs more gets 413 /
+// ResourceExhausted (default DefaultMaxBytesInFlight).
 func WithMaxBytesInFlight(n int64) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {

@@ -115,8 +115,8 @@ func (h *otlpHTTP) decode(w http.ResponseWriter, r *http.Request, mt string, c *
 	// memory), and charged as it is read.
 	data, err := io.ReadAll(&chargedReader{io.LimitReader(rd, h.max+1), c})
 	if err != nil {
-		if errors.Is(err, errBusy) {
-			return nil, nil, &httpError{http.StatusServiceUnavailable, err.Error()}
+		if herr := budgetError(err); herr != nil {
+			return nil, nil, herr
 		}
 		if tooLarge(err) {
 			return nil, nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", h.max)}
@@ -140,8 +140,8 @@ func (h *otlpHTTP) decode(w http.ResponseWriter, r *http.Request, mt string, c *
 		}
 		return req, spanBytes(data), nil
 	}
-	if !c.take(int64(len(data)) * (jsonFactor - 1)) {
-		return nil, nil, &httpError{http.StatusServiceUnavailable, errBusy.Error()}
+	if herr := budgetError(c.take(int64(len(data)) * (jsonFactor - 1))); herr != nil {
+		return nil, nil, herr
 	}
 	var herr *httpError
 	err = unmarshalJSON(data, req, func(n int) error {
@@ -167,8 +167,17 @@ func (h *otlpHTTP) admit(n int, c *charge) *httpError {
 		return &httpError{http.StatusRequestEntityTooLarge,
 			fmt.Sprintf("%d spans in one request; at most %d are accepted: send smaller batches", n, h.maxSpans)}
 	}
-	if !c.take(int64(n) * spanCharge) {
-		return &httpError{http.StatusServiceUnavailable, errBusy.Error()}
+	return budgetError(c.take(int64(n) * spanCharge))
+}
+
+// budgetError is the answer to a failed charge: 503 while others hold the
+// budget, 413 for a request larger than all of it; nil for no error.
+func budgetError(err error) *httpError {
+	switch {
+	case errors.Is(err, errBusy):
+		return &httpError{http.StatusServiceUnavailable, err.Error()}
+	case errors.Is(err, errTooBig):
+		return &httpError{http.StatusRequestEntityTooLarge, err.Error()}
 	}
 	return nil
 }
@@ -392,40 +401,6 @@ func writeProto(w http.ResponseWriter, mt string, code int, m proto.Message) {
 	w.Header().Set("Content-Type", mt)
 	w.WriteHeader(code)
 	w.Write(b)
-}
-
-// otlpGRPC is the OTLP/gRPC TraceService.
-type otlpGRPC struct {
-	coltracepb.UnimplementedTraceServiceServer
-	store    store.Backend
-	maxSpans int
-	budget   *budget
-}
-
-func (g *otlpGRPC) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
-	n := spanCount(req.GetResourceSpans())
-	if g.maxSpans > 0 && n > g.maxSpans {
-		return nil, status.Errorf(codes.ResourceExhausted, "%d spans in one request; at most %d are accepted: send smaller batches", n, g.maxSpans)
-	}
-	// gRPC has decoded the message already (bounded by its size); what
-	// is charged here is storing it.
-	c := &charge{b: g.budget}
-	defer c.release()
-	if !c.take(int64(proto.Size(req)) + int64(n)*spanCharge) {
-		return nil, unavailable(errBusy.Error())
-	}
-	rejected, msg, _ := validate(req, nil)
-	if err := ingestChunked(ctx, g.store, req.GetResourceSpans(), nil); err != nil {
-		if ctx.Err() != nil {
-			return nil, status.FromContextError(ctx.Err()).Err()
-		}
-		return nil, unavailable("spans not stored: " + err.Error())
-	}
-	resp := &coltracepb.ExportTraceServiceResponse{}
-	if rejected > 0 {
-		resp.PartialSuccess = &coltracepb.ExportTracePartialSuccess{RejectedSpans: rejected, ErrorMessage: msg}
-	}
-	return resp, nil
 }
 
 // retryAfter is how long a client is asked to wait after a storage fault

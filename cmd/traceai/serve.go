@@ -43,7 +43,7 @@ flags:
 	sync := fs.String("sync", "full", "durability of acknowledged spans: full (survive power loss) or normal (survive a crash; faster)")
 	maxBody := fs.Int64("max-body", explorer.DefaultMaxBodyBytes, "largest OTLP request accepted, in `bytes`")
 	maxReqSpans := fs.Int("max-request-spans", explorer.DefaultMaxSpansPerRequest, "most spans one OTLP request may hold (more: 413)")
-	maxInFlight := fs.Int64("max-inflight", explorer.DefaultMaxBytesInFlight, "memory OTLP requests in flight may hold, estimated, in `bytes` (beyond: 503, retried)")
+	maxInFlight := fs.Int64("max-inflight", explorer.DefaultMaxBytesInFlight, "memory OTLP requests in flight may hold, estimated, in `bytes` (beyond: 503, retried; one request needing more: 413)")
 	authToken := fs.String("auth-token", "", "access `token` every listener requires (or TRACEAI_AUTH_TOKEN); needed on a non-loopback address")
 	insecure := fs.Bool("insecure-no-auth", false, "allow a non-loopback address without --auth-token")
 	retain := fs.String("retain", "", "delete traces older than `DURATION` in the background (30d, 12h, 90m; default keep everything)")
