@@ -174,7 +174,7 @@ func bigStore(b *testing.B) *store.Store {
 func dashStore(b *testing.B) *store.Store {
 	b.Helper()
 	o := storetest.DashboardLoad()
-	return storetest.BulkStore(b, fmt.Sprintf("traceai-bench-dash-v4-%d.db", o.Sessions), o)
+	return storetest.BulkStore(b, fmt.Sprintf("traceai-bench-dash-v6-%d.db", o.Sessions), o)
 }
 
 // BenchmarkSessionsQuery measures the queries behind the pages on the

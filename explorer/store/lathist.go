@@ -63,12 +63,13 @@ func histValue(i int32) float64 {
 	return 2 * math.Pow(histGamma, float64(i)) / (histGamma + 1)
 }
 
-// quantile is the p-quantile as percentile computes it on the sorted
-// values (nearest rank with linear interpolation), each value read from its
-// bucket.
-func (h *latHist) quantile(p float64) float64 {
+// quantiles are the p-quantiles as percentile computes them on the
+// sorted values (nearest rank with linear interpolation), each value read
+// from its bucket.
+func (h *latHist) quantiles(ps ...float64) []float64 {
+	out := make([]float64, len(ps))
 	if h.n == 0 {
-		return 0
+		return out
 	}
 	idx := make([]int32, 0, len(h.counts))
 	for i := range h.counts {
@@ -85,14 +86,21 @@ func (h *latHist) quantile(p float64) float64 {
 		}
 		return histValue(idx[len(idx)-1])
 	}
-	pos := p * float64(h.n-1)
-	lo := int64(pos)
-	if lo+1 >= h.n {
-		return at(h.n - 1)
+	for k, p := range ps {
+		pos := p * float64(h.n-1)
+		lo := int64(pos)
+		if lo+1 >= h.n {
+			out[k] = at(h.n - 1)
+			continue
+		}
+		a, b := at(lo), at(lo+1)
+		out[k] = a + (b-a)*(pos-float64(lo))
 	}
-	a, b := at(lo), at(lo+1)
-	return a + (b-a)*(pos-float64(lo))
+	return out
 }
+
+// quantile is one of quantiles.
+func (h *latHist) quantile(p float64) float64 { return h.quantiles(p)[0] }
 
 // encode writes the histogram as (index, count) varint pairs in index
 // order, the index as a difference from the previous one.

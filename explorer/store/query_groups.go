@@ -228,7 +228,8 @@ func (a *acc) stats(key string) GroupStats {
 		g.BrokenRate = float64(a.failed) / float64(a.traces)
 	}
 	if a.hist != nil {
-		g.P50LatencyMS, g.P95LatencyMS = a.hist.quantile(0.50), a.hist.quantile(0.95)
+		q := a.hist.quantiles(0.50, 0.95)
+		g.P50LatencyMS, g.P95LatencyMS = q[0], q[1]
 	} else {
 		sort.Float64s(a.durations)
 		g.P50LatencyMS, g.P95LatencyMS = percentile(a.durations, 0.50), percentile(a.durations, 0.95)

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -25,27 +27,19 @@ import (
 
 const hourNS = int64(time.Hour)
 
-// rollupSchema holds the rollups and the marks. A mark is a row, never an
-// update, so that writers on PostgreSQL do not queue on the hour's row.
+// rollupSchema holds the rollups and the marks. A rollup's figures are one
+// blob (hourRow.encode) in a table ordered by (dim, hour, key): a query
+// reads thousands of rows in that order, and the driver's cost per column
+// and a second lookup per row were most of it. A mark is a row, never an update, so that
+// writers on PostgreSQL do not queue on the hour's row.
 const rollupSchema = `
 CREATE TABLE IF NOT EXISTS dash_hours (
-	hour          INTEGER NOT NULL,
-	dim           TEXT NOT NULL,
-	key           TEXT NOT NULL,
-	traces        INTEGER NOT NULL,
-	spans         INTEGER NOT NULL,
-	errors        INTEGER NOT NULL,
-	failed        INTEGER NOT NULL,
-	input_tokens  INTEGER NOT NULL,
-	output_tokens INTEGER NOT NULL,
-	total_tokens  INTEGER NOT NULL,
-	cost          REAL NOT NULL,
-	latency       BLOB NOT NULL,
-	sessions      BLOB NOT NULL,
-	users         BLOB NOT NULL,
-	evals         TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS dash_hours_key ON dash_hours(dim, hour, key);
+	dim  TEXT NOT NULL,
+	hour INTEGER NOT NULL,
+	key  TEXT NOT NULL,
+	data BLOB NOT NULL,
+	PRIMARY KEY (dim, hour, key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dash_dirty (
 	id   INTEGER PRIMARY KEY,
 	hour INTEGER NOT NULL,
@@ -84,13 +78,52 @@ func hourOf(ns int64) int64 {
 
 // hourRow is a dash_hours row.
 type hourRow struct {
-	hour                          int64
-	dim, key                      string
-	traces, spans, errors, failed int64
-	in, out, total                int64
-	cost                          float64
-	latency, sessions, users      []byte
-	evals                         string
+	hour                            int64
+	dim, key                        string
+	traces, spans, errors, failed   int64
+	in, out, total                  int64
+	cost                            float64
+	latency, sessions, users, evals []byte
+}
+
+// encode writes a row's figures as its data blob: the counts as varints,
+// the cost's bits, then each part with its length.
+func (r *hourRow) encode() []byte {
+	b := make([]byte, 0, 48+len(r.latency)+len(r.sessions)+len(r.users)+len(r.evals))
+	for _, v := range []int64{r.traces, r.spans, r.errors, r.failed, r.in, r.out, r.total} {
+		b = binary.AppendVarint(b, v)
+	}
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(r.cost))
+	for _, part := range [][]byte{r.latency, r.sessions, r.users, r.evals} {
+		b = binary.AppendUvarint(b, uint64(len(part)))
+		b = append(b, part...)
+	}
+	return b
+}
+
+var errRollupRow = errors.New("store: malformed rollup row")
+
+// decode reads a data blob; the parts point into b.
+func (r *hourRow) decode(b []byte) error {
+	for _, v := range []*int64{&r.traces, &r.spans, &r.errors, &r.failed, &r.in, &r.out, &r.total} {
+		x, n := binary.Varint(b)
+		if n <= 0 {
+			return errRollupRow
+		}
+		*v, b = x, b[n:]
+	}
+	if len(b) < 8 {
+		return errRollupRow
+	}
+	r.cost, b = math.Float64frombits(binary.LittleEndian.Uint64(b)), b[8:]
+	for _, part := range []*[]byte{&r.latency, &r.sessions, &r.users, &r.evals} {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			return errRollupRow
+		}
+		*part, b = b[n:n+int(l)], b[n+int(l):]
+	}
+	return nil
 }
 
 // evalSums is an evaluation's part of a rollup row.
@@ -104,7 +137,7 @@ type evalSums struct {
 // rowOf is the rollup of the turns accumulated in a.
 func rowOf(hour int64, dim, key string, a *acc) hourRow {
 	r := hourRow{hour: hour, dim: dim, key: key, traces: a.traces, spans: a.spans, errors: a.errors, failed: a.failed,
-		in: a.in, out: a.out, total: a.total, cost: a.cost, evals: "{}"}
+		in: a.in, out: a.out, total: a.total, cost: a.cost}
 	var h latHist
 	for _, ms := range a.durations {
 		h.add(ms)
@@ -117,8 +150,7 @@ func rowOf(hour int64, dim, key string, a *acc) hourRow {
 		for name, e := range a.evals {
 			sums[name] = evalSums{Count: e.count, Scored: e.scored, Sum: e.sum, Labels: e.labels}
 		}
-		b, _ := json.Marshal(sums) // maps of strings and numbers: no error
-		r.evals = string(b)
+		r.evals, _ = json.Marshal(sums) // maps of strings and numbers: no error
 	}
 	return r
 }
@@ -154,9 +186,9 @@ func (a *acc) addRow(r *hourRow, sessions, users bool) error {
 			return err
 		}
 	}
-	if r.evals != "{}" && r.evals != "" {
+	if len(r.evals) > 0 {
 		var sums map[string]evalSums
-		if err := json.Unmarshal([]byte(r.evals), &sums); err != nil {
+		if err := json.Unmarshal(r.evals, &sums); err != nil {
 			return fmt.Errorf("store: rollup evaluations: %w", err)
 		}
 		if a.evals == nil {
@@ -261,10 +293,8 @@ func writeHours(ctx context.Context, tx *sql.Tx, hs []hourRollup) error {
 			}
 		}
 		for _, r := range hr.rows {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO dash_hours (hour, dim, key, traces, spans, errors, failed,
-				input_tokens, output_tokens, total_tokens, cost, latency, sessions, users, evals)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.hour, r.dim, r.key, r.traces, r.spans, r.errors, r.failed,
-				r.in, r.out, r.total, r.cost, r.latency, r.sessions, r.users, r.evals); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO dash_hours (hour, dim, key, data) VALUES (?, ?, ?, ?)`,
+				r.hour, r.dim, r.key, r.encode()); err != nil {
 				return fmt.Errorf("rollup of hour %d: %w", hr.hour, err)
 			}
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -127,9 +128,16 @@ func TestRollupRefreshRaces(t *testing.T) {
 			write(older) // its mark is gone: skipped
 		}
 		var traces int64
-		err = st.rdb.QueryRow(`SELECT coalesce(sum(traces), 0) FROM dash_hours WHERE dim = ''`).Scan(&traces)
+		blobs, err := column[[]byte](ctx, st.rdb, `SELECT data FROM dash_hours WHERE dim = ''`)
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, b := range blobs {
+			var r hourRow
+			if err := r.decode(b); err != nil {
+				t.Fatal(err)
+			}
+			traces += r.traces
 		}
 		var marks int
 		if err := st.rdb.QueryRow(`SELECT count(*) FROM dash_dirty`).Scan(&marks); err != nil {
@@ -146,5 +154,25 @@ func TestRollupRefreshRaces(t *testing.T) {
 			t.Errorf("older first %v: %+v %v", olderFirst, g, err)
 		}
 		st.Close()
+	}
+}
+
+// TestHourRowEncoding checks that a rollup row's blob reads back as
+// written, and that a cut blob is an error, never a panic.
+func TestHourRowEncoding(t *testing.T) {
+	in := hourRow{traces: 3, spans: 12, errors: 1, failed: -1, in: 1 << 40, out: 5, total: 7, cost: 0.0125,
+		latency: []byte{1, 2, 3}, sessions: make([]byte, 16), users: nil, evals: []byte(`{"f":{"n":1}}`)}
+	b := in.encode()
+	var out hourRow
+	if err := out.decode(b); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(out) != fmt.Sprint(in) {
+		t.Errorf("read back %+v, wrote %+v", out, in)
+	}
+	for n := range len(b) {
+		if err := new(hourRow).decode(b[:n]); err == nil {
+			t.Errorf("a blob cut at %d of %d bytes decoded", n, len(b))
+		}
 	}
 }

@@ -99,8 +99,7 @@ func (s *Store) readTurns(ctx context.Context, f TurnFilter, by string, p rollup
 		isDirty[h] = true
 	}
 	readRows := func(dim, key string, total bool) error {
-		q := `SELECT hour, key, traces, spans, errors, failed, input_tokens, output_tokens, total_tokens, cost,
-			latency, sessions, users, evals FROM dash_hours WHERE dim = ? AND hour >= ? AND hour < ?`
+		q := `SELECT hour, key, data FROM dash_hours WHERE dim = ? AND hour >= ? AND hour < ?`
 		args := []any{dim, hs, he}
 		if key != "" {
 			q += ` AND key = ?`
@@ -112,13 +111,16 @@ func (s *Store) readTurns(ctx context.Context, f TurnFilter, by string, p rollup
 		}
 		defer rows.Close()
 		var r hourRow
+		var data sql.RawBytes // decoded before the next row
 		for rows.Next() {
-			if err := rows.Scan(&r.hour, &r.key, &r.traces, &r.spans, &r.errors, &r.failed, &r.in, &r.out, &r.total, &r.cost,
-				&r.latency, &r.sessions, &r.users, &r.evals); err != nil {
+			if err := rows.Scan(&r.hour, &r.key, &data); err != nil {
 				return err
 			}
 			if isDirty[r.hour] {
 				continue
+			}
+			if err := r.decode(data); err != nil {
+				return err
 			}
 			rollupRowsRead.Add(1)
 			if total {

@@ -128,7 +128,7 @@ func BenchmarkSessionPage(b *testing.B) {
 // under 200 ms.
 func BenchmarkDashboardPage(b *testing.B) {
 	o := storetest.DashboardLoad()
-	st := storetest.BulkStore(b, fmt.Sprintf("traceai-bench-dash-v4-%d.db", o.Sessions), o)
+	st := storetest.BulkStore(b, fmt.Sprintf("traceai-bench-dash-v6-%d.db", o.Sessions), o)
 	end := o.Start.Add(o.Over)
 	h := New(st, withClock(func() time.Time { return end }), WithOverviewTTL(time.Hour))
 	for _, mode := range []string{"rollups", "scan"} {

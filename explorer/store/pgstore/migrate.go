@@ -332,21 +332,10 @@ ALTER TABLE traces ADD COLUMN span_kinds TEXT NOT NULL DEFAULT '';
 // recomputation of an hour reads, and marks every hour stored before.
 const schemaV7 = `
 CREATE TABLE dash_hours (
-	hour          BIGINT NOT NULL,
-	dim           TEXT NOT NULL,
-	key           TEXT NOT NULL,
-	traces        BIGINT NOT NULL,
-	spans         BIGINT NOT NULL,
-	errors        BIGINT NOT NULL,
-	failed        BIGINT NOT NULL,
-	input_tokens  BIGINT NOT NULL,
-	output_tokens BIGINT NOT NULL,
-	total_tokens  BIGINT NOT NULL,
-	cost          DOUBLE PRECISION NOT NULL,
-	latency       BYTEA NOT NULL,
-	sessions      BYTEA NOT NULL,
-	users         BYTEA NOT NULL,
-	evals         TEXT NOT NULL,
+	dim  TEXT NOT NULL,
+	hour BIGINT NOT NULL,
+	key  TEXT NOT NULL,
+	data BYTEA NOT NULL,
 	PRIMARY KEY (dim, hour, key)
 );
 CREATE TABLE dash_dirty (
