@@ -15,23 +15,24 @@ import (
 )
 
 // The dashboard reads hourly rollups of the turns instead of the turns:
-// per hour and per value of a low-cardinality dimension (every turn, model,
-// tag, prompt template and version), the counts and sums of Groups, a
-// latency histogram, the sessions and users seen and the evaluations'
-// sums. Ingest and retention only mark the hours they change (dash_dirty,
-// a few rows per batch); a marked hour is recomputed from its turns once it
-// has been quiet for a while, with the very code that answers a query by
-// scanning, read on the read pool, and the writer writes the result. A query reads the rollups of the clean hours and scans
-// the turns of marked hours and of the partial hours at the ends of its
-// range, so its answer never waits for the writer.
+// per hour and per value of each dimension but metadata (every turn,
+// model, tag, user, prompt template and version, span kind), the counts
+// and sums of Groups, a latency histogram, the sessions and users seen and
+// the evaluations' sums. Ingest and retention only mark the hours they
+// change (dash_dirty, a few rows per batch). A marked hour is recomputed
+// from its turns once it has been quiet for a while, with the very code
+// that answers a query by scanning: read on the read pool, written by the
+// writer. A query reads the rollups of the clean hours and scans the turns
+// of marked hours and of the partial hours at the ends of its range, so
+// its answer never waits for a recomputation.
 
 const hourNS = int64(time.Hour)
 
 // rollupSchema holds the rollups and the marks. A rollup's figures are one
 // blob (hourRow.encode) in a table ordered by (dim, hour, key): a query
 // reads thousands of rows in that order, and the driver's cost per column
-// and a second lookup per row were most of it. A mark is a row, never an update, so that
-// writers on PostgreSQL do not queue on the hour's row.
+// and a second lookup per row were most of it. A mark is a row, never an
+// update, so that writers on PostgreSQL do not queue on the hour's row.
 const rollupSchema = `
 CREATE TABLE IF NOT EXISTS dash_hours (
 	dim  TEXT NOT NULL,
