@@ -72,23 +72,31 @@ func millionSpansBody(n int) []byte {
 func TestOTLPMillionSpansRefused(t *testing.T) {
 	x := start(t)
 	body := millionSpansBody(1_000_000)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	t0 := time.Now()
-	resp, b := postResp(t, x.OTLPHTTPEndpoint()+"/v1/traces", body)
-	took := time.Since(t0)
-	runtime.ReadMemStats(&after)
+	var resp *http.Response
+	var b []byte
+	alloc, took := allocated(func() { resp, b = postResp(t, x.OTLPHTTPEndpoint()+"/v1/traces", body) })
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), "at most 50000") {
 		t.Fatalf("a million spans: %d %q", resp.StatusCode, b)
 	}
-	alloc := after.TotalAlloc - before.TotalAlloc
 	// The body is read into memory once (with the buffer's growth);
 	// decoding the spans would take gigabytes.
 	if limit := uint64(6 * len(body)); alloc > limit {
 		t.Errorf("refusing %d MB allocated %d MB, want under %d MB", len(body)>>20, alloc>>20, limit>>20)
 	}
 	t.Logf("1,000,000 spans (%d MB): 413 in %v, %d MB allocated, peak RSS %s", len(body)>>20, took.Round(time.Millisecond), alloc>>20, peakRSS())
+}
+
+// allocated runs f and returns the bytes the process allocated meanwhile
+// and how long f took.
+func allocated(f func()) (uint64, time.Duration) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	t0 := time.Now()
+	f()
+	took := time.Since(t0)
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc, took
 }
 
 // peakRSS is the process's high-water resident set (Linux), for the log.
