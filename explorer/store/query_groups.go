@@ -167,17 +167,22 @@ func (a *acc) add(t *turn) {
 }
 
 // addKind adds a turn to the group of one of its span kinds: its spans of
-// that kind, errored or not, and their durations.
-func (a *acc) addKind(t *turn, spans, errs int, ms []float64) {
-	a.addTurn(t, errs > 0)
-	a.spans += int64(spans)
+// that kind, errored or not, their durations, and their share of the
+// turn's tokens and cost (all of them for a turn stored without shares).
+func (a *acc) addKind(t *turn, k *kindSum) {
+	part := *t
+	if k.tokens {
+		part.in, part.out, part.total, part.cost = k.in, k.out, k.total, k.cost
+	}
+	a.addTurn(&part, k.errs > 0)
+	a.spans += int64(k.spans)
 	if a.hist != nil {
-		for _, v := range ms {
+		for _, v := range k.ms {
 			a.hist.add(v)
 		}
 		return
 	}
-	a.durations = append(a.durations, ms...)
+	a.durations = append(a.durations, k.ms...)
 }
 
 func (a *acc) addTurn(t *turn, errored bool) {
@@ -271,9 +276,7 @@ func (g *groupAccs) addTurn(t *turn) {
 		g.get(t.key).add(t)
 		return
 	}
-	eachSpanKind(t.key, func(kind string, spans, errs int, ms []float64) {
-		g.get(kind).addKind(t, spans, errs, ms)
-	})
+	eachSpanKind(t.key, func(k *kindSum) { g.get(k.kind).addKind(t, k) })
 }
 
 // addEval adds an evaluation to the groups of its turn, which its turn
@@ -285,8 +288,8 @@ func (g *groupAccs) addEval(e *turnEval) {
 		}
 		return
 	}
-	eachSpanKind(e.key, func(kind string, _, _ int, _ []float64) {
-		if a := g.m[kind]; a != nil {
+	eachSpanKind(e.key, func(k *kindSum) {
+		if a := g.m[k.kind]; a != nil {
 			a.addEval(e)
 		}
 	})

@@ -51,7 +51,7 @@ func TestSummarizeTrace(t *testing.T) {
 			check: func(t *testing.T, s traceSummary) {
 				want := traceSummary{session: "s1", user: "u1", rootName: "turn", start: 1 * ms, end: 100 * ms,
 					spans: 2, llm: 1, model: "gpt-4o-mini", input: "where is my order?", output: "it shipped",
-					in: 10, out: 5, total: 15, cost: 0.001, llmMS: "50.000", kinds: "AGENT 1 0 99.000;LLM 1 0 50.000"}
+					in: 10, out: 5, total: 15, cost: 0.001, llmMS: "50.000", kinds: "AGENT 1 0 0 0 0 0 99.000;LLM 1 0 10 5 15 0.001 50.000"}
 				s.text = turnText{}
 				if s != want {
 					t.Errorf("got  %+v\nwant %+v", s, want)
@@ -94,9 +94,9 @@ func TestSummarizeTrace(t *testing.T) {
 			},
 		},
 		{
-			name: "span kinds: counted, errors and durations per kind, at most 16 durations",
+			name: "span kinds: counted, errors, tokens without LLM calls and durations per kind, at most 16 durations",
 			spans: func() []aggSpan {
-				s := []aggSpan{rootSpan("ok"), {spanID: "t", parentID: "r", spanKind: "TOOL", start: 2 * ms, end: 4 * ms, status: statusErr},
+				s := []aggSpan{rootSpan("ok"), {spanID: "t", parentID: "r", spanKind: "TOOL", start: 2 * ms, end: 4 * ms, status: statusErr, in: 4, total: 4},
 					{spanID: "u", parentID: "r", start: 2 * ms, end: 3 * ms}}
 				for i := range 20 {
 					s = append(s, aggSpan{spanID: fmt.Sprint("c", i), parentID: "r", spanKind: "odd kind;x", start: 10 * ms, end: 11 * ms})
@@ -104,17 +104,24 @@ func TestSummarizeTrace(t *testing.T) {
 				return s
 			}(),
 			check: func(t *testing.T, s traceSummary) {
-				want := "AGENT 1 0 99.000;TOOL 1 1 2.000;UNKNOWN 1 0 1.000;odd_kind_x 20 0 " + strings.TrimSuffix(strings.Repeat("1.000,", 16), ",")
+				want := "AGENT 1 0 0 0 0 0 99.000;TOOL 1 1 4 0 4 0 2.000;UNKNOWN 1 0 0 0 0 0 1.000;odd_kind_x 20 0 0 0 0 0 " +
+					strings.TrimSuffix(strings.Repeat("1.000,", 16), ",")
 				if s.kinds != want {
 					t.Errorf("kinds %q, want %q", s.kinds, want)
 				}
 				var got []string
-				eachSpanKind(s.kinds, func(kind string, spans, errs int, ms []float64) {
-					got = append(got, fmt.Sprint(kind, spans, errs, len(ms), ms[0]))
+				eachSpanKind(s.kinds, func(k *kindSum) {
+					got = append(got, fmt.Sprint(k.kind, k.spans, k.errs, k.in, len(k.ms), k.ms[0]))
 				})
-				if w := []string{"AGENT1 0 1 99", "TOOL1 1 1 2", "UNKNOWN1 0 1 1", "odd_kind_x20 0 16 1"}; !slices.Equal(got, w) {
+				if w := []string{"AGENT1 0 0 1 99", "TOOL1 1 4 1 2", "UNKNOWN1 0 0 1 1", "odd_kind_x20 0 0 16 1"}; !slices.Equal(got, w) {
 					t.Errorf("decoded %q, want %q", got, w)
 				}
+				// Schema 7's encoding has no tokens.
+				eachSpanKind("TOOL 2 1 3.000,4.000", func(k *kindSum) {
+					if k.kind != "TOOL" || k.spans != 2 || k.errs != 1 || k.tokens || len(k.ms) != 2 {
+						t.Errorf("schema 7's entry read as %+v", *k)
+					}
+				})
 			},
 		},
 		{

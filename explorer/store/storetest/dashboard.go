@@ -105,6 +105,11 @@ func testDashboard(t *testing.T, open Opener) {
 	if e := llm.Evaluations["faithfulness"]; e.Count != 3 {
 		t.Errorf("by span kind: llm evaluations %+v", llm.Evaluations)
 	}
+	// Tokens and cost are the LLM calls': the kinds split the turns'.
+	if agent.TotalTokens != 0 || agent.Cost != 0 || llm.InputTokens != g.Total.InputTokens || llm.OutputTokens != g.Total.OutputTokens ||
+		llm.TotalTokens == 0 || math.Abs(llm.Cost-g.Total.Cost) > 1e-12 || llm.Cost == 0 {
+		t.Errorf("by span kind, tokens and cost: agent %+v, llm %+v, total %+v", agent, llm, g.Total)
+	}
 	if _, err := st.Timeseries(ctx, store.TimeseriesQuery{Metric: "traces", GroupBy: store.GroupBySpanKind}); err == nil {
 		t.Error("a series by span kind: no error")
 	}
