@@ -383,9 +383,9 @@ func (s *Store) Groups(ctx context.Context, q GroupQuery) (*Groups, error) {
 		},
 		row: func(r *hourRow, isTotal bool) error {
 			if isTotal {
-				return total.addRow(r, true, false)
+				return total.addRow(r, groupParts)
 			}
-			return groups.get(r.key).addRow(r, true, false)
+			return groups.get(r.key).addRow(r, groupParts)
 		},
 	}
 	// The turns of a clean hour come from its rollups, the total's from
@@ -402,7 +402,7 @@ func (s *Store) Groups(ctx context.Context, q GroupQuery) (*Groups, error) {
 		err := s.readTurns(ctx, q.TurnFilter, "", p, usable, turnSink{
 			turn: total.add,
 			eval: total.addEval,
-			row:  func(r *hourRow, _ bool) error { return total.addRow(r, true, false) },
+			row:  func(r *hourRow, _ bool) error { return total.addRow(r, groupParts) },
 		})
 		if err != nil {
 			return nil, err

@@ -102,6 +102,8 @@ func (s *Store) Timeseries(ctx context.Context, q TimeseriesQuery) (*Timeseries,
 		return s[b]
 	}
 	turns := map[string]int64{} // turns per key, to keep the largest series
+	parts := rowParts{latency: q.Metric == "latency_p50" || q.Metric == "latency_p95",
+		sessions: q.Metric == "sessions", users: q.Metric == "users", evals: isEval}
 	sink := turnSink{
 		turn: func(t *turn) {
 			if b := bucket(t.start); b >= 0 && b < n {
@@ -117,7 +119,7 @@ func (s *Store) Timeseries(ctx context.Context, q TimeseriesQuery) (*Timeseries,
 				return nil
 			}
 			turns[r.key] += r.traces
-			return get(r.key, b).addRow(r, q.Metric == "sessions", q.Metric == "users")
+			return get(r.key, b).addRow(r, parts)
 		},
 	}
 	if isEval {

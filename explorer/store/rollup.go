@@ -156,10 +156,20 @@ func rowOf(hour int64, dim, key string, a *acc) hourRow {
 	return r
 }
 
-// addRow adds a rollup row to a, whose durations go to a histogram; the
-// sessions and users are read only when asked for.
-func (a *acc) addRow(r *hourRow, sessions, users bool) error {
-	if a.hist == nil {
+// rowParts names the parts of a rollup row a query needs besides its
+// counts and sums: decoding the others was most of the time of a query
+// that does not show them.
+type rowParts struct {
+	latency, sessions, users, evals bool
+}
+
+// groupParts are what Groups shows of a row.
+var groupParts = rowParts{latency: true, sessions: true, evals: true}
+
+// addRow adds the parts of a rollup row to a; with the latency, a's
+// durations go to a histogram.
+func (a *acc) addRow(r *hourRow, parts rowParts) error {
+	if parts.latency && a.hist == nil {
 		a.hist = &latHist{}
 		for _, ms := range a.durations {
 			a.hist.add(ms)
@@ -174,20 +184,22 @@ func (a *acc) addRow(r *hourRow, sessions, users bool) error {
 	a.out += r.out
 	a.total += r.total
 	a.cost += r.cost
-	if err := a.hist.decode(r.latency); err != nil {
-		return err
+	if parts.latency {
+		if err := a.hist.decode(r.latency); err != nil {
+			return err
+		}
 	}
-	if sessions {
+	if parts.sessions {
 		if err := a.sessions.addHashes(r.sessions); err != nil {
 			return err
 		}
 	}
-	if users {
+	if parts.users {
 		if err := a.users.addHashes(r.users); err != nil {
 			return err
 		}
 	}
-	if len(r.evals) > 0 {
+	if parts.evals && len(r.evals) > 0 {
 		var sums map[string]evalSums
 		if err := json.Unmarshal(r.evals, &sums); err != nil {
 			return fmt.Errorf("store: rollup evaluations: %w", err)
